@@ -1,0 +1,2 @@
+def main() -> int:  # placeholder until the CLI lands in this change
+    raise SystemExit("not yet")

@@ -1,0 +1,186 @@
+"""Questionnaire files (questionnaires/*.yaml): pydantic models and a loader with file:line errors."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .errors import InputError, Problem
+from .frameworks import DIMENSION_BY_ID, DIMENSION_IDS
+from .yamlsource import line_of, load_model
+
+QUESTIONNAIRE_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
+ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Scale(Strict):
+    labels: Annotated[list[str], Field(min_length=5, max_length=5)]
+    dont_know: str = "Don't know"
+
+
+class DimensionRef(Strict):
+    id: str
+    weight: Annotated[float, Field(gt=0)] = 1.0
+
+    @field_validator("id")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in DIMENSION_BY_ID:
+            raise ValueError(f"unknown dimension '{v}' (known: {', '.join(DIMENSION_IDS)})")
+        return v
+
+
+class Choice(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    label: Annotated[str, Field(min_length=1)]
+
+
+class Item(Strict):
+    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    text: Annotated[str, Field(min_length=1)]
+    type: Literal["likert", "choice", "text"]
+    help: str | None = None
+    dimensions: list[DimensionRef] = []
+    reverse: bool = False
+    choices: list[Choice] = []
+    comment_prompt_below: Annotated[int, Field(ge=2, le=5)] | None = None
+
+    @field_validator("dimensions", mode="before")
+    @classmethod
+    def _short_form(cls, v: Any) -> Any:
+        # `dimensions: [task.communicating]` is the common case; a weight needs the long form.
+        if isinstance(v, list):
+            return [{"id": d} if isinstance(d, str) else d for d in v]
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Item:
+        if self.type == "likert":
+            if not self.dimensions:
+                raise ValueError(f"likert item '{self.id}' must name at least one dimension")
+            if self.choices:
+                raise ValueError(f"likert item '{self.id}' cannot have choices (they are the scale)")
+            dup = [d for d, n in Counter(d.id for d in self.dimensions).items() if n > 1]
+            if dup:
+                raise ValueError(f"item '{self.id}' names dimension '{dup[0]}' twice")
+        else:
+            if self.type == "choice" and len(self.choices) < 2:
+                raise ValueError(f"choice item '{self.id}' needs at least two choices")
+            if self.type == "text" and self.choices:
+                raise ValueError(f"text item '{self.id}' cannot have choices")
+            if self.dimensions or self.reverse:
+                raise ValueError(f"only likert items measure dimensions ('{self.id}' is {self.type})")
+            dup = [c for c, n in Counter(c.id for c in self.choices).items() if n > 1]
+            if dup:
+                raise ValueError(f"item '{self.id}' has choice '{dup[0]}' twice")
+        return self
+
+
+class Section(Strict):
+    title: Annotated[str, Field(min_length=1)]
+    intro: str | None = None
+    items: Annotated[list[Item], Field(min_length=1)]
+
+
+class Questionnaire(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+    version: str
+    title: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    minutes: int | None = None
+    # How many likert items every dimension needs: 3 for the full check, 1 for a pulse.
+    coverage: Annotated[int, Field(ge=1)] = 1
+    scale: Scale
+    sections: Annotated[list[Section], Field(min_length=1)]
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int | float) else v
+
+    @cached_property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(i for s in self.sections for i in s.items)
+
+    @cached_property
+    def item_by_id(self) -> dict[str, Item]:
+        return {i.id: i for i in self.items}
+
+    @cached_property
+    def likert_items(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.type == "likert")
+
+    @cached_property
+    def choice_items(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.type == "choice")
+
+    @cached_property
+    def text_items(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.type == "text")
+
+    @cached_property
+    def dimensions(self) -> tuple[str, ...]:
+        """Dimensions this questionnaire measures, in framework order."""
+        used = {d.id for i in self.likert_items for d in i.dimensions}
+        return tuple(d for d in DIMENSION_IDS if d in used)
+
+
+def _coverage_problems(path: Path, data: Any, q: Questionnaire) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, tuple[int, int]] = {}
+    for s_i, section in enumerate(q.sections):
+        for i_i, item in enumerate(section.items):
+            if item.id in seen:
+                problems.append(Problem(str(path), f"item id '{item.id}' is used twice",
+                                        line_of(data, ("sections", s_i, "items", i_i, "id"))))
+            seen[item.id] = (s_i, i_i)
+            for suffix in ("_comment",):
+                if item.id.endswith(suffix):
+                    problems.append(Problem(str(path), f"item id '{item.id}' may not end in "
+                                            f"'{suffix}' (that is reserved for comments)",
+                                            line_of(data, ("sections", s_i, "items", i_i, "id"))))
+    counts = Counter(d.id for i in q.likert_items for d in i.dimensions)
+    for dim in DIMENSION_IDS:
+        if counts[dim] < q.coverage:
+            problems.append(Problem(
+                str(path),
+                f"dimension '{dim}' is measured by {counts[dim]} likert item(s); "
+                f"this questionnaire promises at least {q.coverage} for every dimension",
+                line_of(data, ("sections",))))
+    return problems
+
+
+def load_questionnaire(path: str | Path, text: str | None = None) -> Questionnaire:
+    """Load and check one questionnaire file; raises InputError listing every problem."""
+    path = Path(path)
+    q, data = load_model(path, Questionnaire, text)
+    problems = _coverage_problems(path, data, q)
+    if problems:
+        raise InputError(problems)
+    return q
+
+
+def find_questionnaire(name: str) -> Path:
+    """A questionnaire by id (`core`) from the shipped folder, or by path."""
+    if re.fullmatch(r"[a-z][a-z0-9_-]*", name):
+        candidate = QUESTIONNAIRE_DIR / f"{name}.yaml"
+        if candidate.exists():
+            return candidate
+    path = Path(name)
+    if path.exists():
+        return path
+    shipped = ", ".join(sorted(p.stem for p in QUESTIONNAIRE_DIR.glob("*.yaml")))
+    raise InputError([Problem(name, f"no such questionnaire (shipped ones: {shipped})")])
+
+
+def shipped_questionnaires() -> list[Path]:
+    return sorted(QUESTIONNAIRE_DIR.glob("*.yaml"))
