@@ -1,0 +1,251 @@
+"""The durable-rules adapter: compile a rule pack once, evaluate one assessment at a time.
+
+durable-rules 2.0.28 is required by the design card but has traps (see ARCHITECTURE.md): the
+stock Host leaks timer threads and C rulesets, loses results when a fact matches no rule,
+swallows action errors, segfaults on fact-to-fact references and on deleting a session where no
+action started, and caps live sessions at 1,024. So we bypass the Host and call the engine's C
+functions directly:
+
+- one flat fact per assessment holding only the values the pack reads (less JSON to encode and
+  for the engine to parse: most of the speed-up over the stock path);
+- no fact-to-fact references and no `$not`: `none` groups compile by negating comparisons, with
+  `$nex` (attribute absent) keeping "a missing value is false" exact;
+- a sentinel rule and fact so every session starts at least one action (deleting a session is
+  then safe), a fresh sid per evaluation deleted straight after, all under one lock;
+- actions are never Python callbacks: we read only each fired rule's name from the message, so
+  there is nothing for the engine to swallow; evidence is computed in Python afterwards.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import durable_rules_engine as _c
+
+from .ruleset import SEVERITY_RANK, Condition, Facts, Group, Leaf, Rule, RulePack, leaves
+
+SENTINEL = "zz--sentinel"  # cannot collide: rule ids never contain "--"
+_OPS = {"below": "$lt", "at_least": "$gte", "above": "$gt", "at_most": "$lte"}
+_NEG = {"below": "at_least", "at_least": "below", "above": "at_most", "at_most": "above"}
+
+
+class EngineError(RuntimeError):
+    """The rule engine failed on a valid pack: a bug or an engine limit, never the user's input."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    condition: str
+    subject: str
+    value: float | None
+    op: str
+    threshold: float
+    choices: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"condition": self.condition, "subject": self.subject,
+                             "value": None if self.value is None else round(self.value, 3),
+                             "op": self.op, "threshold": self.threshold}
+        if self.choices:
+            d["choices"] = list(self.choices)
+        return d
+
+    def describe(self) -> str:
+        leaf = Leaf(self.condition, self.subject, self.op.removeprefix("not "), self.threshold, self.choices)
+        text = leaf.describe()
+        value = "no answers" if self.value is None else f"{self.value:g}"
+        prefix = "not: " if self.op.startswith("not ") else ""
+        return f"{prefix}{text} (is {value})"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+    def as_dict(self) -> dict[str, Any]:
+        r = self.rule
+        return {"rule": r.id, "severity": r.severity, "title": r.title, "tasks": list(r.tasks),
+                "explanation": r.explanation,
+                "evidence": [e.as_dict() for e in self.evidence],
+                "actions": [{"task": a.task, "text": a.text} for a in r.actions]}
+
+
+# --- compiling -------------------------------------------------------------------------------
+
+def _leaf_expr(leaf: Leaf, negate: bool) -> dict[str, Any]:
+    if not negate:
+        return {_OPS[leaf.op]: {leaf.key: leaf.threshold}}
+    # not(x < t) must also hold when x is missing, because a missing value makes the leaf false.
+    return {"$or": [{_OPS[_NEG[leaf.op]]: {leaf.key: leaf.threshold}}, {"$nex": {leaf.key: 1}}]}
+
+
+def _expr(cond: Condition, negate: bool = False) -> dict[str, Any]:
+    if isinstance(cond, Leaf):
+        return _leaf_expr(cond, negate)
+    mode = cond.mode
+    if mode == "none":  # none(a, b) == all(not a, not b)
+        mode, negate = ("any", False) if negate else ("all", True)
+        parts = [_expr(p, negate) for p in cond.parts]
+    else:
+        parts = [_expr(p, negate) for p in cond.parts]
+        if negate:  # De Morgan
+            mode = "any" if mode == "all" else "all"
+    if len(parts) == 1:
+        return parts[0]
+    return {"$and" if mode == "all" else "$or": parts}
+
+
+def compile_pack(pack: RulePack) -> dict[str, Any]:
+    """The durable-rules JSON ruleset for a pack (one rule per risk plus the sentinel)."""
+    rules: dict[str, Any] = {
+        rule.id: {"all": [{"m": {"$and": [{"t": "hc"}, _expr(rule.when)]}}]} for rule in pack.rules
+    }
+    rules[SENTINEL] = {"all": [{"m": {"t": "sentinel"}}]}
+    return rules
+
+
+def evidence_for(cond: Condition, facts: Facts) -> list[Evidence]:
+    """The leaf conditions that made a (held) condition hold, with their values."""
+    if isinstance(cond, Leaf):
+        return [Evidence(cond.kind, cond.subject, facts.value(cond), cond.op, cond.threshold, cond.choices)]
+    out: list[Evidence] = []
+    if cond.mode == "none":
+        for leaf in leaves(cond):
+            out.append(Evidence(leaf.kind, leaf.subject, facts.value(leaf), f"not {leaf.op}",
+                                leaf.threshold, leaf.choices))
+        return out
+    for part in cond.parts:
+        if holds(part, facts):
+            out.extend(evidence_for(part, facts))
+    return out
+
+
+def holds(cond: Condition, facts: Facts) -> bool:
+    """Plain-Python truth of a condition; used for evidence only (the engine decides firing)."""
+    if isinstance(cond, Leaf):
+        return cond.holds(facts.value(cond))
+    results = (holds(p, facts) for p in cond.parts)
+    if cond.mode == "all":
+        return all(results)
+    if cond.mode == "any":
+        return any(results)
+    return not any(results)
+
+
+# --- evaluating ------------------------------------------------------------------------------
+
+class Engine:
+    """One compiled pack in the C engine. Thread-safe; call `close()` (or let the cache) to free it."""
+
+    _names = itertools.count(1)
+
+    def __init__(self, pack: RulePack) -> None:
+        self.pack = pack
+        self._rules = pack.by_id
+        # Each distinct value the pack reads, computed once per assessment.
+        self._leaves = {leaf.key: leaf for rule in pack.rules for leaf in leaves(rule.when)}
+        self._lock = threading.Lock()
+        self._sids = itertools.count(1)
+        self._name = f"hc_{pack.digest}_{next(self._names)}"
+        try:
+            self._handle: int | None = _c.create_ruleset(self._name, json.dumps(compile_pack(pack)))
+        except Exception as exc:  # the C engine raises bare Exceptions with an error code
+            raise EngineError(f"the rule engine refused the compiled rule pack: {exc}") from exc
+
+    def flat_fact(self, facts: Facts) -> dict[str, float]:
+        out = {}
+        for key, leaf in self._leaves.items():
+            v = facts.value(leaf)
+            if v is not None:
+                out[key] = v
+        return out
+
+    def fired(self, facts: Facts) -> list[str]:
+        """Ids of the rules whose conditions hold, as decided by durable-rules."""
+        flat = self.flat_fact(facts)
+        with self._lock:
+            if self._handle is None:
+                raise EngineError("this rule engine has been closed")
+            sid = str(next(self._sids))
+            flat.update(sid=sid, id="a", t="hc")
+            payload = json.dumps([flat, {"sid": sid, "id": "s", "t": "sentinel"}])
+            try:
+                result = _c.assert_facts(self._handle, payload)
+            except Exception as exc:
+                raise EngineError(f"the rule engine could not take an assessment: {exc}") from exc
+            state = result[1]
+            names: list[str] = []
+            started = False
+            try:
+                action = _c.start_action_for_state(self._handle, state)
+                if not action:
+                    raise EngineError("the rule engine started no action (the sentinel rule did not fire)")
+                started = True
+                message = action[1]
+                while message:
+                    names.append(message[2:message.index('"', 2)])
+                    message = _c.complete_and_start_action(self._handle, state)
+            finally:
+                # Deleting a session where no action started segfaults: the sentinel makes it safe.
+                if started:
+                    _c.delete_state(self._handle, sid)
+        return sorted({n for n in names if n != SENTINEL})
+
+    def evaluate(self, facts: Facts) -> list[Finding]:
+        findings = []
+        for rule_id in self.fired(facts):
+            rule = self._rules[rule_id]
+            findings.append(Finding(rule, tuple(evidence_for(rule.when, facts))))
+        findings.sort(key=lambda f: (SEVERITY_RANK[f.rule.severity], f.rule.id))
+        return findings
+
+    def close(self) -> None:
+        with self._lock:
+            if self._handle is not None:
+                _c.delete_ruleset(self._handle)
+                self._handle = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the module may already be gone
+            pass
+
+
+_cache: OrderedDict[str, Engine] = OrderedDict()
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 4
+
+
+def get_engine(pack: RulePack) -> Engine:
+    """The process-wide engine for a pack; packs no longer in use are freed (least recent first)."""
+    key = pack.digest
+    with _cache_lock:
+        engine = _cache.get(key)
+        if engine is None:
+            engine = _cache[key] = Engine(pack)
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)[1].close()
+        _cache.move_to_end(key)
+        return engine
+
+
+def run_examples(pack: RulePack, engine: Engine | None = None) -> list[tuple[Rule, str, bool]]:
+    """Every rule's examples through the real engine: (rule, example name, passed)."""
+    engine = engine or get_engine(pack)
+    out = []
+    for rule in pack.rules:
+        for example in rule.examples:
+            fired = rule.id in engine.fired(example.facts())
+            out.append((rule, example.name, fired == (example.expect == "fires")))
+    return out
