@@ -1,2 +1,258 @@
-def main() -> int:  # placeholder until the CLI lands in this change
-    raise SystemExit("not yet")
+"""The `healthcheck` console script. Thin: every command calls the core.
+
+Exit codes (contract): 0 success, 1 invalid input (each problem on its own line, located),
+2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError, Problem
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    """A one-line progress counter on stderr (only when someone is watching a terminal)."""
+    show = sys.stderr.isatty() or os.environ.get("HEALTHCHECK_PROGRESS") == "1"
+    step = {"last": -1}
+
+    def report(done: int, total: int) -> None:
+        if not show or total <= 0:
+            return
+        pct = done * 100 // total
+        if pct != step["last"] or done == total:
+            step["last"] = pct
+            end = "\n" if done == total else "\r"
+            print(f"{label}: {done}/{total} ({pct}%)", end=end, file=sys.stderr, flush=True)
+
+    return report
+
+
+# --- validate ----------------------------------------------------------------------------------
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .engine import run_examples
+    from .questionnaire import load_questionnaire, shipped_questionnaires
+    from .ruleset import RULES_DIR, check_against, load_rules
+    from .yamlsource import read_yaml
+
+    q_paths: list[Path] = []
+    rule_sources: list[Path] = []
+    problems: list[Problem] = []
+    for raw in args.paths or []:
+        path = Path(raw)
+        if path.is_dir():
+            if any(path.glob("*.yaml")) and all(_looks_like_rule(p) for p in path.glob("*.yaml")):
+                rule_sources.append(path)
+            else:
+                for p in sorted(path.glob("*.yaml")):
+                    (rule_sources if _looks_like_rule(p) else q_paths).append(p)
+        elif path.exists():
+            try:
+                kind = "rule" if "when" in (read_yaml(path) or {}) else "questionnaire"
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
+            (rule_sources if kind == "rule" else q_paths).append(path)
+        else:
+            problems.append(Problem(raw, "no such file or folder"))
+    if not args.paths:
+        q_paths, rule_sources = shipped_questionnaires(), [RULES_DIR]
+
+    questionnaires = []
+    for p in q_paths:
+        try:
+            questionnaires.append(load_questionnaire(p))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    n_rules = n_examples = 0
+    for source in rule_sources:
+        try:
+            pack = load_rules(source)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        n_rules += len(pack.rules)
+        against = questionnaires or [load_questionnaire(p) for p in shipped_questionnaires()]
+        problems.extend(check_against(pack, against))
+        for rule, name, ok in run_examples(pack):
+            n_examples += 1
+            if not ok:
+                want = next(e.expect for e in rule.examples if e.name == name)
+                problems.append(Problem(rule.path, f"example '{name}' should be {want} but the engine "
+                                        f"says {'quiet' if want == 'fires' else 'fires'}", rule.line))
+    if problems:
+        for p in problems:
+            print(p)
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    print(f"ok: {len(questionnaires)} questionnaire(s), {n_rules} rule(s), "
+          f"{n_examples} example(s) behave as expected")
+    return 0
+
+
+def _looks_like_rule(path: Path) -> bool:
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return False
+    return "\nwhen:" in head or head.startswith("when:")
+
+
+# --- template ----------------------------------------------------------------------------------
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from .questionnaire import find_questionnaire, load_questionnaire
+    from .responses import template_csv
+
+    q = load_questionnaire(find_questionnaire(args.questionnaire))
+    text = template_csv(q)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# --- score -------------------------------------------------------------------------------------
+
+def _load_inputs(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .questionnaire import find_questionnaire, load_questionnaire
+    from .responses import read_responses
+    from .ruleset import load_rules
+
+    q = load_questionnaire(find_questionnaire(args.questionnaire))
+    pack = load_rules(args.rules)
+    df = read_responses(Path(args.responses), q, progress=_progress("reading"))
+    return q, pack, df
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .assess import iter_assessments
+
+    q, pack, df = _load_inputs(args)
+    assessments = list(iter_assessments(q, df, pack, args.threshold, progress=_progress("assessing")))
+    out = sys.stdout
+    if args.format == "json":
+        docs = [a.as_dict() for a in assessments]
+        json.dump(docs[0] if len(docs) == 1 else docs, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif args.format == "csv":
+        out.write(_scores_csv(assessments))
+    else:
+        for a in assessments:
+            out.write(_table(a))
+    return 0
+
+
+def _scores_csv(assessments: Sequence) -> str:  # type: ignore[type-arg]
+    import csv
+
+    from .csvsafe import neutralise
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["partnership", "dimension", "framework", "label", "score", "band", "answered",
+                "unknown", "spread", "suppressed"])
+    for a in assessments:
+        for d in a.scores.dimensions:
+            row = d.as_dict()
+            w.writerow([neutralise(v) for v in (a.partnership, d.id, d.framework, d.label, row["score"],
+                                                d.band, d.answered, row["unknown"], row["spread"],
+                                                ";".join(d.suppressed))])
+    return buf.getvalue()
+
+
+def _table(a) -> str:  # type: ignore[no-untyped-def]
+    s = a.scores
+    lines = [f"{s.partnership or 'Partnership'}: {s.respondents} respondents "
+             f"(anonymity threshold {s.threshold})", ""]
+    lines.append(f"{'dimension':<34} {'score':>6}  {'band':<11} {'spread':>6}  note")
+    for d in s.dimensions:
+        score = "-" if d.score is None else f"{d.score:.0f}"
+        spread = "-" if d.spread is None else f"{d.spread:.0f}"
+        note = f"{len(d.suppressed)} group(s) suppressed" if d.suppressed else ""
+        lines.append(f"{d.label:<34} {score:>6}  {d.band:<11} {spread:>6}  {note}")
+    lines.append("")
+    if not a.findings:
+        lines.append("No risks flagged.")
+    for f in a.findings:
+        lines.append(f"[{f.rule.severity.upper()}] {f.rule.title} ({f.rule.id})")
+        for e in f.evidence:
+            lines.append(f"    because {e.describe()}")
+        for act in f.rule.actions:
+            lines.append(f"    - {act.text}")
+    lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+# --- wiring ------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="healthcheck", description="Partnership Health Check")
+    p.add_argument("--version", action="version", version=f"healthcheck {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser("validate", help="check questionnaires and rules, run every rule's examples")
+    v.add_argument("paths", nargs="*", help="files or folders (default: the shipped ones)")
+    v.set_defaults(func=cmd_validate)
+
+    t = sub.add_parser("template", help="write the empty responses CSV for a questionnaire")
+    t.add_argument("-q", "--questionnaire", default="core")
+    t.add_argument("-o", "--output")
+    t.set_defaults(func=cmd_template)
+
+    s = sub.add_parser("score", help="score a responses CSV and evaluate the rules")
+    s.add_argument("responses")
+    s.add_argument("-q", "--questionnaire", default="core")
+    s.add_argument("--rules", default=None, help="rules folder (default: the shipped rules)")
+    s.add_argument("--format", choices=["json", "table", "csv"], default="table")
+    s.add_argument("--threshold", type=_threshold, default=3,
+                   help="smallest group shown in breakdowns (at least 3)")
+    s.set_defaults(func=cmd_score)
+
+    for extra in _EXTRA_COMMANDS:
+        extra(sub)
+    return p
+
+
+def _threshold(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("the threshold must be a whole number") from None
+    if n < 3:
+        raise argparse.ArgumentTypeError("the threshold cannot be below 3 (smaller groups identify people)")
+    return n
+
+
+# Later commands (demo, serve, report, portfolio) register themselves here.
+_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

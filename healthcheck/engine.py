@@ -27,7 +27,7 @@ from typing import Any
 
 import durable_rules_engine as _c
 
-from .ruleset import SEVERITY_RANK, Condition, Facts, Group, Leaf, Rule, RulePack, leaves
+from .ruleset import SEVERITY_RANK, Condition, Facts, Leaf, Rule, RulePack, leaves
 
 SENTINEL = "zz--sentinel"  # cannot collide: rule ids never contain "--"
 _OPS = {"below": "$lt", "at_least": "$gte", "above": "$gt", "at_most": "$lte"}

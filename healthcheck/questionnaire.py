@@ -91,6 +91,26 @@ class Section(Strict):
     items: Annotated[list[Item], Field(min_length=1)]
 
 
+class Bands(Strict):
+    """Cut points on the 0-100 scale; defaults follow the Wilder inventory's 4.0 and 3.0."""
+
+    strength: Annotated[float, Field(gt=0, le=100)] = 75.0
+    borderline: Annotated[float, Field(gt=0, le=100)] = 50.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bands:
+        if self.borderline >= self.strength:
+            raise ValueError("the borderline cut point must be below the strength cut point")
+        return self
+
+    def band(self, score: float | None) -> str:
+        if score is None or score != score:  # NaN: nobody answered
+            return "no data"
+        if score >= self.strength:
+            return "strength"
+        return "borderline" if score >= self.borderline else "concern"
+
+
 class Questionnaire(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
     version: str
@@ -100,6 +120,7 @@ class Questionnaire(Strict):
     # How many likert items every dimension needs: 3 for the full check, 1 for a pulse.
     coverage: Annotated[int, Field(ge=1)] = 1
     scale: Scale
+    bands: Bands = Bands()
     sections: Annotated[list[Section], Field(min_length=1)]
 
     @field_validator("version", mode="before")

@@ -1,0 +1,29 @@
+"""Alembic environment for the healthcheck store.
+
+Migrations always run on a connection handed over by `healthcheck.store.Store.migrate` in
+``config.attributes["connection"]``: the store has already begun a transaction and taken a
+lock, so concurrent starts take turns and a failed upgrade leaves nothing half-done.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+
+from healthcheck.store import Base
+
+config = context.config
+connection = config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError(
+        "healthcheck migrations run through healthcheck.store.Store (or pass a connection in "
+        "config.attributes['connection'])."
+    )
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()
