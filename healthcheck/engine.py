@@ -18,6 +18,7 @@ functions directly:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -27,11 +28,7 @@ from typing import Any
 
 import durable_rules_engine as _c
 
-from .ruleset import SEVERITY_RANK, Condition, Facts, Leaf, Rule, RulePack, leaves
-
-SENTINEL = "zz--sentinel"  # cannot collide: rule ids never contain "--"
-_OPS = {"below": "$lt", "at_least": "$gte", "above": "$gt", "at_most": "$lte"}
-_NEG = {"below": "at_least", "at_least": "below", "above": "at_most", "at_most": "above"}
+from .ruleset import SENTINEL, SEVERITY_RANK, Condition, Facts, Leaf, Rule, RulePack, compile_pack, leaves
 
 
 class EngineError(RuntimeError):
@@ -78,40 +75,6 @@ class Finding:
                 "explanation": r.explanation,
                 "evidence": [e.as_dict() for e in self.evidence],
                 "actions": [{"task": a.task, "text": a.text} for a in r.actions]}
-
-
-# --- compiling -------------------------------------------------------------------------------
-
-def _leaf_expr(leaf: Leaf, negate: bool) -> dict[str, Any]:
-    if not negate:
-        return {_OPS[leaf.op]: {leaf.key: leaf.threshold}}
-    # not(x < t) must also hold when x is missing, because a missing value makes the leaf false.
-    return {"$or": [{_OPS[_NEG[leaf.op]]: {leaf.key: leaf.threshold}}, {"$nex": {leaf.key: 1}}]}
-
-
-def _expr(cond: Condition, negate: bool = False) -> dict[str, Any]:
-    if isinstance(cond, Leaf):
-        return _leaf_expr(cond, negate)
-    mode = cond.mode
-    if mode == "none":  # none(a, b) == all(not a, not b)
-        mode, negate = ("any", False) if negate else ("all", True)
-        parts = [_expr(p, negate) for p in cond.parts]
-    else:
-        parts = [_expr(p, negate) for p in cond.parts]
-        if negate:  # De Morgan
-            mode = "any" if mode == "all" else "all"
-    if len(parts) == 1:
-        return parts[0]
-    return {"$and" if mode == "all" else "$or": parts}
-
-
-def compile_pack(pack: RulePack) -> dict[str, Any]:
-    """The durable-rules JSON ruleset for a pack (one rule per risk plus the sentinel)."""
-    rules: dict[str, Any] = {
-        rule.id: {"all": [{"m": {"$and": [{"t": "hc"}, _expr(rule.when)]}}]} for rule in pack.rules
-    }
-    rules[SENTINEL] = {"all": [{"m": {"t": "sentinel"}}]}
-    return rules
 
 
 def evidence_for(cond: Condition, facts: Facts) -> list[Evidence]:
@@ -216,10 +179,8 @@ class Engine:
                 self._handle = None
 
     def __del__(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # at interpreter shutdown the module may be gone
             self.close()
-        except Exception:  # interpreter shutdown: the module may already be gone
-            pass
 
 
 _cache: OrderedDict[str, Engine] = OrderedDict()

@@ -38,7 +38,16 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[float, float], str]] = {
     "respondents": (("at_least",), (0, 1_000_000), "number of respondents"),
 }
 DIMENSION_KINDS = {"score", "spread", "gap", "lowest_group", "unknown"}
+SENTINEL = "zz--sentinel"  # a rule every session fires; cannot collide: rule ids never contain "--"
+_OPS = {"below": "$lt", "at_least": "$gte", "above": "$gt", "at_most": "$lte"}
 NEGATED_OP = {"below": "at_least", "at_least": "below", "above": "at_most", "at_most": "above"}
+_NEG = NEGATED_OP
+# durable-rules 2.0.28 limits, read from its C source (rete.c, rete.h, state.h): each $and/$or
+# takes two slots (operator and end) of a rule's expression sequence, which must stay below 32
+# (error 113: measured, 15 groups compile and 16 do not); comparisons with constants take none.
+# A fact holds at most 255 properties. We refuse packs beyond these before the engine sees them.
+MAX_RULE_COST = 30
+MAX_FACT_VALUES = 240
 
 
 @dataclass(frozen=True)
@@ -215,6 +224,50 @@ def _rule_signature(rule: Rule) -> Any:
     return repr((rule.id, rule.title, rule.severity, rule.tasks, rule.explanation, rule.when, rule.actions))
 
 
+# --- compiling to durable-rules JSON --------------------------------------------------------
+
+def _leaf_expr(leaf: Leaf, negate: bool) -> dict[str, Any]:
+    if not negate:
+        return {_OPS[leaf.op]: {leaf.key: leaf.threshold}}
+    # not(x < t) must also hold when x is missing, because a missing value makes the leaf false.
+    return {"$or": [{_OPS[_NEG[leaf.op]]: {leaf.key: leaf.threshold}}, {"$nex": {leaf.key: 1}}]}
+
+
+def _expr(cond: Condition, negate: bool = False) -> dict[str, Any]:
+    if isinstance(cond, Leaf):
+        return _leaf_expr(cond, negate)
+    mode = cond.mode
+    if mode == "none":  # none(a, b) == all(not a, not b)
+        mode, negate = ("any", False) if negate else ("all", True)
+        parts = [_expr(p, negate) for p in cond.parts]
+    else:
+        parts = [_expr(p, negate) for p in cond.parts]
+        if negate:  # De Morgan
+            mode = "any" if mode == "all" else "all"
+    if len(parts) == 1:
+        return parts[0]
+    return {"$and" if mode == "all" else "$or": parts}
+
+
+def expression_cost(expr: dict[str, Any]) -> int:
+    """The slots a compiled rule (or expression) takes in the engine's expression sequence."""
+    if "all" in expr:
+        return sum(expression_cost(m["m"]) for m in expr["all"])
+    parts = expr.get("$and") or expr.get("$or")
+    return 0 if parts is None else 2 + sum(expression_cost(p) for p in parts)
+
+
+def compile_rule(rule_when: Group) -> dict[str, Any]:
+    return {"all": [{"m": {"$and": [{"t": "hc"}, _expr(rule_when)]}}]}
+
+
+def compile_pack(pack: RulePack) -> dict[str, Any]:
+    """The durable-rules JSON ruleset for a pack (one rule per risk plus the sentinel)."""
+    rules: dict[str, Any] = {rule.id: compile_rule(rule.when) for rule in pack.rules}
+    rules[SENTINEL] = {"all": [{"m": {"t": "sentinel"}}]}
+    return rules
+
+
 # --- parsing the `when` tree, keeping the YAML location of each problem ---------------------
 
 def _parse_condition(raw: Any, loc: tuple[Any, ...], problems: list[tuple[tuple[Any, ...], str]],
@@ -301,6 +354,9 @@ def parse_rule(path: Path, text: str | None = None) -> Rule:
     when = _parse_condition(model.when, ("when",), problems)
     if when is not None and not isinstance(when, Group):
         problems.append((("when",), "'when' must be a group: all, any or none"))
+    if isinstance(when, Group) and expression_cost(compile_rule(when)) > MAX_RULE_COST:
+        problems.append((("when",), "this condition is too complex for the rule engine; split it into "
+                                    "two rules or use fewer nested groups"))
     fires = sum(e.expect == "fires" for e in model.examples)
     if fires < 1 or len(model.examples) - fires < 1:
         problems.append((("examples",), "a rule needs at least one 'fires' and one 'quiet' example"))
@@ -328,6 +384,10 @@ def load_rules(source: str | Path | None = None) -> RulePack:
             rules.append(parse_rule(path))
         except InputError as exc:
             problems.extend(exc.problems)
+    values = {leaf.key for rule in rules for leaf in leaves(rule.when)}
+    if len(values) > MAX_FACT_VALUES:
+        problems.append(Problem(str(root), f"the rules read {len(values)} different values; the rule "
+                                f"engine takes at most {MAX_FACT_VALUES} per assessment"))
     seen: dict[str, str] = {}
     for rule in rules:
         if rule.id in seen:

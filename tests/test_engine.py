@@ -1,0 +1,206 @@
+"""The durable-rules adapter against the plain-Python reference, plus its safety properties."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from healthcheck.engine import Engine, EngineError, compile_pack, get_engine
+from healthcheck.ruleset import RULES_DIR, Facts, load_rules
+from healthcheck.yamlsource import read_yaml, to_plain
+
+from . import randompacks as rp
+from .reference import fired as reference_fired
+
+PACK = load_rules()
+RAW_SHIPPED = {p.stem: to_plain(read_yaml(p))["when"] for p in sorted(RULES_DIR.glob("*.yaml"))}
+
+
+def _shipped_facts(rng: random.Random) -> dict:
+    """Random facts over everything the shipped rules read, values clustered at their thresholds."""
+    from healthcheck.ruleset import leaves
+
+    out: dict = {"scores": {}, "spreads": {}, "gaps": {}, "lowest_groups": {}, "unknown": {},
+                 "items": {}, "answers": {}}
+    table = {"score": "scores", "spread": "spreads", "gap": "gaps", "lowest_group": "lowest_groups",
+             "unknown": "unknown", "item": "items"}
+    for rule in PACK.rules:
+        for leaf in leaves(rule.when):
+            if rng.random() < 0.15:
+                continue  # leave some values missing
+            if leaf.kind == "respondents":
+                out["respondents"] = rng.choice([int(leaf.threshold) - 1, int(leaf.threshold), 20])
+            elif leaf.kind == "answer":
+                shares = out["answers"].setdefault(leaf.subject, {})
+                for c in leaf.choices:
+                    shares[c] = rng.choice([0.0, leaf.threshold / len(leaf.choices), rng.random() / 2])
+            else:
+                jitter = rng.choice([0, 0, 0.01, -0.01, rng.uniform(-30, 30)])
+                out[table[leaf.kind]][leaf.subject] = leaf.threshold + jitter
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32))
+def test_shipped_rules_agree_with_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    facts = _shipped_facts(rng)
+    assert get_engine(PACK).fired(Facts(**facts)) == reference_fired(RAW_SHIPPED, facts)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32))
+def test_random_packs_agree_with_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    raw = rp.raw_pack(rng, rng.randint(1, 6))
+    engine = Engine(rp.compile_raw(raw))
+    try:
+        for _ in range(20):
+            facts = rp.facts(rng)
+            assert engine.fired(rp.to_facts(facts)) == reference_fired(raw, facts), (raw, facts)
+    finally:
+        engine.close()
+
+
+def test_missing_values_are_false_even_inside_none() -> None:
+    raw = {"gone": {"all": [{"score": "task.taking_stock", "below": 50}]},
+           "none-of-them": {"none": [{"score": "task.taking_stock", "below": 50}]}}
+    engine = Engine(rp.compile_raw(raw))
+    try:
+        assert engine.fired(Facts()) == ["none-of-them"]
+        assert engine.fired(Facts(scores={"task.taking_stock": 40})) == ["gone"]
+        assert engine.fired(Facts(scores={"task.taking_stock": 50})) == ["none-of-them"]
+    finally:
+        engine.close()
+
+
+def test_compiled_pack_has_no_fact_references_or_not() -> None:
+    text = json.dumps(compile_pack(PACK))
+    assert "$not" not in text
+    assert "$m" not in text and '"$s"' not in text  # no fact-to-fact references
+
+
+def test_more_sessions_than_the_engine_cap() -> None:
+    # durable-rules caps live sessions at 1,024 per ruleset: each evaluation must free its own.
+    engine = Engine(PACK)
+    try:
+        facts = PACK.rules[0].examples[0].facts()
+        results = {tuple(engine.fired(facts)) for _ in range(3000)}
+        assert len(results) == 1 and PACK.rules[0].id in next(iter(results))
+    finally:
+        engine.close()
+
+
+def test_threads_share_one_engine_safely() -> None:
+    engine = get_engine(PACK)
+    examples = [(r.id, e) for r in PACK.rules for e in r.examples]
+    errors: list[str] = []
+
+    def work(offset: int) -> None:
+        for rid, ex in examples[offset::4]:
+            if (rid in engine.fired(ex.facts())) != (ex.expect == "fires"):
+                errors.append(f"{rid}: {ex.name}")
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_closed_engine_refuses_instead_of_crashing() -> None:
+    engine = Engine(PACK)
+    engine.close()
+    engine.close()  # twice is harmless
+    with pytest.raises(EngineError):
+        engine.fired(Facts())
+
+
+def test_evidence_names_values_and_thresholds() -> None:
+    facts = Facts(scores={"task.exercising_leadership": 20.0}, answers={"fact.named_lead": {"no": 0.9, "yes": 0.1}})
+    findings = {f.id: f for f in get_engine(PACK).evaluate(facts)}
+    assert "leadership-vacuum" in findings
+    evidence = findings["leadership-vacuum"].as_dict()["evidence"]
+    assert any(e["subject"] == "task.exercising_leadership" and e["value"] == 20.0 for e in evidence)
+    assert all({"condition", "subject", "value", "op", "threshold"} <= set(e) for e in evidence)
+
+
+SOAK = r"""
+import gc, random, sys, resource
+sys.path.insert(0, {root!r})
+import psutil
+from healthcheck.engine import Engine
+from tests import randompacks as rp
+from tests.reference import fired as reference_fired
+
+rng = random.Random(1234)
+proc = psutil.Process()
+total, checked, rss = 0, 0, []
+while total < {n}:
+    raw = rp.raw_pack(rng, rng.randint(1, 8))
+    engine = Engine(rp.compile_raw(raw))
+    for _ in range(500):
+        facts = rp.facts(rng)
+        got = engine.fired(rp.to_facts(facts))
+        if total % 10 == 0:
+            assert got == reference_fired(raw, facts), (raw, facts, got)
+            checked += 1
+        total += 1
+    engine.close()
+    gc.collect()
+    rss.append(proc.memory info().rss)
+print(total, checked, rss[2], rss[-1])
+""".replace("memory info", "memory_info")
+
+
+def test_soak_in_child_process_no_crash_no_leak() -> None:
+    root = str(Path(__file__).resolve().parent.parent)
+    script = SOAK.format(root=root, n=20_000)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"child died ({done.returncode}): {done.stderr[-2000:]}"
+    total, checked, early, late = map(int, done.stdout.split())
+    assert total >= 20_000 and checked >= 2_000
+    # Memory after warm-up stays flat: a leak of even 100 bytes per evaluation would show.
+    assert late - early < 4 * 1024 * 1024, f"RSS grew by {(late - early) / 1e6:.1f} MB"
+
+
+def _chain(n: int) -> dict:
+    """A rule of n leaves inside nested any/none groups (cost grows with n)."""
+    return {"any": [{"none": [{"score": "task.taking_stock", "below": 10 + i}]} for i in range(n)]}
+
+
+def test_rules_within_the_cost_limit_compile_in_the_real_engine() -> None:
+    from healthcheck.ruleset import MAX_RULE_COST, compile_rule, expression_cost
+
+    n = 1
+    while expression_cost(compile_rule(rp.compile_raw({"r": _chain(n + 1)}).rules[0].when)) <= MAX_RULE_COST:
+        n += 1
+    engine = Engine(rp.compile_raw({"r": _chain(n)}))  # the largest accepted rule must compile
+    engine.close()
+    with pytest.raises(EngineError):  # and the engine really does refuse far beyond it
+        Engine(rp.compile_raw({"r": _chain(n * 2)}))
+
+
+def test_loader_refuses_a_rule_too_complex_for_the_engine(tmp_path: Path) -> None:
+    from healthcheck.errors import InputError
+    from healthcheck.ruleset import parse_rule
+
+    rule = {"id": "too-big", "title": "Too big", "severity": "low", "tasks": ["task.taking_stock"],
+            "explanation": "A rule with far too many nested conditions for the engine.",
+            "when": _chain(30), "actions": [{"task": "task.taking_stock", "text": "Split this rule in two."}],
+            "examples": [{"name": "a", "expect": "fires"}, {"name": "b", "expect": "quiet"}]}
+    path = tmp_path / "too-big.yaml"
+    path.write_text(json.dumps(rule, indent=1))  # JSON is YAML
+    with pytest.raises(InputError) as err:
+        parse_rule(path)
+    assert "too complex for the rule engine" in str(err.value)
+    assert f"{path}:" in str(err.value.problems[0])
