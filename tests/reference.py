@@ -33,7 +33,7 @@ def evaluate(cond: dict[str, Any], facts: dict[str, Any]) -> bool:
         return any(evaluate(c, facts) for c in cond["any"])
     if "none" in cond:
         return not any(evaluate(c, facts) for c in cond["none"])
-    ops = cond["respondents"] if "respondents" in cond else cond
+    ops = cond.get("respondents", cond)
     v = value(cond, facts)
     if v is None:
         return False

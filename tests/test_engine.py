@@ -126,7 +126,8 @@ def test_closed_engine_refuses_instead_of_crashing() -> None:
 
 
 def test_evidence_names_values_and_thresholds() -> None:
-    facts = Facts(scores={"task.exercising_leadership": 20.0}, answers={"fact.named_lead": {"no": 0.9, "yes": 0.1}})
+    facts = Facts(scores={"task.exercising_leadership": 20.0},
+                  answers={"fact.named_lead": {"no": 0.9, "yes": 0.1}})
     findings = {f.id: f for f in get_engine(PACK).evaluate(facts)}
     assert "leadership-vacuum" in findings
     evidence = findings["leadership-vacuum"].as_dict()["evidence"]
