@@ -238,6 +238,102 @@ def _threshold(text: str) -> int:
 _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
 
 
+# --- demo and serve ----------------------------------------------------------------------------
+
+DEFAULT_PORT = 8501
+
+
+def _open_store(url: str | None):  # type: ignore[no-untyped-def]
+    from .store import Store
+
+    return Store(url or None)
+
+
+def _print_demo_links(links: Sequence[tuple[str, str]], base: str) -> None:
+    for name, token in links:
+        print(name)
+        print(f"  admin link: {base.rstrip('/')}/?admin={token}")
+
+
+def _base_url(port: int) -> str:
+    return os.environ.get("HEALTHCHECK_BASE_URL", "").strip() or f"http://localhost:{port}"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo_store import load_demo
+
+    with _open_store(args.database_url) as store:
+        links = load_demo(store)
+        print(f"Demo partnerships are in {store.describe_location()}.", file=sys.stderr)
+    _print_demo_links(links, _base_url(args.port))
+    print("Each admin link is new: earlier demo links no longer work.", file=sys.stderr)
+    return 0
+
+
+def app_path() -> Path:
+    """The Streamlit entry script: app.py beside the package (a source checkout), else the
+    copy inside the package (an installed wheel)."""
+    here = Path(__file__).resolve().parent
+    beside = here.parent / "app.py"
+    return beside if beside.exists() else here / "ui" / "entry.py"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from .demo_store import DEMO_NAMES, load_demo
+    from .store import default_url
+
+    env = dict(os.environ)
+    # The app runs from app.py's folder (so it finds .streamlit/config.toml): pin the database
+    # now, so a default SQLite file under ./data means the folder `serve` was started in.
+    env["HEALTHCHECK_DATABASE_URL"] = args.database_url or default_url()
+    if args.demo:
+        with _open_store(args.database_url) as store:
+            names = {p.name for p in store.list_partnerships()}
+            if names <= set(DEMO_NAMES):
+                _print_demo_links(load_demo(store), _base_url(args.port))
+            else:
+                print("The store already holds partnerships, so the demo was not loaded.", file=sys.stderr)
+    app = app_path()
+    command = [sys.executable, "-m", "streamlit", "run", str(app),
+               "--server.headless", "true", "--server.port", str(args.port),
+               "--browser.gatherUsageStats", "false",
+               "--client.showErrorDetails", "none", "--client.toolbarMode", "minimal"]
+    print(f"Starting the app on http://localhost:{args.port} (stop with Ctrl+C)", file=sys.stderr, flush=True)
+    return subprocess.call(command, env=env, cwd=str(app.parent if app.name == "app.py" else Path.cwd()))
+
+
+def _port(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("the port must be a whole number") from None
+    if not 1 <= n <= 65535:
+        raise argparse.ArgumentTypeError("the port must be between 1 and 65535")
+    return n
+
+
+def _app_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    d = sub.add_parser("demo", help="put the demo partnerships into the store and print their admin links")
+    d.add_argument("--database-url", default=None,
+                   help="database URL (default: HEALTHCHECK_DATABASE_URL, else a SQLite file in ./data)")
+    d.add_argument("--port", type=_port, default=DEFAULT_PORT, help="port used in the printed links")
+    d.set_defaults(func=cmd_demo)
+
+    v = sub.add_parser("serve", help="start the app (Streamlit)")
+    v.add_argument("--port", type=_port, default=DEFAULT_PORT)
+    v.add_argument("--demo", action="store_true",
+                   help="load the demo partnerships first (when the store holds no others) and print "
+                        "their admin links")
+    v.add_argument("--database-url", default=None,
+                   help="database URL (default: HEALTHCHECK_DATABASE_URL, else a SQLite file in ./data)")
+    v.set_defaults(func=cmd_serve)
+
+
+_EXTRA_COMMANDS.append(_app_commands)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -38,12 +38,11 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of `df` with every cell turned into safe text (object columns of str)."""
     out: dict[int, pd.Series] = {}
     for position in range(df.shape[1]):
-        col = df.iloc[:, position]
-        missing = col.isna().to_numpy()
-        text = pd.Series([v if isinstance(v, str) else str(v) for v in col.astype(object)],
-                         index=df.index, dtype=object)
-        text[missing] = ""
-        risky = text.str.contains(_PATTERN, regex=True).to_numpy(dtype=bool)
+        col = df.iloc[:, position].astype(object)
+        missing = col.isna()
+        text = col.where(~missing, "").astype(str)
+        risky = text.str.match(_PATTERN).to_numpy(dtype=bool)
+        text = text.astype(object)
         if risky.any():
             text[risky] = "'" + text[risky]
         out[position] = text

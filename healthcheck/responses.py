@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import hashlib
 import io
 import math
 from collections.abc import Callable, Iterable
@@ -86,7 +85,7 @@ def template_csv(questionnaire: Questionnaire) -> str:
 
 def _write_csv(rows: Iterable[list[str]]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerows(rows)
     return buffer.getvalue()
 
@@ -294,7 +293,7 @@ def read_responses(source: str | Path | bytes, questionnaire: Questionnaire, *,
     if not named:
         raise InputError([Problem(path, "the first row is empty: it must hold the column names "
                                         "(download the template)", row=1)])
-    if len(named) == 1 and len(REQUIRED_COLUMNS) > 1:
+    if len(named) == 1:
         for sep, what in ((";", "semicolons"), ("\t", "tabs")):
             if sep in named[0]:
                 raise InputError([Problem(
@@ -370,8 +369,8 @@ def read_responses(source: str | Path | bytes, questionnaire: Questionnaire, *,
         if progress is not None and done % batch == 0:
             progress(done, total)
     for item in comment_items(questionnaire):
-        name_ = comment_column(item.id)
-        out[name_] = _text(cells(name_), n, name_, rownums, positions.get(name_, 0), problems)
+        column = comment_column(item.id)
+        out[column] = _text(cells(column), n, column, rownums, positions.get(column, 0), problems)
         done += 1
         if progress is not None and done % batch == 0:
             progress(done, total)
@@ -459,30 +458,53 @@ def _level_message(value: str) -> str:
     return f"{_show(value)} is not a level: use one of {_LEVEL_LIST}"
 
 
+_INVALID = object()
+
+
+def _decode_cells(col: pd.Series, decode: Callable[[str], Any], dtype: Any, missing: Any
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Decode a column by looking at its distinct cell texts only (a column has few of them).
+
+    `decode` returns the value of one cell text, or `_INVALID`. Returns the values (invalid
+    cells set to `missing`) and the mask of invalid cells.
+    """
+    codes, uniques = pd.factorize(col.to_numpy(dtype=object))
+    decoded = [decode(u) for u in uniques]
+    invalid = np.array([d is _INVALID for d in decoded], dtype=bool)
+    table = np.array([missing if d is _INVALID else d for d in decoded], dtype=dtype)
+    return table[codes], invalid[codes]
+
+
 def _likert(col: pd.Series | None, n: int, item: Item, questionnaire: Questionnaire,
             rownums: np.ndarray, order: int, problems: _Problems) -> np.ndarray:
     if col is None:
         return np.full(n, np.nan)
-    values = col.map(_LIKERT_EXACT).to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-    unmatched = np.isnan(values) & (col != "").to_numpy()
-    if unmatched.any():
-        slow = _likert_words(questionnaire)
-        cleaned = col[unmatched].str.strip().str.lower().str.replace("\u2019", "'", regex=False)
-        mapped = cleaned.map(slow).to_numpy(dtype=np.float64, na_value=np.nan)
-        values[unmatched] = mapped
-        still_bad = np.isnan(mapped) & (cleaned != "").to_numpy()
-        bad = np.zeros(n, dtype=bool)
-        bad[np.flatnonzero(unmatched)[still_bad]] = True
-        problems.cells(rownums, bad, order, item.id, col,
-                       lambda v: f"{_show(v)} is not an answer on the 1-5 scale: {_LIKERT_HELP}")
+    words = _likert_words(questionnaire)
+
+    def decode(cell: str) -> Any:
+        value = _LIKERT_EXACT.get(cell)
+        if value is not None:
+            return value
+        cleaned = _clean(cell)
+        if not cleaned:
+            return np.nan
+        return words.get(cleaned, _INVALID)
+
+    values, bad = _decode_cells(col, decode, np.float64, np.nan)
+    problems.cells(rownums, bad, order, item.id, col,
+                   lambda v: f"{_show(v)} is not an answer on the 1-5 scale: {_LIKERT_HELP}")
     return values
+
+
+def _clean(cell: str) -> str:
+    return cell.strip().lower().replace("\u2019", "'")
 
 
 def _likert_words(questionnaire: Questionnaire) -> dict[str, float]:
     words: dict[str, float] = {k.lower(): v for k, v in _LIKERT_EXACT.items()}
     for i, label in enumerate(questionnaire.scale.labels, start=1):
-        words.setdefault(label.strip().lower().replace("\u2019", "'"), float(i))
-    for word in (*_DONT_KNOW_WORDS, questionnaire.scale.dont_know.strip().lower().replace("\u2019", "'")):
+        words.setdefault(_clean(label), float(i))
+    for word in (*_DONT_KNOW_WORDS, _clean(questionnaire.scale.dont_know)):
         words.setdefault(word, DONT_KNOW)
     return words
 
@@ -492,23 +514,19 @@ def _choice(col: pd.Series | None, n: int, item: Item, rownums: np.ndarray, orde
     if col is None:
         return pd.Series([None] * n, dtype=object)
     ids = {c.id: c.id for c in item.choices}
-    values = col.map(ids)
-    unmatched = (values.isna() & (col != "")).to_numpy()
-    if unmatched.any():
-        slow = dict(ids)
-        for c in item.choices:
-            slow.setdefault(c.label.strip().lower(), c.id)
-        cleaned = col[unmatched].str.strip()
-        mapped = cleaned.str.lower().map(slow)
-        values[unmatched] = mapped
-        still_bad = (mapped.isna() & (cleaned != "")).to_numpy()
-        bad = np.zeros(n, dtype=bool)
-        bad[np.flatnonzero(unmatched)[still_bad]] = True
-        allowed = ", ".join(c.id for c in item.choices)
-        problems.cells(rownums, bad, order, item.id, col,
-                       lambda v: f"{_show(v)} is not a choice of {item.id}: use one of {allowed}, "
-                                 "or leave the cell blank")
-    return values.astype(object).where(values.notna(), None)
+    for c in item.choices:
+        ids.setdefault(_clean(c.label), c.id)
+
+    def decode(cell: str) -> Any:
+        cleaned = _clean(cell)
+        return ids.get(cleaned, _INVALID) if cleaned else None
+
+    values, bad = _decode_cells(col, decode, object, None)
+    allowed = ", ".join(c.id for c in item.choices)
+    problems.cells(rownums, bad, order, item.id, col,
+                   lambda v: f"{_show(v)} is not a choice of {item.id}: use one of {allowed}, "
+                             "or leave the cell blank")
+    return pd.Series(values, dtype=object)
 
 
 def _text(col: pd.Series | None, n: int, column: str, rownums: np.ndarray, order: int,
@@ -655,10 +673,13 @@ def export_csv(df: pd.DataFrame, questionnaire: Questionnaire) -> str:
     table = df.reindex(columns=columns).reset_index(drop=True)
     for col in META_COLUMNS:
         table[col] = table[col].astype(object).where(table[col].notna(), "")
-    digests = [_row_digest(row) for row in table.itertuples(index=False, name=None)]
+    # Content first, then the id: knowing the ids alone does not give their R-numbers.
+    content = pd.util.hash_pandas_object(table.drop(columns=["respondent"]).astype(object),
+                                         index=False).to_numpy()
+    who = pd.util.hash_pandas_object(table["respondent"].astype(str), index=False).to_numpy()
     order = (pd.DataFrame({"o": table["organisation"].astype(str), "l": table["level"].astype(str),
-                           "h": digests})
-             .sort_values(["o", "l", "h"], kind="stable").index)
+                           "c": content, "w": who})
+             .sort_values(["o", "l", "c", "w"], kind="stable").index)
     table = table.loc[order].reset_index(drop=True)
     table["respondent"] = [f"R{k}" for k in range(1, len(table) + 1)]
     table["role"] = table["role"].where(table["role"] != "", None)
@@ -668,10 +689,3 @@ def export_csv(df: pd.DataFrame, questionnaire: Questionnaire) -> str:
         table[item.id] = pd.Series(table[item.id], dtype=np.float64).map(words).astype(object)
     safe = neutralise_frame(table)
     return _write_csv([columns, *safe.itertuples(index=False, name=None)])
-
-
-def _row_digest(row: tuple[Any, ...]) -> str:
-    # Content first, the id last: knowing the ids alone does not give their R-numbers.
-    parts = [("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)) for v in row[1:]]
-    parts.append(str(row[0]))
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()

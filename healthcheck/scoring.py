@@ -83,8 +83,42 @@ def _nan_to_none(v: Any) -> float | None:
     return None if v is None or pd.isna(v) else float(v)
 
 
+def _blocks(keys: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """Row order that groups equal keys together (None: already so), and where each block starts."""
+    order = None if bool(np.all(keys[1:] >= keys[:-1])) else np.argsort(keys, kind="stable")
+    ordered = keys if order is None else keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return order, starts
+
+
+def _take(matrix: np.ndarray, order: np.ndarray | None) -> np.ndarray:
+    return matrix if order is None else matrix[order]
+
+
+class _Grouped:
+    """Sums, counts, means and spreads of per-respondent values by a dense key (0..k-1).
+
+    np.add.reduceat over key-sorted rows: one pass, no per-group Python, whatever the count.
+    """
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray, spread: bool = True) -> None:
+        order, starts = _blocks(keys)
+        values = _take(values, order)
+        present = ~np.isnan(values)
+        clean = np.where(present, values, 0.0)
+        self.keys = _take(keys, order)[starts]
+        self.n = np.add.reduceat(present.astype(float), starts).astype(np.int64)
+        total = np.add.reduceat(clean, starts)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.mean = total / self.n
+            if spread:  # population standard deviation, from the sums of squares
+                squares = np.add.reduceat(clean * clean, starts)
+                self.spread = np.sqrt(np.maximum(squares / self.n - self.mean ** 2, 0.0))
+                self.spread[self.n < 2] = np.nan
+
+
 class ScoreTable:
-    """Scores of every partnership in a response table, as tidy DataFrames."""
+    """Scores of every partnership in a response table, computed in one vectorised pass."""
 
     def __init__(self, questionnaire: Questionnaire, responses: pd.DataFrame, threshold: int = MIN_THRESHOLD):
         if threshold < MIN_THRESHOLD:
@@ -94,87 +128,99 @@ class ScoreTable:
         q = questionnaire
         self.dims = list(q.dimensions)
         likert = q.likert_items
+        self._item_ids = [i.id for i in likert]
         n = len(responses)
         partnership = (responses["partnership"].fillna("").astype(str) if "partnership" in responses
                        else pd.Series([""] * n, index=responses.index))
-        self.partnership_codes, self.partnerships = pd.factorize(partnership, sort=False)
+        codes, self.partnerships = pd.factorize(partnership, sort=False)
+        self.partnership_codes = codes
+        n_p = len(self.partnerships)
 
-        # answers -> matrices (respondents x items): valid 1-5 values, reversed where keyed so
-        values = responses[[i.id for i in likert]].to_numpy(dtype=float, na_value=np.nan)
-        dont_know = values == DONT_KNOW
+        # answers -> matrices (respondents x items): valid 1-5 values, reverse-keyed items flipped
+        values = responses[self._item_ids].to_numpy(dtype=float, na_value=np.nan)
         valid = (values >= 1) & (values <= 5)
-        reverse = np.array([i.reverse for i in likert])
-        keyed = np.where(reverse, 6.0 - values, values)
-        keyed = np.where(valid, keyed, 0.0)
+        dont_know = values == DONT_KNOW
+        reverse = np.flatnonzero([i.reverse for i in likert])
+        keyed = values.copy()
+        keyed[:, reverse] = 6.0 - keyed[:, reverse]
+        keyed[~valid] = 0.0
         weights = np.zeros((len(likert), len(self.dims)))
         index = {d: j for j, d in enumerate(self.dims)}
         for i, item in enumerate(likert):
             for ref in item.dimensions:
                 weights[i, index[ref.id]] = ref.weight
         measured = (weights > 0).astype(float)
+        valid_f = valid.astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
-            per_resp = to_percent((keyed @ weights) / (valid.astype(float) @ weights))
-        dk_count = dont_know.astype(float) @ measured
-        valid_count = valid.astype(float) @ measured
+            per_resp = to_percent((keyed @ weights) / (valid_f @ weights))  # respondents x dims
 
-        codes = self.partnership_codes
-        resp = pd.DataFrame(per_resp, columns=self.dims)
-        grouped = resp.groupby(codes, sort=True)
-        mean, count = grouped.mean(), grouped.count()
-        spread = grouped.std(ddof=0)
-        spread[count < 2] = np.nan
-        dk = pd.DataFrame(dk_count, columns=self.dims).groupby(codes, sort=True).sum()
-        vc = pd.DataFrame(valid_count, columns=self.dims).groupby(codes, sort=True).sum()
+        # partnership level: order rows by partnership once, reduce each block
+        order, starts = _blocks(codes)
+        by_p = _Grouped(codes, per_resp)
+        self._score_arr, self._spread_arr = by_p.mean, by_p.spread
+        self._answered_arr = by_p.n
+        # reduce to partnerships first, then map items to dimensions: far fewer rows to multiply
+        item_n = np.add.reduceat(_take(valid_f, order), starts)
+        item_dk = np.add.reduceat(_take(dont_know, order).astype(float), starts)
+        dk, vc = item_dk @ measured, item_n @ measured
         with np.errstate(invalid="ignore", divide="ignore"):
-            unknown = dk / (dk + vc)
-        self.score, self.answered, self.spread, self.unknown = mean, count, spread, unknown
-        self.respondents = pd.Series(codes).value_counts().sort_index()
+            self._unknown_arr = dk / (dk + vc)
+            self._item_arr = to_percent(np.add.reduceat(_take(keyed, order), starts) / item_n)
+        self.respondents = pd.Series(np.diff(np.r_[starts, n]), index=range(n_p))
 
-        # item scores (for `item:` conditions and the item table of reports)
-        item_vals = pd.DataFrame(np.where(valid, to_percent(keyed), np.nan), columns=[i.id for i in likert])
-        self.item_scores = item_vals.groupby(codes, sort=True).mean()
-
-        # groups: long table (partnership, grouping, group, dim, mean, n), then suppression
-        frames = []
-        for grouping, column in GROUPINGS.items():
-            labels = responses[column].fillna("").astype(str).to_numpy()
-            g = resp.groupby([codes, labels], sort=True)
-            m = g.mean().stack(future_stack=True).rename("mean")
-            c = g.count().stack(future_stack=True).rename("n")
-            long = pd.concat([m, c], axis=1).reset_index()
-            long.columns = ["p", "group", "dim", "mean", "n"]
-            long.insert(1, "grouping", grouping)
-            frames.append(long)
-        groups = pd.concat(frames, ignore_index=True)
-        groups["suppressed"] = (groups["n"] > 0) & (groups["n"] < threshold)
-        # Secondary suppression: a lone hidden group could be derived from the total and the rest.
-        key = ["p", "grouping", "dim"]
-        lone = groups.groupby(key)["suppressed"].transform("sum") == 1
-        shown = (groups["n"] >= threshold)
-        candidates = groups[lone & shown].sort_values(["n", "group"])
-        second = candidates.drop_duplicates(key).index
-        groups.loc[second, "suppressed"] = True
-        groups["shown"] = (groups["n"] >= threshold) & ~groups["suppressed"]
-        self.groups = groups
-
-        visible = groups[groups["shown"]]
-        by = visible.groupby(["p", "dim"])["mean"]
-        span = visible.groupby(["p", "grouping", "dim"])["mean"].agg(["max", "min", "count"])
-        span = span[span["count"] >= 2]
-        self.gap = (span["max"] - span["min"]).groupby(level=["p", "dim"]).max()
-        self.lowest = by.min()
+        # organisation and level groups, with suppression
+        self._groups = {g: self._group(codes, responses[col], per_resp, n_p) for g, col in GROUPINGS.items()}
+        gap = np.full((n_p, len(self.dims)), np.nan)
+        lowest = np.full((n_p, len(self.dims)), np.nan)
+        for grp in self._groups.values():
+            # group rows come in partnership blocks, and every partnership has at least one
+            shown_mean = np.where(grp["shown"], grp["mean"], np.nan)
+            blocks = grp["starts"][:-1]
+            hi = np.fmax.reduceat(shown_mean, blocks)
+            lo = np.fmin.reduceat(shown_mean, blocks)
+            count = np.add.reduceat(grp["shown"].astype(float), blocks)
+            span = np.where(count >= 2, hi - lo, np.nan)
+            gap = np.fmax(gap, span)
+            lowest = np.fmin(lowest, lo)
+        self._gap_arr, self._lowest_arr = gap, lowest
 
         # answer shares of choice items, among those who answered
-        shares: dict[str, pd.DataFrame] = {}
+        self._share_arrs: dict[str, tuple[list[str], np.ndarray]] = {}
         for item in q.choice_items:
-            col = responses[item.id]
-            if col.notna().any():
-                shares[item.id] = pd.crosstab(codes, col, normalize="index")
-        self.shares = shares
+            choice_codes, choices = pd.factorize(responses[item.id], sort=True)
+            answered = choice_codes >= 0
+            if not answered.any():
+                continue
+            k = len(choices)
+            counts = np.bincount(codes[answered] * k + choice_codes[answered], minlength=n_p * k)
+            counts = counts.reshape(n_p, k).astype(float)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                self._share_arrs[item.id] = ([str(c) for c in choices],
+                                             counts / counts.sum(axis=1, keepdims=True))
 
-        org_counts = responses.groupby([codes, responses["organisation"].astype(str)]).size()
-        level_counts = responses.groupby([codes, responses["level"].astype(str)]).size()
-        self._org_counts, self._level_counts = org_counts, level_counts
+    def _group(self, codes: np.ndarray, labels: pd.Series, per_resp: np.ndarray, n_p: int) -> dict[str, Any]:
+        """Means by (partnership, group) with primary and secondary suppression."""
+        label_codes, names = pd.factorize(labels.fillna("").astype(str), sort=True)
+        key = codes.astype(np.int64) * (len(names) + 1) + label_codes
+        grouped = _Grouped(key, per_resp, spread=False)  # blocks by partnership, then label
+        p = grouped.keys // (len(names) + 1)
+        label = np.asarray(names)[grouped.keys % (len(names) + 1)]
+        n_resp = np.bincount(np.searchsorted(grouped.keys, key), minlength=len(grouped.keys))
+        n = grouped.n
+        suppressed = (n > 0) & (n < self.threshold)
+        # Secondary suppression: a lone hidden group could be worked out from the total and the
+        # rest, so the smallest shown group of that partnership is hidden too.
+        starts = np.searchsorted(p, np.arange(n_p + 1))
+        primaries = np.add.reduceat(suppressed.astype(float), starts[:-1])
+        lone_p, lone_d = np.nonzero(primaries == 1)
+        for pc, dj in zip(lone_p.tolist(), lone_d.tolist(), strict=True):
+            rows = range(starts[pc], starts[pc + 1])
+            eligible = [r for r in rows if n[r, dj] >= self.threshold]
+            if eligible:
+                suppressed[min(eligible, key=lambda r: (n[r, dj], label[r])), dj] = True
+        shown = (n >= self.threshold) & ~suppressed
+        return {"p": p, "label": label, "mean": grouped.mean, "n": n, "respondents": n_resp,
+                "suppressed": suppressed, "shown": shown, "starts": starts}
 
     def __len__(self) -> int:
         return len(self.partnerships)
@@ -182,51 +228,83 @@ class ScoreTable:
     def names(self) -> list[str]:
         return [str(p) for p in self.partnerships]
 
+    def code_of(self, name: str | int) -> int:
+        return name if isinstance(name, int) else list(self.partnerships).index(name)
+
+    @property
+    def score(self) -> pd.DataFrame:
+        """Partnerships x dimensions, 0-100 (NaN where nobody answered)."""
+        return pd.DataFrame(self._score_arr, columns=self.dims)
+
+    def _answers(self, code: int) -> dict[str, dict[str, float]]:
+        out = {}
+        for item_id, (choices, arr) in self._share_arrs.items():
+            shares = {c: round(float(v), 4) for c, v in zip(choices, arr[code].tolist(), strict=True) if v > 0}
+            if shares:
+                out[item_id] = shares
+        return out
+
+    def facts(self, name: str | int):  # type: ignore[no-untyped-def]
+        """The rule facts of one partnership, straight from the arrays (the batch fast path)."""
+        from .ruleset import Facts
+
+        code = self.code_of(name)
+
+        def row(arr: np.ndarray, keys: list[str]) -> dict[str, float]:
+            return {k: float(v) for k, v in zip(keys, arr[code].tolist(), strict=True) if v == v}
+
+        return Facts(scores=row(self._score_arr, self.dims), spreads=row(self._spread_arr, self.dims),
+                     gaps=row(self._gap_arr, self.dims), lowest_groups=row(self._lowest_arr, self.dims),
+                     unknown=row(self._unknown_arr, self.dims), items=row(self._item_arr, self._item_ids),
+                     answers=self._answers(code), respondents=int(self.respondents.iloc[code]))
+
     def partnership(self, name: str | int = 0) -> PartnershipScores:
-        code = name if isinstance(name, int) else list(self.partnerships).index(name)
-        pname = str(self.partnerships[code])
+        code = self.code_of(name)
         bands = self.questionnaire.bands
-        groups = self.groups[self.groups["p"] == code]
+        by: dict[str, dict[str, dict[str, float | None]]] = {g: {d: {} for d in self.dims} for g in GROUPINGS}
+        suppressed: dict[str, list[str]] = {d: [] for d in self.dims}
+        between: dict[str, tuple[float, tuple[str, str]]] = {}
+        counts: dict[str, dict[str, int]] = {}
+        for grouping, grp in self._groups.items():
+            rows = range(grp["starts"][code], grp["starts"][code + 1])
+            counts[grouping] = {str(grp["label"][r]): int(grp["respondents"][r]) for r in rows}
+            for j, dim in enumerate(self.dims):
+                shown_means = []
+                for r in rows:
+                    label = str(grp["label"][r])
+                    if grp["n"][r, j] == 0:
+                        by[grouping][dim][label] = None  # nobody in this group answered: no data
+                        continue
+                    if grp["shown"][r, j]:
+                        mean = float(grp["mean"][r, j])
+                        by[grouping][dim][label] = mean
+                        shown_means.append((mean, label))
+                    else:
+                        by[grouping][dim][label] = None
+                        suppressed[dim].append(f"{grouping}:{label}")
+                if len(shown_means) >= 2:
+                    hi, lo = max(shown_means), min(shown_means)
+                    if dim not in between or hi[0] - lo[0] > between[dim][0]:
+                        between[dim] = (hi[0] - lo[0], (hi[1], lo[1]))
         dimensions = []
-        for dim in self.dims:
+        for j, dim in enumerate(self.dims):
             d = DIMENSION_BY_ID[dim]
-            score = _nan_to_none(self.score.at[code, dim])
-            g = groups[groups["dim"] == dim]
-            by: dict[str, dict[str, float | None]] = {"organisation": {}, "level": {}}
-            suppressed = []
-            for row in g.itertuples(index=False):
-                by[row.grouping][row.group] = _nan_to_none(row.mean) if row.shown else None
-                if row.suppressed:
-                    suppressed.append(f"{row.grouping}:{row.group}")
-            gap = _nan_to_none(self.gap.get((code, dim)))
-            between = None
-            if gap is not None:
-                shown = g[g["shown"]]
-                best = None
-                for _, part in shown.groupby("grouping"):
-                    if len(part) >= 2:
-                        hi, lo = part.loc[part["mean"].idxmax()], part.loc[part["mean"].idxmin()]
-                        if best is None or hi["mean"] - lo["mean"] > best[0]:
-                            best = (hi["mean"] - lo["mean"], str(hi["group"]), str(lo["group"]))
-                between = (best[1], best[2]) if best else None
+            score = _nan_to_none(self._score_arr[code, j])
             dimensions.append(DimensionScore(
                 id=dim, framework=d.framework, label=d.label, score=score, band=bands.band(score),
-                answered=int(self.answered.at[code, dim]),
-                unknown=_nan_to_none(self.unknown.at[code, dim]),
-                spread=_nan_to_none(self.spread.at[code, dim]),
-                by_organisation=by["organisation"], by_level=by["level"], suppressed=suppressed,
-                gap=gap, gap_between=between, lowest_group=_nan_to_none(self.lowest.get((code, dim)))))
-        answers = {}
-        for item_id, table in self.shares.items():
-            if code in table.index:
-                row = table.loc[code]
-                answers[item_id] = {str(k): round(float(v), 4) for k, v in row.items() if v > 0}
-        items = {k: float(v) for k, v in self.item_scores.loc[code].items() if pd.notna(v)}
+                answered=int(self._answered_arr[code, j]),
+                unknown=_nan_to_none(self._unknown_arr[code, j]),
+                spread=_nan_to_none(self._spread_arr[code, j]),
+                by_organisation=by["organisation"][dim], by_level=by["level"][dim],
+                suppressed=suppressed[dim], gap=_nan_to_none(self._gap_arr[code, j]),
+                gap_between=between[dim][1] if dim in between else None,
+                lowest_group=_nan_to_none(self._lowest_arr[code, j])))
+        items = {k: float(v) for k, v in zip(self._item_ids, self._item_arr[code].tolist(), strict=True)
+                 if v == v}
         return PartnershipScores(
-            partnership=pname, respondents=int(self.respondents.get(code, 0)), threshold=self.threshold,
-            dimensions=dimensions, answers=answers, items=items,
-            organisations={str(k): int(v) for k, v in self._org_counts.loc[code].items()},
-            levels={str(k): int(v) for k, v in self._level_counts.loc[code].items()})
+            partnership=str(self.partnerships[code]), respondents=int(self.respondents.iloc[code]),
+            threshold=self.threshold, dimensions=dimensions, answers=self._answers(code), items=items,
+            organisations=counts["organisation"], levels=counts["level"])
 
 
 def score(questionnaire: Questionnaire, responses: pd.DataFrame, threshold: int = MIN_THRESHOLD,

@@ -805,7 +805,8 @@ class Store:
         if level not in LEVELS:
             problems.append(Problem(path="level", message="Please say at which level you work: "
                                     + ", ".join(LEVELS) + "."))
-        if not isinstance(submission_key, str) or not submission_key.strip() or len(submission_key) > _MAX_KEY:
+        key_ok = isinstance(submission_key, str) and 0 < len(submission_key.strip()) <= _MAX_KEY
+        if not key_ok:
             problems.append(Problem(path="response", message="The form is missing its submission key; "
                                     "please reload the page."))
         clean_role = _clean_role(role)

@@ -1,0 +1,1 @@
+"""Streamlit pages (one module per page) over the core; `router.main()` is the whole app."""

@@ -1,0 +1,276 @@
+"""Answer: a respondent fills in the questionnaire, section by section, and submits once.
+
+Everything lives in st.session_state under keys scoped by the round, so a rerun (or moving
+between sections) keeps a half-filled form. The submission key is made when the form starts
+and also kept in the address bar (`&k=...`): a double click, or a reload after sending, cannot
+store the answers twice (`Store.submit_response` is idempotent per key).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import streamlit as st
+
+from healthcheck.errors import InputError
+from healthcheck.frameworks import LEVELS
+from healthcheck.questionnaire import Item, Questionnaire
+from healthcheck.store import OrganisationInfo, PartnershipInfo, RoundInfo
+
+from .common import get_questionnaire, get_store, plain, show_problems
+
+DONT_KNOW = "dk"
+LEVEL_HELP = {
+    "funder": "You fund the work, or manage the grant for a funder.",
+    "strategic": "You manage or plan the partnership's work in your organisation.",
+    "operational": "You work directly with children, young people or families, or organise "
+                   "sessions day to day.",
+}
+_KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+
+
+class FormState:
+    """The respondent's form in session state, scoped by round."""
+
+    def __init__(self, round_id: int) -> None:
+        self.p = f"ans{round_id}_"
+        ss = st.session_state
+        ss.setdefault(self.p + "answers", {})
+        ss.setdefault(self.p + "comments", {})
+        ss.setdefault(self.p + "about", {})
+        ss.setdefault(self.p + "step", 0)
+
+    def wkey(self, kind: str, name: str) -> str:
+        return f"{self.p}{kind}:{name}"
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return st.session_state[self.p + "answers"]
+
+    @property
+    def comments(self) -> dict[str, str]:
+        return st.session_state[self.p + "comments"]
+
+    @property
+    def about(self) -> dict[str, Any]:
+        return st.session_state[self.p + "about"]
+
+    @property
+    def step(self) -> int:
+        return int(st.session_state[self.p + "step"])
+
+    @step.setter
+    def step(self, value: int) -> None:
+        st.session_state[self.p + "step"] = value
+
+    @property
+    def done(self) -> bool:
+        return bool(st.session_state.get(self.p + "done"))
+
+    def submission_key(self) -> str:
+        """The key of this respondent's submission, made once when the form starts."""
+        key = st.session_state.get(self.p + "key")
+        if not key:
+            from_url = st.query_params.get("k")
+            key = from_url if isinstance(from_url, str) and _KEY_PATTERN.match(from_url) else uuid.uuid4().hex
+            st.session_state[self.p + "key"] = key
+        if st.query_params.get("k") != key:
+            st.query_params["k"] = key
+        return str(key)
+
+    def restore(self, wkey: str, store: dict[str, Any], name: str) -> None:
+        """Give a widget its remembered value when it is drawn again (Streamlit forgets the
+        state of widgets that were not on screen in the previous run)."""
+        if wkey not in st.session_state and name in store:
+            st.session_state[wkey] = store[name]
+
+    def reset(self) -> None:
+        for key in [k for k in st.session_state if str(k).startswith(self.p)]:
+            del st.session_state[key]
+        if "k" in st.query_params:
+            del st.query_params["k"]
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def needs_comment(item: Item, value: Any) -> bool:
+    """True when a comment is invited: the keyed answer (6 - answer for reverse-keyed items)
+    is below the item's comment_prompt_below."""
+    if item.comment_prompt_below is None or not isinstance(value, int):
+        return False
+    keyed = 6 - value if item.reverse else value
+    return keyed < item.comment_prompt_below
+
+
+def reporting_rules(partnership: PartnershipInfo) -> str:
+    n = partnership.threshold
+    return (
+        "**Before you start: who sees what**\n\n"
+        "- Your answers are anonymous. We do not ask for your name or e-mail address.\n"
+        "- Nobody in the partnership sees individual answers, including yours. Results are shown "
+        "only as totals.\n"
+        f"- Results for a group (an organisation or a level) with fewer than {n} responses are "
+        "never shown separately.\n"
+        "- Comments and written answers are shown to the partnership admin (the person who runs the "
+        f"health check) without names, and only when at least {n} people from your organisation have "
+        "answered. Please do not name colleagues or children in them.\n"
+        "- You can skip any question, or choose \"Don't know\".")
+
+
+def _item_widget(form: FormState, q: Questionnaire, item: Item) -> None:
+    wkey = form.wkey("a", item.id)
+    form.restore(wkey, form.answers, item.id)
+    if item.type == "likert":
+        labels = list(q.scale.labels)
+        options: list[Any] = [1, 2, 3, 4, 5, DONT_KNOW]
+        value = st.radio(item.text, options, index=None, horizontal=True, key=wkey, help=item.help,
+                         format_func=lambda v: q.scale.dont_know if v == DONT_KNOW else labels[int(v) - 1])
+    elif item.type == "choice":
+        choice_labels = {c.id: c.label for c in item.choices}
+        value = st.radio(item.text, list(choice_labels), index=None, key=wkey, help=item.help,
+                         format_func=choice_labels.__getitem__)
+    else:
+        value = st.text_area(item.text, key=wkey, help=item.help, max_chars=2000, height=100)
+        value = value.strip() or None
+    if value is None:
+        form.answers.pop(item.id, None)
+    else:
+        form.answers[item.id] = value
+    if needs_comment(item, value):
+        ckey = form.wkey("c", item.id)
+        form.restore(ckey, form.comments, item.id)
+        comment = st.text_area("Would you like to say what is behind this answer? (optional)", key=ckey,
+                               max_chars=1000, height=80)
+        if comment.strip():
+            form.comments[item.id] = comment
+        else:
+            form.comments.pop(item.id, None)
+
+
+def _about(form: FormState, partnership: PartnershipInfo, orgs: list[OrganisationInfo]) -> None:
+    st.info(reporting_rules(partnership))
+    names = {o.id: o.name for o in orgs}
+    okey = form.wkey("about", "organisation")
+    form.restore(okey, form.about, "organisation")
+    org = st.selectbox("Your organisation", list(names), index=None, key=okey,
+                       format_func=names.__getitem__, placeholder="Choose your organisation")
+    lkey = form.wkey("about", "level")
+    form.restore(lkey, form.about, "level")
+    level = st.radio("Where do you work in the partnership?", list(LEVELS), index=None, key=lkey,
+                     format_func=LEVELS.__getitem__,
+                     captions=[LEVEL_HELP.get(lv, "") for lv in LEVELS])
+    rkey = form.wkey("about", "role")
+    form.restore(rkey, form.about, "role")
+    role = st.text_input("Your role (optional)", key=rkey, max_chars=100,
+                         placeholder="e.g. social worker, music leader",
+                         help="Leave this blank if your role would tell others who you are.")
+    for name, value in (("organisation", org), ("level", level), ("role", role)):
+        if value in (None, ""):
+            form.about.pop(name, None)
+        else:
+            form.about[name] = value
+
+
+def _go(form: FormState, step: int) -> None:
+    form.step = step
+
+
+def _submit(form: FormState, q: Questionnaire, r: RoundInfo) -> None:
+    answers: dict[str, int | str] = {}
+    for item in q.items:
+        value = form.answers.get(item.id)
+        if value is None:
+            continue
+        if item.type == "text":
+            value = str(value).strip()
+            if not value:
+                continue
+        answers[item.id] = value
+    comments = {k: v.strip() for k, v in form.comments.items()
+                if k in q.item_by_id and needs_comment(q.item_by_id[k], answers.get(k)) and v.strip()}
+    role = (form.about.get("role") or "").strip() or None
+    stored = get_store().submit_response(
+        r.id, int(form.about["organisation"]), str(form.about["level"]), role, answers, comments,
+        form.submission_key())
+    st.session_state[form.p + "done"] = "stored" if stored else "already"
+
+
+def _thank_you(form: FormState) -> None:
+    st.success("**Thank you.** Your answers have been sent.")
+    if st.session_state.get(form.p + "done") == "already":
+        st.info("These answers had already been sent from this page, so nothing was stored twice.")
+    st.markdown("The person who runs the health check will share the results with the partnership, "
+                "usually at your next meeting. You can close this page now.")
+
+
+def render(token: str) -> None:
+    store = get_store()
+    r = store.round_by_respondent_token(token)
+    st.title("Partnership Health Check")
+    if r is None:
+        st.error("This link does not work. It may have been mistyped or replaced by a newer one. "
+                 "Please ask the person who sent it to you for the current link.")
+        return
+    partnership = store.get_partnership(r.partnership_id)
+    if partnership is None:
+        st.error("This health check no longer exists.")
+        return
+    form = FormState(r.id)
+    if form.done:
+        _thank_you(form)
+        return
+    if not r.is_open:
+        st.info("This round of the health check is closed, so it no longer takes answers. Thank you "
+                "for looking. If you think this is a mistake, contact the person who sent you the link.")
+        return
+    q = get_questionnaire(r.questionnaire_id)
+    orgs = store.organisations(partnership.id)
+    if not orgs:
+        st.info("This health check is not ready yet: no organisations have been added. Please try "
+                "again later.")
+        return
+    form.submission_key()
+    st.markdown(f"**{plain(partnership.name)}** · {plain(r.label)}")
+
+    sections = q.sections
+    total = len(sections)
+    step = min(max(form.step, 0), total)
+    if step == 0:
+        st.progress(0.0, text=f"About you, then {total} short sections")
+        if q.description:
+            st.caption(plain(q.description))
+        _about(form, partnership, orgs)
+        ready = "organisation" in form.about and "level" in form.about
+        if not ready:
+            st.caption("Choose your organisation and where you work to begin.")
+        st.button("Start", type="primary", disabled=not ready, on_click=_go, args=(form, 1),
+                  key=form.wkey("nav", "start"))
+        return
+
+    section = sections[step - 1]
+    st.progress(step / total, text=f"Section {step} of {total}: {section.title}")
+    st.subheader(plain(section.title))
+    if section.intro:
+        st.caption(plain(section.intro))
+    for item in section.items:
+        _item_widget(form, q, item)
+
+    left, right = st.columns(2)
+    left.button("Back", on_click=_go, args=(form, step - 1), key=form.wkey("nav", f"back{step}"))
+    if step < total:
+        right.button("Next", type="primary", on_click=_go, args=(form, step + 1),
+                     key=form.wkey("nav", f"next{step}"))
+        return
+    answered = sum(1 for i in q.items if form.answers.get(i.id) is not None)
+    st.caption(f"You answered {answered} of {len(q.items)} questions. Questions you skipped are fine. "
+               "When you send your answers you cannot change them.")
+    if right.button("Send my answers", type="primary", key=form.wkey("nav", "send")):
+        try:
+            _submit(form, q, r)
+        except InputError as exc:
+            show_problems(exc)
+            return
+        st.rerun()

@@ -1,0 +1,262 @@
+"""Shared bits of the Streamlit pages: the store, cached core objects, links, safe text.
+
+Pages stay thin: they read from the store, call the core and lay out the result. Everything a
+user or respondent typed is shown through `plain()` (markdown and HTML escaped) or `st.text`,
+never with `unsafe_allow_html`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pandas as pd
+import streamlit as st
+
+try:  # Streamlit's own Arrow encoder: lets cached chart specs skip re-encoding on every rerun
+    from streamlit.dataframe_util import convert_anything_to_arrow_bytes as _to_arrow
+except ImportError:  # pragma: no cover - a Streamlit without it: send plain values
+    _to_arrow = None
+
+from healthcheck.assess import Assessment, assess
+from healthcheck.errors import InputError
+from healthcheck.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
+from healthcheck.responses import frame_from_records
+from healthcheck.ruleset import RulePack, load_rules
+from healthcheck.store import PartnershipInfo, RoundInfo, Store, default_url
+
+DEFAULT_BASE_URL = "http://localhost:8501"
+# url_path of every page: stripped from st.context.url to find the app's root address.
+PAGE_PATHS = ("start", "rules", "dashboard", "rounds", "teams", "actions", "exports", "answer")
+SAFE_ERROR = ("Something went wrong on our side and this page could not be shown. Your data are "
+              "safe. Please reload the page; if it happens again, tell the person who runs the "
+              "health check.")
+
+# --------------------------------------------------------------------------------------------
+# Cached core objects (one per process)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return Store(url)
+
+
+def get_store() -> Store:
+    """The process-wide store for HEALTHCHECK_DATABASE_URL (or the default SQLite file)."""
+    return _store(default_url())
+
+
+@st.cache_resource(show_spinner=False)
+def get_questionnaire(questionnaire_id: str) -> Questionnaire:
+    return load_questionnaire(find_questionnaire(questionnaire_id))
+
+
+@st.cache_resource(show_spinner=False)
+def get_rules() -> RulePack:
+    return load_rules()
+
+
+QUESTIONNAIRE_CHOICES: dict[str, str] = {
+    "core": "Full health check (about 15 minutes)",
+    "pulse": "Pulse check (about 5 minutes, for a live workshop)",
+}
+
+# --------------------------------------------------------------------------------------------
+# Safe text
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~:$])")
+
+
+def plain(text: object) -> str:
+    """`text` escaped so st.markdown shows it literally: no markdown, links, HTML or LaTeX."""
+    s = "" if text is None else str(text)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    # Line breaks stay line breaks; no block structure (lists, headings, code) can start.
+    return "  \n".join(line.strip() for line in s.splitlines())
+
+
+def fewer_than(threshold: int) -> str:
+    return f"fewer than {threshold} responses"
+
+
+def count_text(n: int, threshold: int) -> str:
+    """A response count as shown to admins: exact at or above the threshold."""
+    if n <= 0:
+        return "no responses yet"
+    if n < threshold:
+        return fewer_than(threshold)
+    return f"{n} responses"
+
+
+def show_problems(exc: InputError) -> None:
+    st.error("\n\n".join(plain(p.message) for p in exc.problems) or "Please check what you entered.")
+
+
+# --------------------------------------------------------------------------------------------
+# Links
+
+
+def base_url() -> str:
+    """The app's root address: from the browser (st.context.url), else HEALTHCHECK_BASE_URL."""
+    url = ""
+    try:
+        url = st.context.url or ""
+    except Exception:  # noqa: BLE001 - not in a browser session (tests, bare mode)
+        url = ""
+    if url.startswith(("http://", "https://")):
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.split("/") if s]
+        if segments and segments[-1] in PAGE_PATHS:
+            segments = segments[:-1]
+        path = "/" + "/".join(segments) if segments else ""
+        return urlunsplit((parts.scheme, parts.netloc, path, "", "")).rstrip("/")
+    env = os.environ.get("HEALTHCHECK_BASE_URL", "").strip()
+    return (env or DEFAULT_BASE_URL).rstrip("/")
+
+
+def admin_link(token: str) -> str:
+    return f"{base_url()}/?admin={token}"
+
+
+def respondent_link(token: str) -> str:
+    return f"{base_url()}/?r={token}"
+
+
+# --------------------------------------------------------------------------------------------
+# Admin context (set by the router for every admin page run)
+
+
+@dataclass(frozen=True)
+class AdminContext:
+    partnership: PartnershipInfo
+    token: str
+
+    @property
+    def store(self) -> Store:
+        return get_store()
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return get_questionnaire(self.partnership.questionnaire_id)
+
+
+def round_label(r: RoundInfo) -> str:
+    state = "open" if r.is_open else "closed"
+    return f"{r.label} ({state}, opened {r.opened_at:%d %b %Y})"
+
+
+def pick_round(ctx: AdminContext, key: str, label: str = "Round") -> RoundInfo | None:
+    """A round selector (newest first, newest by default); None when there are no rounds."""
+    rounds = list(reversed(ctx.store.rounds(ctx.partnership.id)))
+    if not rounds:
+        return None
+    by_id = {r.id: r for r in rounds}
+    chosen = st.selectbox(label, list(by_id), format_func=lambda rid: round_label(by_id[rid]), key=key)
+    return by_id.get(chosen, rounds[0])
+
+
+def questionnaire_for_round(r: RoundInfo) -> Questionnaire:
+    return get_questionnaire(r.questionnaire_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Assessments (cached per round and number of responses: responses are never edited)
+
+
+@dataclass(frozen=True)
+class RoundData:
+    records: list[dict[str, Any]]
+    frame: pd.DataFrame
+    assessment: Assessment | None
+    key: tuple[Any, ...] = ()  # identifies this round's data (for caching charts built from it)
+
+
+_ASSESS_CACHE_SIZE = 16
+
+
+@st.cache_resource(show_spinner=False)
+def _assessment_cache() -> dict[tuple[Any, ...], RoundData]:
+    return {}
+
+
+def round_data(ctx: AdminContext, r: RoundInfo) -> RoundData:
+    """Records, canonical table and assessment of a round (None when nobody answered)."""
+    store = ctx.store
+    counts = store.response_counts(r.id)
+    q = questionnaire_for_round(r)
+    pack = get_rules()
+    key = (str(store.url), r.id, sum(counts.values()), ctx.partnership.threshold, ctx.partnership.name,
+           q.id, q.version, pack.digest)
+    cache = _assessment_cache()
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    records = store.response_records(r.id)
+    frame = frame_from_records(records, q, partnership=ctx.partnership.name)
+    assessment = assess(q, frame, pack, ctx.partnership.threshold) if len(frame) else None
+    data = RoundData(records, frame, assessment, key)
+    if len(cache) >= _ASSESS_CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[key] = data
+    return data
+
+
+# --------------------------------------------------------------------------------------------
+# Charts
+
+
+_SPEC_CACHE_SIZE = 64
+
+
+@st.cache_resource(show_spinner=False)
+def _spec_cache() -> dict[tuple[Any, ...], dict[str, Any]]:
+    return {}
+
+
+def chart_spec(cache_key: tuple[Any, ...], build: Callable[[], Any]) -> dict[str, Any]:
+    """The Vega-Lite spec of an Altair chart, built once per `cache_key`.
+
+    Building an Altair chart and validating it against the Vega-Lite schema takes most of a
+    dashboard rerun (about 0.3 s per chart); the spec of the same data never changes, so it is
+    made once (without re-validation: charts.py is tested) and reused on every rerun."""
+    cache = _spec_cache()
+    spec = cache.get(cache_key)
+    if spec is None:
+        spec = build().to_dict(validate=False)
+        # Datasets as Arrow bytes, the form Streamlit sends them in (it skips converting bytes).
+        if _to_arrow is not None and spec.get("datasets"):
+            spec["datasets"] = {name: _to_arrow(pd.DataFrame(values))
+                                for name, values in spec["datasets"].items()}
+        if len(cache) >= _SPEC_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[cache_key] = spec
+    return spec
+
+
+def chart_with_table(chart: Any, table: pd.DataFrame | None, key: str, caption: str | None = None) -> None:
+    """A chart at its own size, with the same numbers in a 'Show as table' expander.
+
+    `chart` is an Altair chart or a cached Vega-Lite spec from `chart_spec` (drawn by the same
+    front-end component as st.altair_chart)."""
+    if isinstance(chart, dict):
+        st.vega_lite_chart(chart, width="content", key=key)
+    else:
+        st.altair_chart(chart, width="content", key=key)
+    if caption:
+        st.caption(caption)
+    if table is not None:
+        with st.expander("Show as table"):
+            st.dataframe(table, hide_index=True)
+
+
+def guarded(render: Callable[[], None]) -> None:
+    """Run part of a page; a failure there shows a friendly message instead of the rest."""
+    try:
+        render()
+    except InputError as exc:
+        show_problems(exc)
