@@ -56,7 +56,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                     (rule_sources if _looks_like_rule(p) else q_paths).append(p)
         elif path.exists():
             try:
-                kind = "rule" if "when" in (read_yaml(path) or {}) else "questionnaire"
+                data = read_yaml(path)
+                kind = "rule" if isinstance(data, dict) and "when" in data else "questionnaire"
             except InputError as exc:
                 problems.extend(exc.problems)
                 continue

@@ -334,9 +334,14 @@ def _parse_condition(raw: Any, loc: tuple[Any, ...], problems: list[tuple[tuple[
         problems.append(((*loc, op), f"'{op}' must be a number"))
         return None
     if not low <= threshold <= high:
-        problems.append(((*loc, op), f"'{op}: {threshold}' is out of range for {kind} ({low:g} to {high:g})"))
+        problems.append(((*loc, op), f"'{op}: {threshold}' is out of range for {kind} "
+                                     f"({_plain_number(low)} to {_plain_number(high)})"))
         return None
     return Leaf(kind, subject, op, float(threshold), choices)
+
+
+def _plain_number(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x}"
 
 
 def parse_rule(path: Path, text: str | None = None) -> Rule:

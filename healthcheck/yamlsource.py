@@ -55,6 +55,8 @@ def read_yaml(path: Path, text: str | None = None) -> Any:
         data = yaml.load(source)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and "end of stream" in str(exc.problem):
+            mark = exc.context_mark  # an unclosed quote or bracket: point where it was opened
         line = mark.line + 1 if mark is not None else None
         what = (exc.problem or exc.context or "invalid YAML").strip()
         if "duplicate key" in str(exc):
@@ -104,7 +106,19 @@ def validation_problems(path: Path, data: Any, error: ValidationError) -> list[P
     for err in error.errors():
         loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
         message = _PLAIN.get(err["type"], err["msg"])
-        if err["type"] == "value_error":
+        ctx = err.get("ctx") or {}
+        if err["type"] in ("too_short", "string_too_short") and "min_length" in ctx:
+            unit = "item" if err["type"] == "too_short" else "character"
+            message = f"this needs at least {ctx['min_length']} {unit}{'s' if ctx['min_length'] != 1 else ''}"
+        elif err["type"] in ("too_long", "string_too_long") and "max_length" in ctx:
+            unit = "item" if err["type"] == "too_long" else "character"
+            message = f"this may have at most {ctx['max_length']} {unit}s"
+        elif err["type"] in ("greater_than", "greater_than_equal", "less_than", "less_than_equal") and ctx:
+            bound = next(iter(ctx.values()))
+            word = {"greater_than": "more than", "greater_than_equal": "at least",
+                    "less_than": "less than", "less_than_equal": "at most"}[err["type"]]
+            message = f"this number must be {word} {bound}"
+        elif err["type"] == "value_error":
             message = str(err["ctx"].get("error", err["msg"])) if "ctx" in err else err["msg"]
         elif err["type"] == "literal_error" and "ctx" in err:
             message = f"{message}; expected {err['ctx'].get('expected')}"
