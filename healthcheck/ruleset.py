@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -38,6 +39,9 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[float, float], str]] = {
     "respondents": (("at_least",), (0, 1_000_000), "number of respondents"),
 }
 DIMENSION_KINDS = {"score", "spread", "gap", "lowest_group", "unknown"}
+# Where each kind of leaf finds its value in Facts.
+FACT_FIELD = {"score": "scores", "spread": "spreads", "gap": "gaps", "lowest_group": "lowest_groups",
+              "unknown": "unknown", "item": "items"}
 SENTINEL = "zz--sentinel"  # a rule every session fires; cannot collide: rule ids never contain "--"
 _OPS = {"below": "$lt", "at_least": "$gte", "above": "$gt", "at_most": "$lte"}
 NEGATED_OP = {"below": "at_least", "at_least": "below", "above": "at_most", "at_most": "above"}
@@ -184,10 +188,7 @@ class Facts:
         if leaf.kind == "answer":
             shares = self.answers.get(leaf.subject)
             return None if not shares else float(sum(shares.get(c, 0.0) for c in leaf.choices))
-        table = {"score": self.scores, "spread": self.spreads, "gap": self.gaps,
-                 "lowest_group": self.lowest_groups, "unknown": self.unknown,
-                 "item": self.items}[leaf.kind]
-        v = table.get(leaf.subject)
+        v = getattr(self, FACT_FIELD[leaf.kind]).get(leaf.subject)
         return None if v is None else float(v)
 
 
@@ -219,6 +220,13 @@ class RulePack:
     def by_id(self) -> dict[str, Rule]:
         return {r.id: r for r in self.rules}
 
+    @cached_property
+    def value_names(self) -> dict[str, str]:
+        """Short attribute names for the engine's fact (v0, v1...): the C engine parses and
+        re-serialises the fact for every fired rule, so long names cost time on every call."""
+        keys = sorted({leaf.key for rule in self.rules for leaf in leaves(rule.when)})
+        return {key: f"v{i}" for i, key in enumerate(keys)}
+
 
 def _rule_signature(rule: Rule) -> Any:
     return repr((rule.id, rule.title, rule.severity, rule.tasks, rule.explanation, rule.when, rule.actions))
@@ -226,22 +234,23 @@ def _rule_signature(rule: Rule) -> Any:
 
 # --- compiling to durable-rules JSON --------------------------------------------------------
 
-def _leaf_expr(leaf: Leaf, negate: bool) -> dict[str, Any]:
+def _leaf_expr(leaf: Leaf, negate: bool, names: dict[str, str]) -> dict[str, Any]:
+    name = names.get(leaf.key, leaf.key)
     if not negate:
-        return {_OPS[leaf.op]: {leaf.key: leaf.threshold}}
+        return {_OPS[leaf.op]: {name: leaf.threshold}}
     # not(x < t) must also hold when x is missing, because a missing value makes the leaf false.
-    return {"$or": [{_OPS[_NEG[leaf.op]]: {leaf.key: leaf.threshold}}, {"$nex": {leaf.key: 1}}]}
+    return {"$or": [{_OPS[_NEG[leaf.op]]: {name: leaf.threshold}}, {"$nex": {name: 1}}]}
 
 
-def _expr(cond: Condition, negate: bool = False) -> dict[str, Any]:
+def _expr(cond: Condition, negate: bool, names: dict[str, str]) -> dict[str, Any]:
     if isinstance(cond, Leaf):
-        return _leaf_expr(cond, negate)
+        return _leaf_expr(cond, negate, names)
     mode = cond.mode
     if mode == "none":  # none(a, b) == all(not a, not b)
         mode, negate = ("any", False) if negate else ("all", True)
-        parts = [_expr(p, negate) for p in cond.parts]
+        parts = [_expr(p, negate, names) for p in cond.parts]
     else:
-        parts = [_expr(p, negate) for p in cond.parts]
+        parts = [_expr(p, negate, names) for p in cond.parts]
         if negate:  # De Morgan
             mode = "any" if mode == "all" else "all"
     if len(parts) == 1:
@@ -257,13 +266,14 @@ def expression_cost(expr: dict[str, Any]) -> int:
     return 0 if parts is None else 2 + sum(expression_cost(p) for p in parts)
 
 
-def compile_rule(rule_when: Group) -> dict[str, Any]:
-    return {"all": [{"m": {"$and": [{"t": "hc"}, _expr(rule_when)]}}]}
+def compile_rule(rule_when: Group, names: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"all": [{"m": {"$and": [{"t": "hc"}, _expr(rule_when, False, names or {})]}}]}
 
 
 def compile_pack(pack: RulePack) -> dict[str, Any]:
     """The durable-rules JSON ruleset for a pack (one rule per risk plus the sentinel)."""
-    rules: dict[str, Any] = {rule.id: compile_rule(rule.when) for rule in pack.rules}
+    names = pack.value_names
+    rules: dict[str, Any] = {rule.id: compile_rule(rule.when, names) for rule in pack.rules}
     rules[SENTINEL] = {"all": [{"m": {"t": "sentinel"}}]}
     return rules
 
