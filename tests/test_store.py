@@ -7,7 +7,6 @@ import hashlib
 import subprocess
 import sys
 import threading
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -479,16 +478,12 @@ def test_import_12000_rows_is_fast(store: Store) -> None:
         statements.append(statement)
 
     event.listen(store.engine, "before_cursor_execute", count)
-    started = time.perf_counter()
     try:
         assert store.import_records(r.id, records) == 12_000
     finally:
         event.remove(store.engine, "before_cursor_execute", count)
-    elapsed = time.perf_counter() - started
-    # Bulk inserts, not one statement per row (a couple of seconds on an idle machine; the time
-    # limit is loose so a busy CI runner does not fail the test).
+    # Bulk inserts, not one statement per row (speed itself is measured in benchmarks/).
     assert len(statements) < 200, len(statements)
-    assert elapsed < 15.0, f"import of 12,000 rows took {elapsed:.1f} s"
     assert sum(store.response_counts(r.id).values()) == 12_000
 
 
