@@ -52,6 +52,7 @@ class Item(Strict):
     dimensions: list[DimensionRef] = []
     reverse: bool = False
     choices: list[Choice] = []
+    # Ask for a comment when the keyed answer (turned round for reverse items) is below this.
     comment_prompt_below: Annotated[int, Field(ge=2, le=5)] | None = None
 
     @field_validator("dimensions", mode="before")
