@@ -32,17 +32,11 @@ class Assessment:
             "questionnaire": {"id": self.questionnaire.id, "version": self.questionnaire.version},
             "respondents": s.respondents,
             "threshold": s.threshold,
-            "organisations": _counts(s.organisations, s.threshold),
+            "organisations": s.visible_counts("organisation"),
             "dimensions": [d.as_dict() for d in s.dimensions],
             "answers": s.answers,
             "findings": [f.as_dict() for f in self.findings],
         }
-
-
-def _counts(counts: dict[str, int], threshold: int) -> dict[str, int | None]:
-    # Response counts are not answers, but a count of 1 next to a group tells colleagues who
-    # answered; exports show "fewer than N" the same way the screens do.
-    return {k: (v if v >= threshold else None) for k, v in counts.items()}
 
 
 def facts_from_scores(s: PartnershipScores) -> Facts:

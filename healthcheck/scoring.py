@@ -59,6 +59,18 @@ class DimensionScore:
                 "suppressed": list(self.suppressed)}
 
 
+def visible_counts(counts: dict[str, int], threshold: int) -> dict[str, int | None]:
+    """Response counts safe to show: None for a group below the threshold and, when exactly one
+    group is hidden, also for the smallest shown one (otherwise total minus the rest gives it)."""
+    shown: dict[str, int | None] = {k: (v if v >= threshold else None) for k, v in counts.items()}
+    hidden = [k for k, v in counts.items() if 0 < v < threshold]
+    if len(hidden) == 1:
+        rest = sorted((v, k) for k, v in counts.items() if v >= threshold)
+        if rest:
+            shown[rest[0][1]] = None
+    return shown
+
+
 def _r(v: float | None, digits: int = 1) -> float | None:
     return None if v is None else round(float(v), digits)
 
@@ -77,6 +89,10 @@ class PartnershipScores:
     @property
     def by_id(self) -> dict[str, DimensionScore]:
         return {d.id: d for d in self.dimensions}
+
+    def visible_counts(self, grouping: str = "organisation") -> dict[str, int | None]:
+        return visible_counts(self.organisations if grouping == "organisation" else self.levels,
+                              self.threshold)
 
 
 def _nan_to_none(v: Any) -> float | None:
@@ -239,7 +255,8 @@ class ScoreTable:
     def _answers(self, code: int) -> dict[str, dict[str, float]]:
         out = {}
         for item_id, (choices, arr) in self._share_arrs.items():
-            shares = {c: round(float(v), 4) for c, v in zip(choices, arr[code].tolist(), strict=True) if v > 0}
+            row = arr[code].tolist()
+            shares = {c: round(float(v), 4) for c, v in zip(choices, row, strict=True) if v > 0}
             if shares:
                 out[item_id] = shares
         return out

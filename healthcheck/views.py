@@ -177,6 +177,7 @@ def group_status(scores: PartnershipScores, grouping: str = "organisation") -> p
     t = scores.threshold
     dims = scores.dimensions
     rows = []
+    visible = scores.visible_counts(grouping)
     for group, count in sorted(_counts(scores, grouping).items()):
         statuses = [_status(d, grouping, group) for d in dims]
         shown = statuses.count(SHOWN)
@@ -189,8 +190,9 @@ def group_status(scores: PartnershipScores, grouping: str = "organisation") -> p
         else:
             status = NO_DATA
         rows.append({"grouping": grouping, "group": group_label(grouping, group), "key": group,
-                     "respondents": count if count >= t else None,
-                     "respondents_text": str(count) if count >= t else f"fewer than {t}",
+                     "respondents": visible[group],
+                     "respondents_text": (str(visible[group]) if visible[group] is not None
+                                          else f"fewer than {t}" if count < t else "hidden for anonymity"),
                      "status": status, "shown_areas": shown})
     frame = pd.DataFrame(rows, columns=["grouping", "group", "key", "respondents", "respondents_text",
                                         "status", "shown_areas"])

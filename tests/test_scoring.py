@@ -530,3 +530,14 @@ def _answered(record: dict[str, Any], dimension: str) -> bool:
             if value is not None and value != "dk":
                 return True
     return False
+
+
+def test_visible_counts_hide_a_lone_small_group_and_the_next_smallest() -> None:
+    from healthcheck.scoring import visible_counts
+
+    # 10 in all: showing 3 and 5 would give away the hidden 2 by subtraction
+    assert visible_counts({"funder": 3, "operational": 5, "strategic": 2}, 3) == {
+        "funder": None, "operational": 5, "strategic": None}
+    # two small groups: each is hidden, the rest stay (neither can be isolated)
+    assert visible_counts({"a": 1, "b": 2, "c": 6}, 3) == {"a": None, "b": None, "c": 6}
+    assert visible_counts({"a": 4, "b": 6}, 3) == {"a": 4, "b": 6}
