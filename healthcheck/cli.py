@@ -335,6 +335,146 @@ def _app_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
 _EXTRA_COMMANDS.append(_app_commands)
 
 
+# --- portfolio ---------------------------------------------------------------------------------
+
+def cmd_portfolio(args: argparse.Namespace) -> int:
+    from . import portfolio
+    from .questionnaire import find_questionnaire, load_questionnaire
+    from .ruleset import load_rules
+
+    q = load_questionnaire(find_questionnaire(args.questionnaire))
+    pack = load_rules(args.rules)
+    result = portfolio.load_path(args.source, q, pack, args.threshold, read_progress=_progress("reading"),
+                                 assess_progress=_progress("assessing"))
+    rows = portfolio.sort_rows(result.rows, "risk")
+    sys.stdout.write(portfolio.to_json(rows) if args.format == "json" else portfolio.to_csv(rows))
+    return 0
+
+
+def _portfolio_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("portfolio", help="one row per partnership, most at risk first (progress on stderr)")
+    p.add_argument("source", help="a responses CSV, a Forms export, a `score` JSON file, or a folder of them")
+    p.add_argument("-q", "--questionnaire", default="core")
+    p.add_argument("--rules", default=None, help="rules folder (default: the shipped rules)")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--threshold", type=_threshold, default=3,
+                   help="smallest group shown in breakdowns (at least 3)")
+    p.set_defaults(func=cmd_portfolio)
+
+
+_EXTRA_COMMANDS.append(_portfolio_command)
+
+
+# --- report ------------------------------------------------------------------------------------
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .assess import Assessment, iter_assessments
+    from .questionnaire import find_questionnaire, load_questionnaire
+    from .report import low_score_comments, report_bytes, slug
+    from .responses import read_responses
+    from .ruleset import load_rules
+
+    out = Path(args.output)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("pdf", "md"):
+        print(f"healthcheck report: error: -o {args.output}: the report file must end in .pdf or .md",
+              file=sys.stderr)
+        return 2
+    q = load_questionnaire(find_questionnaire(args.questionnaire))
+    pack = load_rules(args.rules)
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    for key, source in (("now", args.responses), ("before", args.previous)):
+        if source is None:
+            continue
+        try:
+            tables[key] = read_responses(Path(source), q, progress=_progress("reading"))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    df = tables["now"]
+    before: dict[str, Assessment] = {}
+    if "before" in tables:
+        before = {a.partnership: a for a in iter_assessments(q, tables["before"], pack, args.threshold)}
+
+    assessments = list(iter_assessments(q, df, pack, args.threshold, progress=_progress("assessing")))
+    if args.partnership is not None:
+        chosen = [a for a in assessments if a.partnership == args.partnership]
+        if not chosen:
+            held = ", ".join(f"'{a.partnership}'" for a in assessments) or "none"
+            raise InputError([Problem(args.responses, f"no partnership named '{args.partnership}' "
+                                                      f"(the file holds: {held})")])
+        assessments = chosen
+    if not assessments:
+        raise InputError([Problem(args.responses, "the file holds no responses: nothing to report")])
+    several = len(assessments) > 1
+    if several:
+        print(f"{args.responses} holds {len(assessments)} partnerships: writing one report each as "
+              f"{out.stem}-<partnership>{out.suffix}", file=sys.stderr)
+    round_label = args.round or Path(args.responses).name
+    previous_label = Path(args.previous).name if args.previous else None
+    used: set[str] = set()
+    for a in assessments:
+        previous = before.get(a.partnership)
+        if previous is None and len(before) == 1 and len(assessments) == 1:
+            previous = next(iter(before.values()))  # one partnership in each file: compare them
+        if args.previous and previous is None:
+            print(f"{args.previous}: no previous round of '{a.partnership}', so no change is shown",
+                  file=sys.stderr)
+        frame = (df[df["partnership"].fillna("").astype(str) == a.partnership] if "partnership" in df
+                 else df)  # comments of this partnership only
+        path = out
+        if several:
+            name = slug(a.partnership)
+            stem, n = name, 2
+            while name in used:
+                name, n = f"{stem}-{n}", n + 1
+            used.add(name)
+            path = out.with_name(f"{out.stem}-{name}{out.suffix}")
+        data = report_bytes(a, previous=previous, fmt=fmt, round_label=round_label,  # type: ignore[arg-type]
+                            date=args.date, previous_label=previous_label,
+                            comments=low_score_comments(frame, q, a.scores.threshold))
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            problem = Problem(str(path), f"cannot write the report: {exc.strerror or exc}")
+            raise InputError([problem]) from None
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _report_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError("the date must look like 2026-11-22") from None
+
+
+def _report_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    r = sub.add_parser("report", help="the partnership report (PDF or Markdown) to take to a board")
+    r.add_argument("responses", help="responses CSV (one report per partnership it holds)")
+    r.add_argument("-o", "--output", required=True,
+                   help="report.pdf or report.md (several partnerships: report-<partnership>.pdf each)")
+    r.add_argument("-q", "--questionnaire", default="core")
+    r.add_argument("--rules", default=None, help="rules folder (default: the shipped rules)")
+    r.add_argument("--threshold", type=_threshold, default=3,
+                   help="smallest group shown in breakdowns (at least 3)")
+    r.add_argument("--previous", default=None, help="the previous round's responses CSV, to show the change")
+    r.add_argument("--partnership", default=None, help="report only this partnership of the file")
+    r.add_argument("--round", default=None, help="round label for the cover (default: the file name)")
+    r.add_argument("--date", type=_report_date, default=None,
+                   help="date on the cover, YYYY-MM-DD (default: today)")
+    r.set_defaults(func=cmd_report)
+
+
+_EXTRA_COMMANDS.append(_report_command)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
