@@ -65,7 +65,7 @@ def texts(at: AppTest) -> str:
         parts.extend(str(e.value) for e in getattr(at, kind))
     for e in at.expander:
         parts.append(str(e.label))
-    for df in at.dataframe:
+    for df in [*at.dataframe, *at.table]:
         parts.append(df.value.to_csv())
     return "\n".join(parts)
 
@@ -75,9 +75,11 @@ def ok(at: AppTest) -> None:
     assert "Something went wrong on our side" not in texts(at)
 
 
+TWO_ORGS = (("Harbour Music", "music"), ("City CYPS", "childrens_services"))
+
+
 def partnership(store: Store, threshold: int = 3, questionnaire: str = "core",
-                orgs: tuple[tuple[str, str], ...] = (("Harbour Music", "music"), ("City CYPS", "childrens_services"))
-                ) -> tuple[Any, str]:
+                orgs: tuple[tuple[str, str], ...] = TWO_ORGS) -> tuple[Any, str]:
     return store.create_partnership("Harbour + City", questionnaire, threshold, list(orgs))
 
 
@@ -225,7 +227,8 @@ def test_answer_flow_submits_once(db: Store, pulse: Any) -> None:
     # likert questions have no default answer and offer "Don't know"
     first = pulse.sections[0].items[0]
     radio = at.radio(key=f"ans{r.id}_a:{first.id}")
-    assert radio.value is None and "dk" in radio.options or "Don't know" in radio.options
+    assert radio.value is None
+    assert "Don't know" in radio.options
     at = _answer_all(at, pulse, r.id, value=2)
     send = at.button(key=f"ans{r.id}_nav:send")
     send.click().run()
@@ -305,8 +308,6 @@ def test_dashboard_with_demo_data(db: Store, demo: dict[str, str]) -> None:
     ok(at)
     page = texts(at)
     assert "Dashboard" in page and "Nobody is leading" in page
-    # the strategic level has two respondents: shown as "fewer than 3", not as a number
-    assert "fewer than 3 responses" in page
     assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")
     assert any("Show as table" in e.label for e in at.expander)
     # every finding has actions with an "Add to action plan" button
@@ -316,6 +317,18 @@ def test_dashboard_with_demo_data(db: Store, demo: dict[str, str]) -> None:
     for view in ("By level", "Whole partnership"):
         at.segmented_control(key="dash_radar_view").set_value(view).run()
         ok(at)
+    at.segmented_control(key="dash_factor_style").set_value("Radar").run()
+    ok(at)
+
+
+def test_dashboard_small_level_reads_fewer_than(db: Store, demo: dict[str, str]) -> None:
+    # Harbour's strategic level has two respondents: "fewer than 3", never the number
+    at = app(admin=demo["Harbour Music + City Children's Services"]).run()
+    ok(at)
+    levels = next(t.value for t in at.table if "Level" in t.value.columns)
+    strategic = levels[levels["Level"] == "Strategic"].iloc[0]
+    assert strategic["responses"] == "fewer than 3"
+    assert strategic["shown on the charts"] == "fewer than 3 responses"
 
 
 def test_dashboard_marks_small_groups_and_hides_their_comments(db: Store) -> None:
@@ -392,7 +405,8 @@ def test_partner_teams_save_and_shared_priorities(db: Store) -> None:
     at = open_page(app(admin=token).run(), "teams")
     ok(at)
     at.text_area(key=f"team_{orgs[0].id}_team.challenges").input("Placement moves disrupt school attendance")
-    next(b for b in at.button if b.label == "Save notes" and b.form_id.endswith(str(orgs[0].id))).click().run()
+    save = next(b for b in at.button if b.label == "Save notes" and b.form_id.endswith(str(orgs[0].id)))
+    save.click().run()
     ok(at)
     assert db.team_notes(p.id)[orgs[0].name]["team.challenges"] == "Placement moves disrupt school attendance"
     db.set_team_note(p.id, orgs[1].id, "team.outcomes", "School attendance and wellbeing, each term")
@@ -449,3 +463,35 @@ def test_exports_page_and_files(db: Store) -> None:
     assert sorted(row["respondent"] for row in rows) == sorted(f"R{k}" for k in range(1, 9))
     comment = next(row["q.clear_problem_comment"] for row in rows if row["q.clear_problem_comment"])
     assert comment.startswith("'=")
+
+
+def test_a_failing_page_shows_a_friendly_message(db: Store, demo: dict[str, str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from healthcheck import views
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("internal detail that must not reach the browser")
+
+    monkeypatch.setattr(views, "finding_rows", broken)
+    at = app(admin=demo["Harbour Music + City Children's Services"]).run()
+    assert not at.exception
+    assert any("Something went wrong on our side" in e.value for e in at.error)
+    assert "internal detail" not in texts(at)
+
+
+def test_cli_demo_prints_admin_links(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from healthcheck.cli import main
+
+    url = f"sqlite:///{(tmp_path / 'cli.db').as_posix()}"
+    assert main(["demo", "--database-url", url]) == 0
+    out = capsys.readouterr().out
+    tokens = [line.split("?admin=")[1] for line in out.splitlines() if "?admin=" in line]
+    assert len(tokens) == 4
+    with Store(url) as store:
+        assert all(store.partnership_by_admin_token(t) for t in tokens)
+        assert all(len(store.rounds(p.id)) == 2 for p in store.list_partnerships())
+    # a second run loads nothing twice and issues new links
+    assert main(["demo", "--database-url", url]) == 0
+    with Store(url) as store:
+        assert len(store.list_partnerships()) == 4
+        assert not any(store.partnership_by_admin_token(t) for t in tokens)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -228,6 +229,10 @@ def chart_spec(cache_key: tuple[Any, ...], build: Callable[[], Any]) -> dict[str
     spec = cache.get(cache_key)
     if spec is None:
         spec = build().to_dict(validate=False)
+        # Natural size: width/height are the plot's, labels and legends get room around it.
+        # (Streamlit's default for layered charts is "fit", which squeezes a fixed-size chart's
+        # plot to make room for its legend and cuts labels drawn outside the plot.)
+        spec.setdefault("autosize", {"type": "pad", "contains": "padding"})
         # Datasets as Arrow bytes, the form Streamlit sends them in (it skips converting bytes).
         if _to_arrow is not None and spec.get("datasets"):
             spec["datasets"] = {name: _to_arrow(pd.DataFrame(values))
@@ -243,20 +248,13 @@ def chart_with_table(chart: Any, table: pd.DataFrame | None, key: str, caption: 
 
     `chart` is an Altair chart or a cached Vega-Lite spec from `chart_spec` (drawn by the same
     front-end component as st.altair_chart)."""
-    if isinstance(chart, dict):
-        st.vega_lite_chart(chart, width="content", key=key)
-    else:
+    if not isinstance(chart, dict):
+        chart = chart.properties(autosize=alt.AutoSizeParams(type="pad", contains="padding"))
         st.altair_chart(chart, width="content", key=key)
+        return
+    st.vega_lite_chart(chart, width="content", key=key)
     if caption:
         st.caption(caption)
     if table is not None:
         with st.expander("Show as table"):
             st.dataframe(table, hide_index=True)
-
-
-def guarded(render: Callable[[], None]) -> None:
-    """Run part of a page; a failure there shows a friendly message instead of the rest."""
-    try:
-        render()
-    except InputError as exc:
-        show_problems(exc)

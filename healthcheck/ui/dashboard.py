@@ -62,11 +62,11 @@ def _respondents(scores: PartnershipScores) -> None:
         table = views.group_status(scores, grouping)
         shown = table.assign(status=[
             f"fewer than {t} responses" if s.startswith("fewer than") else s for s in table["status"]])
-        column.dataframe(shown[["group", "respondents_text", "status"]].rename(
+        column.table(shown[["group", "respondents_text", "status"]].rename(
             columns={"group": title, "respondents_text": "responses", "status": "shown on the charts"}),
             hide_index=True)
     st.caption(f"Anonymity threshold: {t}. A group with fewer than {t} responses is never shown on its "
-               "own (\"fewer than N responses\"); \"no data\" means nobody answered.")
+               "own; \"no data\" means nobody answered.")
 
 
 def _radar(data: RoundData, scores: PartnershipScores) -> None:
@@ -88,19 +88,18 @@ def _factors(data: RoundData, scores: PartnershipScores) -> None:
     st.subheader("Conditions and prerequisites")
     style = st.segmented_control("Show as", ["Bars with bands", "Radar"], default="Bars with bands",
                                  key="dash_factor_style", required=True) or "Bars with bands"
-    cols = st.columns(2)
-    for column, framework in zip(cols, ("factors", "prerequisites"), strict=True):
-        with column:
-            table = views.dimension_table(scores, framework)
-            if style == "Radar":
-                frame = views.radar_frame(scores, framework, by=None)
-                chart = chart_spec((*data.key, "radar", framework),
-                                   lambda f=frame, fw=framework: charts.radar(f, FRAMEWORKS[fw], size=340))
-            else:
-                chart = chart_spec((*data.key, "bars", framework),
-                                   lambda t=table, fw=framework: charts.band_bars(t, FRAMEWORKS[fw]))
-            shown = table[["number", "label", "score", "band", "spread", "answered", "suppressed_groups"]]
-            chart_with_table(chart, shown.round(1), key=f"dash_{framework}")
+    # One under the other: each chart is wider than half the page once its labels are drawn.
+    for framework in ("factors", "prerequisites"):
+        table = views.dimension_table(scores, framework)
+        if style == "Radar":
+            frame = views.radar_frame(scores, framework, by=None)
+            chart = chart_spec((*data.key, "radar", framework),
+                               lambda f=frame, fw=framework: charts.radar(f, FRAMEWORKS[fw], size=340))
+        else:
+            chart = chart_spec((*data.key, "bars", framework),
+                               lambda t=table, fw=framework: charts.band_bars(t, FRAMEWORKS[fw]))
+        shown = table[["number", "label", "score", "band", "spread", "answered", "suppressed_groups"]]
+        chart_with_table(chart, shown.round(1), key=f"dash_{framework}")
     st.caption("Bands: strength (75 and above, keep it going), borderline (50 to 74, discuss at the next "
                "meeting), concern (below 50, act now).")
 
@@ -134,7 +133,7 @@ def findings_section(ctx: AdminContext, r: RoundInfo, data: RoundData, q: Questi
             st.markdown("\n".join(f"- {plain(w)}" for w in row["why"]) or "-")
             st.markdown("**Recommended actions**")
             for j, action in enumerate(row["actions"]):
-                text_col, button_col = st.columns([5, 1])
+                text_col, button_col = st.columns([3, 1], vertical_alignment="center")
                 text_col.markdown(f"{plain(action['text'])}  \n*{plain(action['task'])}*")
                 if (row["rule"], action["text"]) in planned:
                     button_col.caption("In the action plan")

@@ -61,7 +61,7 @@ def _round_panel(ctx: AdminContext, r: RoundInfo, latest: bool) -> None:
         st.markdown(f"**Responses so far:** {count_text(total, threshold)}")
         rows = [{"organisation": org, "responses": count_text(n, threshold)} for org, n in counts.items()]
         if rows:
-            st.dataframe(rows, hide_index=True)
+            st.table(rows, hide_index=True)
         st.caption(f"Counts under {threshold} are shown as \"fewer than {threshold}\" so nobody can "
                    "be picked out.")
         if not r.is_open:

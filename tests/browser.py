@@ -1,0 +1,146 @@
+"""Helpers for browser tests: a real Streamlit server on a free port and Debian's headless chromium.
+
+Without chromium the browser tests are skipped locally but fail when the CI environment
+variable is set (nothing may be skipped in CI).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def unavailable(reason: str) -> None:
+    """Skip locally; fail in CI."""
+    if os.environ.get("CI"):
+        pytest.fail(f"required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        unavailable("chromium is not installed (apt-get install -y chromium)")
+    return str(path)
+
+
+@contextmanager
+def streamlit_server(db_url: str, log_path: Path, timeout: float = 45.0) -> Iterator[str]:
+    """Run app.py on a free local port with its own database; yields the base URL."""
+    port = free_port()
+    env = dict(os.environ, HEALTHCHECK_DATABASE_URL=db_url, PYTHONUNBUFFERED="1")
+    env.pop("HEALTHCHECK_BASE_URL", None)
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+               "--server.runOnSave", "false"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(command, cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"streamlit exited early:\n{log_path.read_text(errors='replace')}")
+                try:
+                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                        if resp.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start:\n{log_path.read_text(errors='replace')}")
+                time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def launch_chromium(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+
+
+_OBSERVE = """() => {
+    if (window.__hcObserved) return window.__hcRuns;
+    const app = document.querySelector("[data-testid='stApp']");
+    if (!app) return -1;
+    window.__hcRuns = 0;
+    new MutationObserver(() => {
+        if (app.getAttribute("data-test-script-state") === "running") window.__hcRuns += 1;
+    }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+    window.__hcObserved = true;
+    return 0;
+}"""
+
+
+def wait_idle(page: Any, timeout: float = 30_000) -> None:
+    """Wait until Streamlit has finished its current run."""
+    page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def click_and_wait(page: Any, locator: Any, timeout: float = 30_000, started: float = 3_000) -> None:
+    """Click, then wait for the run the click starts to finish.
+
+    On a busy machine the run may start a moment after the click, when the page still looks
+    idle: count the runs that start (a MutationObserver on the script state) and wait for a new
+    one before waiting for idle."""
+    page.wait_for_selector(IDLE, timeout=timeout)
+    before = page.evaluate(_OBSERVE)
+    locator.click()
+    if before >= 0:
+        with contextlib.suppress(Exception):  # a click that starts no run: just settle
+            page.wait_for_function(f"() => window.__hcRuns > {before}", timeout=started)
+    page.wait_for_selector(IDLE, timeout=timeout)
+
+
+_CONTENT_HEIGHT = """() => Math.max(document.body.scrollHeight,
+    ...Array.from(document.querySelectorAll("[data-testid='stMain'], [data-testid='stMainBlockContainer']"))
+        .map(e => e.scrollHeight))"""
+
+
+def screenshot(page: Any, name: str, max_height: int = 6000) -> Path:
+    """The whole page as one PNG. Streamlit scrolls inside its own container, so a full-page
+    screenshot would show only the window: grow the window to the content for the shot."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    size = page.viewport_size
+    height = min(int(page.evaluate(_CONTENT_HEIGHT)), max_height)
+    if size and height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": height})
+        page.wait_for_timeout(300)
+    try:
+        page.screenshot(path=str(path))
+    finally:
+        if size:
+            page.set_viewport_size(size)
+    return path
