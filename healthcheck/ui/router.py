@@ -3,7 +3,8 @@
 - no token: the public pages (Start, Rules);
 - `?admin=TOKEN`: the partnership's admin pages (Dashboard, Rounds, Partner teams, Action plan,
   Exports, Rules);
-- `?r=TOKEN`: the Answer page only.
+- `?r=TOKEN`: the Answer page only;
+- `?funder=TOKEN`: the funder's portfolio of partnerships that shared a round with it.
 
 Streamlit drops query parameters when the visitor moves to another page, so the admin token is
 kept in the session and written back into the address bar on every run (the link stays
@@ -19,12 +20,13 @@ import streamlit as st
 
 from healthcheck.errors import InputError
 
-from . import actions, answer, dashboard, exports, rounds, rules, start, teams
+from . import actions, answer, dashboard, exports, portfolio, rounds, rules, start, teams
 from .common import SAFE_ERROR, AdminContext, get_store, plain, show_problems
 
 log = logging.getLogger("healthcheck.ui")
 
 _ADMIN_KEY = "hc_admin_token"
+_FUNDER_KEY = "hc_funder_token"
 
 
 def _param(name: str) -> str | None:
@@ -90,6 +92,16 @@ def _admin(token: str) -> None:
     st.navigation(pages).run()
 
 
+def _funder(token: str) -> None:
+    st.set_page_config(page_title="Partnership Health Check: portfolio", layout="wide")
+    st.session_state[_FUNDER_KEY] = token
+    if st.query_params.get("funder") != token:
+        st.query_params["funder"] = token
+    page = _page(lambda: portfolio.render(get_store(), token), "Portfolio", "portfolio",
+                 ":material/table_chart:", default=True)
+    st.navigation([page], position="hidden").run()
+
+
 def _public() -> None:
     st.set_page_config(page_title="Partnership Health Check", layout="wide")
     pages = [
@@ -106,7 +118,12 @@ def main() -> None:
         if respondent:
             _respondent(respondent)
             return
-        admin = _param("admin") or st.session_state.get(_ADMIN_KEY)
+        # A link's own token wins; the session remembers it across page switches.
+        funder, admin = _param("funder"), _param("admin")
+        if funder or (not admin and st.session_state.get(_FUNDER_KEY)):
+            _funder(funder or st.session_state[_FUNDER_KEY])
+            return
+        admin = admin or st.session_state.get(_ADMIN_KEY)
         if admin:
             _admin(admin)
             return
