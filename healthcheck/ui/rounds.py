@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from healthcheck.errors import InputError
+from healthcheck.scoring import visible_counts
 from healthcheck.store import ROUND_KINDS, RoundInfo
 
 from .common import (
@@ -59,7 +60,9 @@ def _round_panel(ctx: AdminContext, r: RoundInfo, latest: bool) -> None:
         counts = store.response_counts(r.id)
         total = sum(counts.values())
         st.markdown(f"**Responses so far:** {count_text(total, threshold)}")
-        rows = [{"organisation": org, "responses": count_text(n, threshold)} for org, n in counts.items()]
+        visible = visible_counts(counts, threshold)  # a lone hidden count must not be derivable
+        rows = [{"organisation": org, "responses": count_text(n, threshold) if visible[org] is not None
+                 or n < threshold else "hidden for anonymity"} for org, n in counts.items()]
         if rows:
             st.table(rows, hide_index=True)
         st.caption(f"Counts under {threshold} are shown as \"fewer than {threshold}\" so nobody can "
