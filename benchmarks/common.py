@@ -30,7 +30,8 @@ def median_of(fn: Callable[[], Any], repeat: int = 15) -> float:
 def report(name: str, measured: float, baseline: float, *, target_ratio: float | None = None,
            target_seconds: float | None = None, unit: str = "s") -> bool:
     ratio = measured / baseline if baseline > 0 else float("inf")
-    ok = (target_ratio is None or ratio <= target_ratio) and (target_seconds is None or measured <= target_seconds)
+    ok = ((target_ratio is None or ratio <= target_ratio)
+          and (target_seconds is None or measured <= target_seconds))
     targets = []
     if target_ratio is not None:
         targets.append(f"ratio <= {target_ratio}x")
