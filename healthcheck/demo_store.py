@@ -5,25 +5,49 @@ months ago, closed, and the six-month check now, open), the partner team notes o
 for the "money" story, a couple of action items. Used by `healthcheck demo`, `healthcheck serve
 --demo`, the app tests and the dashboard benchmark.
 
+It also creates a demo funder, "Bright Futures Fund (demo)", with which three of the four
+partnerships shared their rounds (the latest and the earlier one, so the portfolio shows the
+change; one partnership shared its comments too); the fourth did not share, so the funder's
+portfolio does not show it.
+
 Loading twice does not duplicate anything: a story whose partnership name already exists is
 skipped, and its admin link is issued afresh (`Store.rotate_admin_token`), because the store
-keeps only hashes of tokens.
+keeps only hashes of tokens. The demo funder likewise is created once; later loads give it a new
+link (`sharing.rotate_funder_token`) and leave its shares as they are.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
+
+from . import sharing
 from .demo import STORIES, Story, story_responses
 from .questionnaire import Questionnaire, find_questionnaire, load_questionnaire
 from .responses import records_from_frame
 from .ruleset import RulePack, load_rules
 from .store import Store
 
-__all__ = ["DEMO_NAMES", "demo_round_labels", "load_demo"]
+__all__ = ["DEMO_FUNDER", "DEMO_NAMES", "DEMO_SHARED", "DemoLinks", "demo_round_labels", "load_demo",
+           "load_demo_links"]
 
 DEMO_NAMES: tuple[str, ...] = tuple(s.partnership for s in STORIES)
 DEMO_THRESHOLD = 3
+DEMO_FUNDER = "Bright Futures Fund (demo)"
+# Story key -> whether its comments are shared too. The "new" story does not share at all.
+_SHARED_STORIES: dict[str, bool] = {"money": False, "strong": False, "leaderless": True}
+DEMO_SHARED: tuple[str, ...] = tuple(s.partnership for s in STORIES if s.key in _SHARED_STORIES)
+
+
+@dataclass(frozen=True)
+class DemoLinks:
+    """The demo's fresh tokens: (partnership name, admin token) per story, and the funder's."""
+
+    partnerships: list[tuple[str, str]]
+    funder_name: str
+    funder_token: str
 
 
 def _month_year(when: date) -> str:
@@ -73,12 +97,30 @@ def _load_story(store: Store, q: Questionnaire, story: Story, pack: RulePack) ->
     return token
 
 
-def load_demo(store: Store, questionnaire: Questionnaire | None = None,
-              pack: RulePack | None = None) -> list[tuple[str, str]]:
-    """Put every demo story into `store`; returns (partnership name, admin token) per story.
+def _demo_funder(store: Store) -> str:
+    """The demo funder's link token: created with its shares the first time, rotated afterwards."""
+    with store._read() as s:  # noqa: SLF001 - the store's own transaction helper
+        existing = s.scalars(select(sharing.Funder.id).where(sharing.Funder.name == DEMO_FUNDER)
+                             .order_by(sharing.Funder.id)).first()
+    if existing is not None:
+        return sharing.rotate_funder_token(store, existing)
+    funder, token = sharing.create_funder(store, DEMO_FUNDER)
+    ids = {p.name: p.id for p in store.list_partnerships()}
+    for story in STORIES:
+        if story.key not in _SHARED_STORIES or story.partnership not in ids:
+            continue
+        for r in store.rounds(ids[story.partnership]):  # both rounds, so the portfolio shows the change
+            sharing.share_round(store, r.id, funder.id, include_comments=_SHARED_STORIES[story.key])
+    return token
+
+
+def load_demo_links(store: Store, questionnaire: Questionnaire | None = None,
+                    pack: RulePack | None = None) -> DemoLinks:
+    """Put every demo story and the demo funder into `store`; returns their fresh tokens.
 
     Stories already in the store (same partnership name) are not loaded again; their admin
-    token is rotated so the returned link works (the previous demo link stops working)."""
+    token is rotated so the returned link works (the previous demo link stops working). The
+    same goes for the demo funder's link."""
     q = questionnaire or load_questionnaire(find_questionnaire("core"))
     pack = pack or load_rules()
     existing = {p.name: p.id for p in store.list_partnerships()}
@@ -89,4 +131,10 @@ def load_demo(store: Store, questionnaire: Questionnaire | None = None,
         else:
             token = _load_story(store, q, story, pack)
         out.append((story.partnership, token))
-    return out
+    return DemoLinks(out, DEMO_FUNDER, _demo_funder(store))
+
+
+def load_demo(store: Store, questionnaire: Questionnaire | None = None,
+              pack: RulePack | None = None) -> list[tuple[str, str]]:
+    """`load_demo_links`, returning only (partnership name, admin token) per story."""
+    return load_demo_links(store, questionnaire, pack).partnerships

@@ -248,11 +248,11 @@ def chart_with_table(chart: Any, table: pd.DataFrame | None, key: str, caption: 
 
     `chart` is an Altair chart or a cached Vega-Lite spec from `chart_spec` (drawn by the same
     front-end component as st.altair_chart)."""
-    if not isinstance(chart, dict):
+    if isinstance(chart, dict):
+        st.vega_lite_chart(chart, width="content", key=key)
+    else:
         chart = chart.properties(autosize=alt.AutoSizeParams(type="pad", contains="padding"))
         st.altair_chart(chart, width="content", key=key)
-        return
-    st.vega_lite_chart(chart, width="content", key=key)
     if caption:
         st.caption(caption)
     if table is not None:

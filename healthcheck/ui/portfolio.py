@@ -35,16 +35,29 @@ from healthcheck.responses import read_responses
 from healthcheck.ruleset import SEVERITIES
 from healthcheck.store import Store
 
-from .common import QUESTIONNAIRE_CHOICES, get_questionnaire, get_rules, plain
+from .common import QUESTIONNAIRE_CHOICES, chart_with_table, get_questionnaire, get_rules, plain
 from .dashboard import SEVERITY_LABEL, low_score_comments, radar_table
 
 _IMPORT_KEY = "hc_pf_import"
 _ANY = "(any)"
 HEATMAP_ROWS = 40
-SHOWN_COLUMNS = {"partnership": "Partnership", "round": "Round", "respondents": "Respondents",
-                 "factors": "Conditions", "prerequisites": "Prerequisites", "tasks": "Tasks",
-                 "change": "Change (tasks)", "high": "High", "medium": "Medium", "low": "Low", "info": "Info",
-                 "top_risk": "Top risk"}
+# Risk first (the page is for spotting who needs support); a narrow window scrolls to the rest.
+SHOWN_COLUMNS = {"partnership": "Partnership", "top_risk": "Top risk", "high": "High", "medium": "Medium",
+                 "low": "Low", "tasks": "Tasks", "change": "Change (tasks)", "factors": "Conditions",
+                 "prerequisites": "Prerequisites", "info": "Info", "respondents": "Respondents",
+                 "round": "Round"}
+
+_SCORE_HELP = "Average score of the areas (0-100), for the whole partnership"
+_COLUMN_CONFIG: dict[str, Any] = {
+    **{SHOWN_COLUMNS[fw]: st.column_config.NumberColumn(format="%.0f", help=_SCORE_HELP)
+       for fw in ("factors", "prerequisites", "tasks")},
+    "Change (tasks)": st.column_config.NumberColumn(
+        format="%+.0f", help="Change in the tasks score since the previous round shared with you"),
+    **{SHOWN_COLUMNS[sev]: st.column_config.NumberColumn(
+        help=f"Number of findings: {SEVERITY_LABEL[sev].lower()}", width="small")
+       for sev in ("high", "medium", "low", "info")},
+    "Top risk": st.column_config.TextColumn(help="The most serious finding"),
+}
 
 
 def render(store: Store, funder_token: str | None) -> None:
@@ -122,8 +135,10 @@ def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], 
     rows = spec.apply(portfolio.rows)
     st.caption(f"{len(rows)} of {len(portfolio.rows)} partnerships")
     frame = pf.table(rows)
-    st.dataframe(frame[[c for c in SHOWN_COLUMNS if c in frame]].rename(columns=SHOWN_COLUMNS),
-                 hide_index=True, key="pf_table")
+    shown = frame[[c for c in SHOWN_COLUMNS if c in frame]].rename(columns=SHOWN_COLUMNS)
+    if "Top risk" in shown:
+        shown["Top risk"] = shown["Top risk"].fillna("No risk flagged")
+    st.dataframe(shown, hide_index=True, key="pf_table", column_config=_COLUMN_CONFIG)
     left, right = st.columns(2)
     left.download_button("Download (CSV)", data=pf.to_csv(rows).encode("utf-8"), file_name="portfolio.csv",
                          mime="text/csv", key="pf_csv", on_click="ignore")
@@ -137,7 +152,8 @@ def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], 
     st.subheader("The 13 tasks across the portfolio")
     heat = pf.heatmap_frame(rows[:HEATMAP_ROWS], "tasks")
     if len(heat):
-        st.altair_chart(charts.heatmap(heat), width="content", key="pf_heatmap")
+        # Natural size (labels are not cut) and every task named (slanted labels do not overlap).
+        chart_with_table(charts.heatmap(heat).configure_axisX(labelOverlap=False), None, key="pf_heatmap")
         if len(rows) > HEATMAP_ROWS:
             st.caption(f"The first {HEATMAP_ROWS} partnerships in the current order.")
 
@@ -174,7 +190,7 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
         st.metric("Tasks score", "-" if tasks is None else f"{tasks:.0f}",
                   f"{row.change:+.0f} since the previous round")
     frame = views.radar_frame(scores, "tasks", by="organisation")
-    st.altair_chart(charts.radar(frame, FRAMEWORKS["tasks"], size=420), width="content", key="pf_radar")
+    chart_with_table(charts.radar(frame, FRAMEWORKS["tasks"], size=420), None, key="pf_radar")
     with st.expander("Show as table"):
         st.dataframe(radar_table(frame, scores.threshold), hide_index=True)
     st.markdown("**Findings**")
