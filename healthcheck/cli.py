@@ -250,10 +250,15 @@ def _open_store(url: str | None):  # type: ignore[no-untyped-def]
     return Store(url or None)
 
 
-def _print_demo_links(links: Sequence[tuple[str, str]], base: str) -> None:
+def _print_demo_links(links: Sequence[tuple[str, str]], base: str,
+                     funder: tuple[str, str] | None = None) -> None:
     for name, token in links:
         print(name)
         print(f"  admin link: {base.rstrip('/')}/?admin={token}")
+    if funder is not None:
+        name, token = funder
+        print(f"{name} (sees the partnerships that shared a round with it)")
+        print(f"  funder link: {base.rstrip('/')}/?funder={token}")
 
 
 def _base_url(port: int) -> str:
@@ -261,13 +266,13 @@ def _base_url(port: int) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo_store import load_demo
+    from .demo_store import load_demo_links
 
     with _open_store(args.database_url) as store:
-        links = load_demo(store)
+        links = load_demo_links(store)
         print(f"Demo partnerships are in {store.describe_location()}.", file=sys.stderr)
-    _print_demo_links(links, _base_url(args.port))
-    print("Each admin link is new: earlier demo links no longer work.", file=sys.stderr)
+    _print_demo_links(links.partnerships, _base_url(args.port), (links.funder_name, links.funder_token))
+    print("Each link is new: earlier demo links no longer work.", file=sys.stderr)
     return 0
 
 
@@ -282,7 +287,7 @@ def app_path() -> Path:
 def cmd_serve(args: argparse.Namespace) -> int:
     import subprocess
 
-    from .demo_store import DEMO_NAMES, load_demo
+    from .demo_store import DEMO_NAMES, load_demo_links
     from .store import default_url
 
     env = dict(os.environ)
@@ -293,7 +298,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         with _open_store(args.database_url) as store:
             names = {p.name for p in store.list_partnerships()}
             if names <= set(DEMO_NAMES):
-                _print_demo_links(load_demo(store), _base_url(args.port))
+                links = load_demo_links(store)
+                _print_demo_links(links.partnerships, _base_url(args.port),
+                                  (links.funder_name, links.funder_token))
             else:
                 print("The store already holds partnerships, so the demo was not loaded.", file=sys.stderr)
     app = app_path()
@@ -316,7 +323,8 @@ def _port(text: str) -> int:
 
 
 def _app_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    d = sub.add_parser("demo", help="put the demo partnerships into the store and print their admin links")
+    d = sub.add_parser("demo", help="put the demo partnerships and a demo funder into the store and print "
+                                         "their links")
     d.add_argument("--database-url", default=None,
                    help="database URL (default: HEALTHCHECK_DATABASE_URL, else a SQLite file in ./data)")
     d.add_argument("--port", type=_port, default=DEFAULT_PORT, help="port used in the printed links")
@@ -325,8 +333,8 @@ def _app_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     v = sub.add_parser("serve", help="start the app (Streamlit)")
     v.add_argument("--port", type=_port, default=DEFAULT_PORT)
     v.add_argument("--demo", action="store_true",
-                   help="load the demo partnerships first (when the store holds no others) and print "
-                        "their admin links")
+                   help="load the demo partnerships and funder first (when the store holds no other "
+                        "partnerships) and print their links")
     v.add_argument("--database-url", default=None,
                    help="database URL (default: HEALTHCHECK_DATABASE_URL, else a SQLite file in ./data)")
     v.set_defaults(func=cmd_serve)
