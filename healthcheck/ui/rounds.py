@@ -19,6 +19,8 @@ from .common import (
     respondent_link,
     show_problems,
 )
+from .sharing_panel import render as sharing_panel
+from .workshop_console import render_create as workshop_panel
 
 _LINKS = "hc_round_links"
 
@@ -67,6 +69,7 @@ def _round_panel(ctx: AdminContext, r: RoundInfo, latest: bool) -> None:
             st.table(rows, hide_index=True)
         st.caption(f"Counts under {threshold} are shown as \"fewer than {threshold}\" so nobody can "
                    "be picked out.")
+        sharing_panel(ctx, r)
         if not r.is_open:
             return
         link = _links().get(r.id)
@@ -92,6 +95,7 @@ def render(ctx: AdminContext) -> None:
     st.markdown("A round is one run of the health check: open it, share its link, and close it when "
                 "everyone has answered. Repeat it every six months or so to see the distance travelled.")
     _open_round(ctx)
+    workshop_panel(ctx)
     rounds = list(reversed(ctx.store.rounds(ctx.partnership.id)))
     if not rounds:
         st.info("No rounds yet. Open the first one above, then share its link.")

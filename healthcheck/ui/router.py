@@ -4,7 +4,10 @@
 - `?admin=TOKEN`: the partnership's admin pages (Dashboard, Rounds, Partner teams, Action plan,
   Exports, Rules);
 - `?r=TOKEN`: the Answer page only;
-- `?funder=TOKEN`: the funder's portfolio of partnerships that shared a round with it.
+- `?funder=TOKEN`: the funder's portfolio of partnerships that shared a round with it;
+- `?facilitate=TOKEN`: a live workshop's facilitator console (projector view);
+- `?join=CODE`: a live workshop's participant page (also reached from the public "Join a
+  workshop" page).
 
 Streamlit drops query parameters when the visitor moves to another page, so the admin token is
 kept in the session and written back into the address bar on every run (the link stays
@@ -20,7 +23,19 @@ import streamlit as st
 
 from healthcheck.errors import InputError
 
-from . import actions, answer, dashboard, exports, portfolio, rounds, rules, start, teams
+from . import (
+    actions,
+    answer,
+    dashboard,
+    exports,
+    portfolio,
+    rounds,
+    rules,
+    start,
+    teams,
+    workshop_console,
+    workshop_join,
+)
 from .common import SAFE_ERROR, AdminContext, get_store, plain, show_problems
 
 log = logging.getLogger("healthcheck.ui")
@@ -102,10 +117,26 @@ def _funder(token: str) -> None:
     st.navigation([page], position="hidden").run()
 
 
+def _facilitator(token: str) -> None:
+    st.set_page_config(page_title="Workshop console", layout="wide", initial_sidebar_state="collapsed")
+    page = _page(lambda: workshop_console.render(token), "Workshop console", "console",
+                 ":material/co_present:", default=True)
+    st.navigation([page], position="hidden").run()
+
+
+def _participant(code: str) -> None:
+    st.set_page_config(page_title="Partnership workshop", layout="centered",
+                       initial_sidebar_state="collapsed")
+    page = _page(lambda: workshop_join.render(code), "Workshop", "join", ":material/groups:",
+                 default=True)
+    st.navigation([page], position="hidden").run()
+
+
 def _public() -> None:
     st.set_page_config(page_title="Partnership Health Check", layout="wide")
     pages = [
         _page(start.render, "Start", "start", ":material/flag:", default=True),
+        _page(workshop_join.render_public, "Join a workshop", "join", ":material/qr_code_2:"),
         _page(rules.render, "Rules", "rules", ":material/rule:"),
     ]
     st.navigation(pages).run()
@@ -117,6 +148,14 @@ def main() -> None:
         respondent = _param("r")
         if respondent:
             _respondent(respondent)
+            return
+        facilitate = _param("facilitate")
+        if facilitate:
+            _facilitator(facilitate)
+            return
+        join = _param("join")
+        if join:
+            _participant(join)
             return
         # A link's own token wins; the session remembers it across page switches.
         funder, admin = _param("funder"), _param("admin")

@@ -1,0 +1,262 @@
+"""Joining a live workshop on a phone: `?join=CODE`, or the public "Join a workshop" page.
+
+No account and no name. One page: organisation and level, then the few questions with big
+answer buttons and a progress bar, then "Send". The submission key is made once per session and
+kept in the address bar (`&k=...`), so a double tap or a reload never stores answers twice.
+After sending: "thank you" and, once the facilitator reveals the results, the whole
+partnership's radar only (never anyone's answers; nothing below the anonymity threshold).
+
+Wrong codes get a plain message; after three wrong codes in a session each further try must
+wait (see `healthcheck.workshop.JoinThrottle`). A join code never opens the facilitator console.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import streamlit as st
+
+from healthcheck import workshop as ws
+from healthcheck.errors import InputError
+from healthcheck.frameworks import LEVELS
+from healthcheck.questionnaire import Item, Questionnaire
+
+from .answer import DONT_KNOW, LEVEL_HELP
+from .common import get_questionnaire, get_store, plain
+from .workshop_console import asked, guarded_fragment, radars, workshop_data
+
+PARTICIPANT_REFRESH_SECONDS = 3
+BAD_CODE = ("This code does not work. Please check it: it has six letters and numbers, shown on the "
+            "screen at the front of the room.")
+ENDED = "This workshop has ended, so it no longer takes answers. Thank you for coming."
+_KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+_THROTTLE = "ws_throttle"
+_JOINED = "ws_joined"  # {canonical code: workshop id} for this session
+
+# Bigger tap targets for the answer buttons on a phone (static; no user text).
+PHONE_CSS = """
+<style>
+div[role="radiogroup"] label {padding: 0.45rem 0.2rem; font-size: 1.05rem;}
+div[role="radiogroup"] label div:first-child {transform: scale(1.25);}
+</style>
+"""
+
+
+def throttle() -> ws.JoinThrottle:
+    t = st.session_state.get(_THROTTLE)
+    if not isinstance(t, ws.JoinThrottle):
+        t = ws.JoinThrottle()
+        st.session_state[_THROTTLE] = t
+    return t
+
+
+def try_code(code: str) -> ws.WorkshopInfo | None:
+    """Check a typed code under the session's throttle; shows the plain message when it fails."""
+    t = throttle()
+    wait = t.message()
+    if wait:
+        st.error(wait)
+        return None
+    found = ws.lookup_join_code(get_store(), code)
+    if found is None or not found.is_open:
+        t.failed()
+        st.error(ENDED if found is not None else BAD_CODE)
+        return None
+    t.succeeded()
+    st.session_state.setdefault(_JOINED, {})[found.join_code] = found.id
+    return found
+
+
+def code_box(key: str = "ws_code_box") -> None:
+    """A code box; a right code opens the workshop (`?join=CODE`)."""
+    with st.form(key, border=False):
+        code = st.text_input("Workshop code", max_chars=20, placeholder="e.g. ABC 234", key=f"{key}_text")
+        go = st.form_submit_button("Join", type="primary")
+    if go:
+        found = try_code(code)
+        if found is not None:
+            st.query_params.clear()
+            st.query_params["join"] = found.join_code
+            st.rerun()
+
+
+def render_public() -> None:
+    """The public "Join a workshop" page."""
+    st.title("Join a workshop")
+    st.markdown("Type the code shown at the front of the room. You do not need an account, and we do "
+                "not ask your name.")
+    code_box()
+
+
+# --------------------------------------------------------------------------------------------
+
+
+class _Form:
+    """The participant's answers in session state, scoped by workshop."""
+
+    def __init__(self, workshop_id: int) -> None:
+        self.p = f"ws{workshop_id}_"
+
+    def key(self, name: str) -> str:
+        return self.p + name
+
+    @property
+    def done(self) -> bool:
+        return bool(st.session_state.get(self.p + "done"))
+
+    def submission_key(self) -> str:
+        key = st.session_state.get(self.p + "key")
+        if not key:
+            from_url = st.query_params.get("k")
+            key = from_url if isinstance(from_url, str) and _KEY_PATTERN.match(from_url) else uuid.uuid4().hex
+            st.session_state[self.p + "key"] = key
+        if st.query_params.get("k") != key:
+            st.query_params["k"] = key
+        return str(key)
+
+
+def _answer_widget(form: _Form, q: Questionnaire, item: Item, number: int) -> Any:
+    label = f"**{number}.** {plain(item.text)}"
+    if item.type == "likert":
+        labels = list(q.scale.labels)
+        return st.radio(label, [1, 2, 3, 4, 5, DONT_KNOW], index=None, key=form.key(f"a:{item.id}"),
+                        format_func=lambda v: q.scale.dont_know if v == DONT_KNOW else labels[int(v) - 1])
+    if item.type == "choice":
+        names = {c.id: c.label for c in item.choices}
+        return st.radio(label, list(names), index=None, key=form.key(f"a:{item.id}"),
+                        format_func=names.__getitem__)
+    return None  # free text is not asked in a live workshop
+
+
+def _thank_you(w: ws.WorkshopInfo, form: _Form) -> None:
+    st.success("**Thank you.** Your answers have been sent.")
+    if st.session_state.get(form.p + "done") == "already":
+        st.caption("These answers had already been sent from this page, so nothing was stored twice.")
+    if w.is_open and not w.revealed:
+        _waiting(w.id)
+    else:
+        guarded_fragment(_after_body)(w.id)
+
+
+def _after_body(workshop_id: int) -> None:
+    w = ws.get_workshop(get_store(), workshop_id)
+    if w is None:
+        return
+    if not w.revealed:
+        if w.is_open:
+            st.info("The results will appear here when the facilitator shows them to the room.")
+        else:
+            st.info("The workshop has ended. The facilitator will share the results with the partnership.")
+        return
+    data = workshop_data(w)
+    total = 0 if data is None else len(data.frame)
+    if data is None or data.assessment is None or total < w.threshold:
+        st.info(f"Results are shown once at least {w.threshold} people have answered, so nobody's answers "
+                "can be picked out.")
+        return
+    st.subheader("How the whole partnership sees it")
+    st.caption(f"{total} people answered. Scores run from 0 to 100; only totals are shown, never anyone's "
+               "own answers.")
+    radars(data, asked(w), None, key="ws_participant_radar", size=230)
+
+
+def _waiting_body(workshop_id: int) -> None:
+    """While results are hidden: a cheap check every few seconds; on the reveal (or the close) the
+    page is redrawn once, with the results, and the checking stops."""
+    w = ws.get_workshop(get_store(), workshop_id)
+    if w is not None and (w.revealed or not w.is_open):
+        st.rerun(scope="app")
+    st.info("The results will appear here when the facilitator shows them to the room.")
+
+
+_waiting = st.fragment(run_every=PARTICIPANT_REFRESH_SECONDS)(guarded_fragment(_waiting_body))
+
+
+def _send(form: _Form, w: ws.WorkshopInfo, q: Questionnaire, items: list[Item]) -> None:
+    """The Send button's callback: runs before the page is drawn again, so the same run shows
+    "thank you" (one server run per tap, not two). Problems are kept for that run to show."""
+    ss = st.session_state
+    org, level = ss.get(form.key("org")), ss.get(form.key("level"))
+    if org is None or level is None:
+        ss[form.p + "error"] = "Please choose your organisation and where you work, at the top of the page."
+        return
+    answers = {i.id: ss[form.key(f"a:{i.id}")] for i in items if ss.get(form.key(f"a:{i.id}")) is not None}
+    try:
+        stored = ws.submit(get_store(), w, int(org), str(level), answers, form.submission_key(), q)
+    except InputError as exc:
+        ss[form.p + "error"] = "\n\n".join(p.message for p in exc.problems)
+        return
+    ss[form.p + "done"] = "stored" if stored else "already"
+
+
+def _workshop_for(code: str) -> ws.WorkshopInfo | None:
+    """The workshop this session joined with `code`, checking the code once per session."""
+    store = get_store()
+    canonical = ws.normalise_join_code(code)
+    joined = st.session_state.get(_JOINED, {})
+    if canonical is not None and canonical in joined:
+        return ws.get_workshop(store, joined[canonical])
+    checked = st.session_state.get("ws_checked_param")
+    if checked == code:  # this bad code was counted already; reruns do not count it again
+        t = throttle()
+        st.error(t.message() or BAD_CODE)
+        return None
+    st.session_state["ws_checked_param"] = code
+    found = ws.lookup_join_code(store, code)
+    if found is not None and not found.is_open:
+        # A reload after the end: someone who sent answers from this address still gets thanked.
+        sent = st.query_params.get("k")
+        if isinstance(sent, str) and _KEY_PATTERN.match(sent) and ws.has_submitted(store, found, sent):
+            return found
+    return try_code(code)
+
+
+def render(code: str) -> None:
+    st.html(PHONE_CSS)
+    w = _workshop_for(code)
+    if w is None:
+        st.markdown("Try the code again:")
+        code_box("ws_retry")
+        return
+    store = get_store()
+    form = _Form(w.id)
+    key = form.submission_key()
+    st.header(plain(w.title))
+    st.caption(f"{plain(w.partnership_name)} · live workshop")
+    if form.done or ws.has_submitted(store, w, key):
+        st.session_state.setdefault(form.p + "done", "stored")
+        _thank_you(w, form)
+        return
+    if not w.is_open:
+        st.info(ENDED)
+        return
+    q = get_questionnaire(w.questionnaire_id)
+    items = [i for i in ws.items_for(w.dimensions, q) if i.type in ("likert", "choice")]
+    orgs = store.organisations(w.partnership_id)
+    if not orgs:
+        st.info("This workshop is not ready yet: no organisations have been added.")
+        return
+    if not st.session_state.get(form.p + "registered"):
+        ws.register_participant(store, w.id, key)
+        st.session_state[form.p + "registered"] = True
+
+    st.caption(f"Anonymous: no names. Nobody sees anyone's own answers; results are shown only as totals, "
+               f"and only for groups of at least {w.threshold} people. Skip any question you like.")
+    answered = sum(1 for i in items if st.session_state.get(form.key(f"a:{i.id}")) is not None)
+    st.progress(answered / max(len(items), 1), text=f"{answered} of {len(items)} answered")
+    names = {o.id: o.name for o in orgs}
+    st.selectbox("Your organisation", list(names), index=None, key=form.key("org"),
+                 format_func=names.__getitem__, placeholder="Choose your organisation")
+    st.radio("Where do you work in the partnership?", list(LEVELS), index=None, key=form.key("level"),
+             format_func=LEVELS.__getitem__, captions=[LEVEL_HELP.get(lv, "") for lv in LEVELS])
+    st.divider()
+    for n, item in enumerate(items, start=1):
+        _answer_widget(form, q, item, n)
+    st.divider()
+    problem = st.session_state.pop(form.p + "error", None)
+    if problem:
+        st.error(plain(problem))
+    st.button("Send my answers", type="primary", key=form.key("send"), width="stretch", on_click=_send,
+              args=(form, w, q, items))

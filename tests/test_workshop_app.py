@@ -1,0 +1,254 @@
+"""Live workshop pages with AppTest (no browser): console, participant page, bad links and codes."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from healthcheck import workshop as ws
+from healthcheck.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.store import Store
+from healthcheck.ui.common import plain
+
+APP = os.environ.get("HC_WORKSHOP_APP") or str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 60
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    url = f"sqlite:///{(tmp_path / 'app.db').as_posix()}"
+    monkeypatch.setenv("HEALTHCHECK_DATABASE_URL", url)
+    monkeypatch.setenv("HEALTHCHECK_BASE_URL", "https://hc.example.org")
+    store = Store(url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def pulse():  # type: ignore[no-untyped-def]
+    return load_questionnaire(find_questionnaire("pulse"))
+
+
+def app(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info", "warning",
+                 "error", "success", "code"):
+        parts.extend(str(e.value) for e in getattr(at, kind))
+    for df in at.dataframe:
+        parts.append(df.value.to_csv())
+    return "\n".join(parts)
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Something went wrong on our side" not in texts(at)
+
+
+def charts(at: AppTest) -> list[Any]:
+    return list(at.get("arrow_vega_lite_chart")) + list(at.get("vega_lite_chart"))
+
+
+def workshop(db: Store, threshold: int = 3) -> tuple[ws.WorkshopInfo, str, dict[str, int]]:
+    p, _ = db.create_partnership("Harbour + City", "pulse", threshold,
+                                 [("Harbour Music", "music"), ("City CYPS", "childrens_services")])
+    info, token = ws.create_workshop(db, p.id, "Away day workshop")
+    return info, token, {o.name: o.id for o in db.organisations(p.id)}
+
+
+def fill(db: Store, info: ws.WorkshopInfo, orgs: dict[str, int], pulse, n: int) -> None:  # type: ignore[no-untyped-def]
+    for i in range(n):
+        answers = {item.id: 1 + (i % 2) for item in pulse.likert_items}
+        ws.submit(db, info, list(orgs.values())[i % 2], "operational", answers, uuid.uuid4().hex, pulse)
+
+
+# ----------------------------------------------------------------------------- console
+
+
+def test_console_with_bad_token_shows_plain_message(db: Store) -> None:
+    info, _, _ = workshop(db)
+    for bad in ("not-a-real-token", info.join_code):  # a join code never opens the console
+        at = app(facilitate=bad).run()
+        ok(at)
+        assert any("facilitator link does not work" in e.value for e in at.error)
+        assert not at.button and not charts(at)
+        assert info.join_code not in texts(at)
+
+
+def test_console_hides_results_until_revealed(db: Store, pulse) -> None:  # type: ignore[no-untyped-def]
+    info, token, orgs = workshop(db)
+    fill(db, info, orgs, pulse, 6)
+    at = app(facilitate=token).run()
+    ok(at)
+    page = texts(at)
+    assert "Away day workshop" in page and plain("https://hc.example.org/?join=" + info.join_code) in page
+    assert [m.value for m in at.metric] == ["6", "6"]  # joined (at least those who sent) and sent
+    assert "hidden until you reveal" in page
+    assert not charts(at) and "Findings" not in page
+    at.button(key="ws_reveal").click().run()
+    ok(at)
+    assert ws.get_workshop(db, info.id).revealed  # type: ignore[union-attr]
+    page = texts(at)
+    assert "Findings" in page and "Answers per question" in page
+    assert len(charts(at)) >= 3  # radars, the distribution
+    at.button(key="ws_hide").click().run()
+    ok(at)
+    assert not charts(at)
+
+
+def test_console_counts_below_threshold_and_no_results(db: Store, pulse) -> None:  # type: ignore[no-untyped-def]
+    info, token, orgs = workshop(db, threshold=4)
+    fill(db, info, orgs, pulse, 3)
+    ws.reveal(db, info.id)
+    at = app(facilitate=token).run()
+    ok(at)
+    page = texts(at)
+    assert "fewer than 4" in page  # per organisation, not the exact small count
+    assert "at least 4 people" in page and not charts(at) and "Findings" not in page
+
+
+def test_console_close_stops_answers(db: Store, pulse) -> None:  # type: ignore[no-untyped-def]
+    info, token, orgs = workshop(db)
+    at = app(facilitate=token).run()
+    assert at.button(key="ws_close").disabled  # needs the confirmation tick first
+    at.checkbox(key="ws_confirm_close").check().run()
+    at.button(key="ws_close").click().run()
+    ok(at)
+    assert "has ended" in texts(at)
+    assert ws.workshop_by_join_code(db, info.join_code) is None
+    assert not db.get_round(info.round_id).is_open  # type: ignore[union-attr]
+
+
+# ----------------------------------------------------------------------------- participant
+
+
+def test_participant_bad_code_is_plain_and_throttled(db: Store) -> None:
+    workshop(db)
+    at = app(join="ZZZZZZ").run()
+    ok(at)
+    assert any("code does not work" in e.value for e in at.error)
+    assert not at.radio
+    for _ in range(3):  # wrong codes typed into the box: two more free, then the wait starts
+        at.text_input(key="ws_retry_text").input("YYYYYY")
+        at.button(key="FormSubmitter:ws_retry-Join").click().run()
+        ok(at)
+    assert any("Too many wrong codes; try again in" in e.value for e in at.error)
+
+
+def test_participant_closed_code_is_refused(db: Store) -> None:
+    info, _, _ = workshop(db)
+    ws.close(db, info.id)
+    at = app(join=info.join_code).run()
+    ok(at)
+    assert any("ended" in e.value for e in at.error)
+    assert not at.radio
+
+
+def test_participant_submits_once(db: Store, pulse) -> None:  # type: ignore[no-untyped-def]
+    info, _, orgs = workshop(db)
+    at = app(join=info.join_code.lower()).run()
+    ok(at)
+    status = ws.live_status(db, info.id)
+    assert status is not None and status.participants == 1 and status.submissions == 0
+    p = f"ws{info.id}_"
+    at.button(key=p + "send").click().run()  # nothing chosen yet: a plain message
+    ok(at)
+    assert any("choose your organisation" in e.value for e in at.error)
+    at.selectbox(key=p + "org").set_value(orgs["City CYPS"])
+    at.radio(key=p + "level").set_value("strategic")
+    at.radio(key=p + "a:q.clear_problem").set_value(4)
+    at.radio(key=p + "a:fact.named_lead").set_value("yes")
+    at.run()
+    at.button(key=p + "send").click().run()
+    ok(at)
+    assert any("Thank you" in s.value for s in at.success)
+    records = db.response_records(info.round_id)
+    assert len(records) == 1
+    assert records[0]["answers"] == {"q.clear_problem": 4, "fact.named_lead": "yes"}
+    assert records[0]["organisation"] == "City CYPS" and records[0]["level"] == "strategic"
+    # A reload of the same address (same key in it) does not store anything twice.
+    again = app(join=info.join_code, k=str(at.query_params["k"][0] if isinstance(at.query_params["k"], list)
+                                            else at.query_params["k"])).run()
+    ok(again)
+    assert any("Thank you" in s.value for s in again.success)
+    assert len(db.response_records(info.round_id)) == 1
+
+
+def test_participant_sees_only_the_whole_partnership_after_reveal(db: Store, pulse) -> None:  # type: ignore[no-untyped-def]
+    info, _, orgs = workshop(db)
+    fill(db, info, orgs, pulse, 5)
+    at = app(join=info.join_code).run()
+    p = f"ws{info.id}_"
+    at.selectbox(key=p + "org").set_value(orgs["Harbour Music"])
+    at.radio(key=p + "level").set_value("operational")
+    at.run()
+    at.button(key=p + "send").click().run()
+    ok(at)
+    assert "when the facilitator shows them" in texts(at) and not charts(at)
+    ws.reveal(db, info.id)
+    at.run()
+    ok(at)
+    page = texts(at)
+    assert "How the whole partnership sees it" in page
+    assert charts(at)
+    specs = " ".join(str(c.proto.spec) + str(c.proto.datasets) for c in charts(at))
+    assert "Harbour Music" not in specs and "City CYPS" not in specs  # no organisation polygons
+    assert "Findings" not in page
+
+
+def test_public_join_page_code_box(db: Store) -> None:
+    info, _, _ = workshop(db)
+    at = app().run()
+    ok(at)
+    if os.environ.get("HC_WORKSHOP_APP") is None:  # the real app: open the "Join a workshop" page
+        for page_hash, meta in at._registered_pages.items():  # noqa: SLF001
+            if meta.get("url_pathname") == "join":
+                at._page_hash = page_hash  # noqa: SLF001
+                at.run()
+    at.text_input(key="ws_code_box_text").input(f"{info.join_code[:3]}-{info.join_code[3:]}".lower())
+    at.button(key="FormSubmitter:ws_code_box-Join").click().run()
+    ok(at)
+    assert at.query_params["join"] in (info.join_code, [info.join_code])
+
+
+def test_rounds_page_runs_a_live_workshop(db: Store) -> None:
+    p, admin = db.create_partnership("Harbour + City", "core", 3,
+                                     [("Harbour Music", "music"), ("City CYPS", "childrens_services")])
+    at = app(admin=admin).run()
+    for page_hash, meta in at._registered_pages.items():  # noqa: SLF001
+        if meta.get("url_pathname") == "rounds":
+            at._page_hash = page_hash  # noqa: SLF001
+            at.run()
+    ok(at)
+    at.text_input(key="ws_title").input("Spring workshop")
+    at.multiselect(key="ws_dims").set_value(["task.communicating", "task.integrity_trust", "factor.debate"])
+    at.button(key="FormSubmitter:create_workshop-Run a live workshop").click().run()
+    ok(at)
+    (w,) = ws.workshops_of(db, p.id)
+    assert w.title == "Spring workshop" and w.dimensions == ("factor.debate", "task.integrity_trust",
+                                                             "task.communicating")
+    link = next(c.value for c in at.code if "?facilitate=" in c.value)
+    assert link.startswith("https://hc.example.org/?facilitate=")
+    assert ws.workshop_by_facilitator_token(db, link.split("=", 1)[1]) == w
+    assert db.get_round(w.round_id).kind == "workshop"  # type: ignore[union-attr]
+    # the console of that workshop asks only the chosen areas
+    console = app(facilitate=link.split("=", 1)[1]).run()
+    ok(console)
+    phone = app(join=w.join_code).run()
+    ok(phone)
+    asked = [r.key for r in phone.radio if r.key and ":q." in r.key]
+    assert sorted(k.split(":", 1)[1] for k in asked) == ["q.left_out", "q.mistakes_admitted"]
