@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench_scoring", "bench_rules", "bench_dashboard", "bench_portfolio"]
+BENCHMARKS = ["bench_scoring", "bench_rules", "bench_dashboard", "bench_portfolio", "bench_workshop"]
 
 
 def main() -> int:

@@ -76,6 +76,9 @@ def radar_points(frame: pd.DataFrame) -> pd.DataFrame:
     n = max(len(dims), 1)
     angle = {d: 2 * math.pi * i / n for i, d in enumerate(dims["dimension"])}
     shown = frame[(frame["status"] == SHOWN) & frame["score"].notna()].copy()
+    cols = [*frame.columns, "angle", "r", "x", "y", "order", "score_text"]
+    if shown.empty:  # nobody answered this framework: an empty chart, not an error
+        return pd.DataFrame(columns=cols)
     shown["angle"] = shown["dimension"].map(angle)
     shown["r"] = shown["score"] / 100.0
     shown["x"] = shown["r"] * shown["angle"].map(math.sin)
@@ -90,7 +93,6 @@ def radar_points(frame: pd.DataFrame) -> pd.DataFrame:
             first["order"] = n
             part = pd.concat([part, first])
         parts.append(part)
-    cols = [*frame.columns, "angle", "r", "x", "y", "order", "score_text"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 

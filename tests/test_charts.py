@@ -236,3 +236,15 @@ def test_other_charts_render(story_scores: dict[str, PartnershipScores], small: 
         (ARTIFACTS / f"{name}.png").write_bytes(png)
     svg = charts.to_svg(made["bars-money"])
     assert svg.lstrip().startswith("<svg") and "borderline" in svg
+
+
+def test_radar_of_a_framework_nobody_answered_is_empty_not_an_error() -> None:
+    import pandas as pd
+
+    from healthcheck.charts import radar, radar_points
+
+    frame = pd.DataFrame({"series": ["Whole partnership"] * 2, "grouping": [None, None],
+                          "dimension": ["factor.debate", "factor.change"], "label": ["a", "b"],
+                          "number": [1, 3], "score": [float("nan")] * 2, "status": ["no data"] * 2})
+    assert radar_points(frame).empty
+    assert radar(frame).to_dict()  # still a drawable (empty) chart

@@ -29,6 +29,7 @@ from healthcheck import workshop as ws
 from healthcheck.errors import InputError
 from healthcheck.frameworks import DIMENSION_BY_ID, FRAMEWORKS
 from healthcheck.questionnaire import Questionnaire
+from healthcheck.scoring import visible_counts
 
 from .common import (
     SAFE_ERROR,
@@ -247,8 +248,9 @@ def _counts(status: ws.LiveStatus, threshold: int) -> None:
     a, b = st.columns(2)
     a.metric("Joined", status.participants)
     b.metric("Answers sent", status.submissions)
-    rows = [{"Organisation": org, "Answers": count_text(n, threshold)}
-            for org, n in status.by_organisation.items()]
+    visible = visible_counts(status.by_organisation, threshold)  # no count derivable by subtraction
+    rows = [{"Organisation": org, "Answers": count_text(n, threshold) if visible[org] is not None
+             or n < threshold else "hidden for anonymity"} for org, n in status.by_organisation.items()]
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True)
 
