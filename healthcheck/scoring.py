@@ -108,13 +108,20 @@ def _blocks(keys: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
 
 
 def _take(matrix: np.ndarray, order: np.ndarray | None) -> np.ndarray:
-    return matrix if order is None else matrix[order]
+    """Columns (respondents) of a features x respondents matrix in block order."""
+    return matrix if order is None else matrix[:, order]
+
+
+def _reduce(matrix: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Block sums of a features x respondents matrix, as blocks x features."""
+    return np.add.reduceat(matrix, starts, axis=1).T
 
 
 class _Grouped:
-    """Sums, counts, means and spreads of per-respondent values by a dense key (0..k-1).
+    """Counts, means and spreads of per-respondent values by a dense key.
 
-    np.add.reduceat over key-sorted rows: one pass, no per-group Python, whatever the count.
+    Values come as features x respondents (each feature's row contiguous), so np.add.reduceat
+    runs along memory: one pass, no per-group Python, whatever the number of groups.
     """
 
     def __init__(self, keys: np.ndarray, values: np.ndarray, spread: bool = True) -> None:
@@ -122,13 +129,13 @@ class _Grouped:
         values = _take(values, order)
         present = ~np.isnan(values)
         clean = np.where(present, values, 0.0)
-        self.keys = _take(keys, order)[starts]
-        self.n = np.add.reduceat(present.astype(float), starts).astype(np.int64)
-        total = np.add.reduceat(clean, starts)
+        self.keys = (keys if order is None else keys[order])[starts]
+        self.n = _reduce(present.astype(float), starts).astype(np.int64)
+        total = _reduce(clean, starts)
         with np.errstate(invalid="ignore", divide="ignore"):
             self.mean = total / self.n
             if spread:  # population standard deviation, from the sums of squares
-                squares = np.add.reduceat(clean * clean, starts)
+                squares = _reduce(clean * clean, starts)
                 self.spread = np.sqrt(np.maximum(squares / self.n - self.mean ** 2, 0.0))
                 self.spread[self.n < 2] = np.nan
 
@@ -152,36 +159,38 @@ class ScoreTable:
         self.partnership_codes = codes
         n_p = len(self.partnerships)
 
-        # answers -> matrices (respondents x items): valid 1-5 values, reverse-keyed items flipped
-        values = responses[self._item_ids].to_numpy(dtype=float, na_value=np.nan)
+        # answers -> items x respondents matrices (pandas stores the columns that way round, and
+        # every reduction below then runs along contiguous memory): valid 1-5 values, reverse-keyed
+        # items flipped
+        values = responses[self._item_ids].to_numpy(dtype=float, na_value=np.nan).T
         valid = (values >= 1) & (values <= 5)
         dont_know = values == DONT_KNOW
         reverse = np.flatnonzero([i.reverse for i in likert])
         keyed = values.copy()
-        keyed[:, reverse] = 6.0 - keyed[:, reverse]
+        keyed[reverse] = 6.0 - keyed[reverse]
         keyed[~valid] = 0.0
-        weights = np.zeros((len(likert), len(self.dims)))
+        weights = np.zeros((len(self.dims), len(likert)))
         index = {d: j for j, d in enumerate(self.dims)}
         for i, item in enumerate(likert):
             for ref in item.dimensions:
-                weights[i, index[ref.id]] = ref.weight
+                weights[index[ref.id], i] = ref.weight
         measured = (weights > 0).astype(float)
         valid_f = valid.astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
-            per_resp = to_percent((keyed @ weights) / (valid_f @ weights))  # respondents x dims
+            per_resp = to_percent((weights @ keyed) / (weights @ valid_f))  # dims x respondents
 
-        # partnership level: order rows by partnership once, reduce each block
+        # partnership level: respondents in partnership blocks, each block reduced
         order, starts = _blocks(codes)
         by_p = _Grouped(codes, per_resp)
         self._score_arr, self._spread_arr = by_p.mean, by_p.spread
         self._answered_arr = by_p.n
         # reduce to partnerships first, then map items to dimensions: far fewer rows to multiply
-        item_n = np.add.reduceat(_take(valid_f, order), starts)
-        item_dk = np.add.reduceat(_take(dont_know, order).astype(float), starts)
-        dk, vc = item_dk @ measured, item_n @ measured
+        item_n = _reduce(_take(valid_f, order), starts)
+        item_dk = _reduce(_take(dont_know, order).astype(float), starts)
+        dk, vc = item_dk @ measured.T, item_n @ measured.T
         with np.errstate(invalid="ignore", divide="ignore"):
             self._unknown_arr = dk / (dk + vc)
-            self._item_arr = to_percent(np.add.reduceat(_take(keyed, order), starts) / item_n)
+            self._item_arr = to_percent(_reduce(_take(keyed, order), starts) / item_n)
         self.respondents = pd.Series(np.diff(np.r_[starts, n]), index=range(n_p))
 
         # organisation and level groups, with suppression
