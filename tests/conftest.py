@@ -67,3 +67,23 @@ def store(db_url: str) -> Iterator[Store]:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """A fresh SQLite store that the app under test also uses (via HEALTHCHECK_DATABASE_URL)."""
+    url = f"sqlite:///{(tmp_path / 'app.db').as_posix()}"
+    monkeypatch.setenv("HEALTHCHECK_DATABASE_URL", url)
+    monkeypatch.setenv("HEALTHCHECK_BASE_URL", "https://hc.example.org")
+    store = Store(url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def pulse():  # type: ignore[no-untyped-def]
+    from healthcheck.questionnaire import find_questionnaire, load_questionnaire
+
+    return load_questionnaire(find_questionnaire("pulse"))

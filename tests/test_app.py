@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,33 +18,7 @@ from healthcheck.store import Store
 from healthcheck.ui.common import plain
 from healthcheck.ui.exports import SUPPRESSED_ORG, anonymised_csv, groups_to_suppress
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-TIMEOUT = 60
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    """A fresh SQLite store that the app under test also uses (via HEALTHCHECK_DATABASE_URL)."""
-    url = f"sqlite:///{(tmp_path / 'app.db').as_posix()}"
-    monkeypatch.setenv("HEALTHCHECK_DATABASE_URL", url)
-    monkeypatch.setenv("HEALTHCHECK_BASE_URL", "https://hc.example.org")
-    store = Store(url)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-@pytest.fixture(scope="module")
-def pulse():  # type: ignore[no-untyped-def]
-    return load_questionnaire(find_questionnaire("pulse"))
-
-
-def app(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at
+from .apptest import app
 
 
 def open_page(at: AppTest, url_path: str) -> AppTest:

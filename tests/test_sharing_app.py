@@ -7,7 +7,6 @@ only when the partnership ticked "Also share comments".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +20,6 @@ from .test_app import app, ok, open_page, partnership, record, texts
 
 COMMENT = "Nobody told us the sessions moved to Thursdays"
 NAME = "Harbour + City"  # tests.test_app.partnership's name
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    """A fresh SQLite store that the app under test also uses (via HEALTHCHECK_DATABASE_URL)."""
-    url = f"sqlite:///{(tmp_path / 'app.db').as_posix()}"
-    monkeypatch.setenv("HEALTHCHECK_DATABASE_URL", url)
-    monkeypatch.setenv("HEALTHCHECK_BASE_URL", "https://hc.example.org")
-    store = Store(url)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 @pytest.fixture

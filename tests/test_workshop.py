@@ -14,13 +14,7 @@ from sqlalchemy import select, text
 
 from healthcheck import workshop as ws
 from healthcheck.errors import InputError
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
 from healthcheck.store import Store, hash_token
-
-
-@pytest.fixture(scope="module")
-def pulse():  # type: ignore[no-untyped-def]
-    return load_questionnaire(find_questionnaire("pulse"))
 
 
 def _partnership(store: Store) -> tuple[int, dict[str, int]]:

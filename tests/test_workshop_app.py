@@ -4,44 +4,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from healthcheck import workshop as ws
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
 from healthcheck.store import Store
 from healthcheck.ui.common import plain
 
-APP = os.environ.get("HC_WORKSHOP_APP") or str(Path(__file__).resolve().parent.parent / "app.py")
-TIMEOUT = 60
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    url = f"sqlite:///{(tmp_path / 'app.db').as_posix()}"
-    monkeypatch.setenv("HEALTHCHECK_DATABASE_URL", url)
-    monkeypatch.setenv("HEALTHCHECK_BASE_URL", "https://hc.example.org")
-    store = Store(url)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-@pytest.fixture(scope="module")
-def pulse():  # type: ignore[no-untyped-def]
-    return load_questionnaire(find_questionnaire("pulse"))
-
-
-def app(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at
+from .apptest import app
 
 
 def texts(at: AppTest) -> str:
