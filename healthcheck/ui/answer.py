@@ -8,8 +8,6 @@ store the answers twice (`Store.submit_response` is idempotent per key).
 
 from __future__ import annotations
 
-import re
-import uuid
 from typing import Any
 
 import streamlit as st
@@ -19,7 +17,7 @@ from healthcheck.frameworks import LEVELS
 from healthcheck.questionnaire import Item, Questionnaire
 from healthcheck.store import OrganisationInfo, PartnershipInfo, RoundInfo
 
-from .common import get_questionnaire, get_store, plain, show_problems
+from .common import get_questionnaire, get_store, plain, show_problems, submission_key
 
 DONT_KNOW = "dk"
 LEVEL_HELP = {
@@ -28,7 +26,6 @@ LEVEL_HELP = {
     "operational": "You work directly with children, young people or families, or organise "
                    "sessions day to day.",
 }
-_KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 
 
 class FormState:
@@ -71,14 +68,7 @@ class FormState:
 
     def submission_key(self) -> str:
         """The key of this respondent's submission, made once when the form starts."""
-        key = st.session_state.get(self.p + "key")
-        if not key:
-            from_url = st.query_params.get("k")
-            key = from_url if isinstance(from_url, str) and _KEY_PATTERN.match(from_url) else uuid.uuid4().hex
-            st.session_state[self.p + "key"] = key
-        if st.query_params.get("k") != key:
-            st.query_params["k"] = key
-        return str(key)
+        return submission_key(self.p + "key")
 
     def restore(self, wkey: str, store: dict[str, Any], name: str) -> None:
         """Give a widget its remembered value when it is drawn again (Streamlit forgets the

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ from healthcheck.store import PartnershipInfo, RoundInfo, Store, default_url
 DEFAULT_BASE_URL = "http://localhost:8501"
 # url_path of every page: stripped from st.context.url to find the app's root address.
 PAGE_PATHS = ("start", "rules", "dashboard", "rounds", "teams", "actions", "exports", "answer", "portfolio")
+KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 SAFE_ERROR = ("Something went wrong on our side and this page could not be shown. Your data are "
               "safe. Please reload the page; if it happens again, tell the person who runs the "
               "health check.")
@@ -258,3 +260,16 @@ def chart_with_table(chart: Any, table: pd.DataFrame | None, key: str, caption: 
     if table is not None:
         with st.expander("Show as table"):
             st.dataframe(table, hide_index=True)
+
+
+def submission_key(state_key: str) -> str:
+    """The key of this visitor's one submission, made when the form starts and mirrored in the
+    address bar (`k=`), so a double click, a rerun or a reload can never store answers twice."""
+    key = st.session_state.get(state_key)
+    if not key:
+        from_url = st.query_params.get("k")
+        key = from_url if isinstance(from_url, str) and KEY_PATTERN.match(from_url) else uuid.uuid4().hex
+        st.session_state[state_key] = key
+    if st.query_params.get("k") != key:
+        st.query_params["k"] = key
+    return str(key)

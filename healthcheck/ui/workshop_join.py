@@ -12,8 +12,6 @@ wait (see `healthcheck.workshop.JoinThrottle`). A join code never opens the faci
 
 from __future__ import annotations
 
-import re
-import uuid
 from typing import Any
 
 import streamlit as st
@@ -24,14 +22,13 @@ from healthcheck.frameworks import LEVELS
 from healthcheck.questionnaire import Item, Questionnaire
 
 from .answer import DONT_KNOW, LEVEL_HELP
-from .common import get_questionnaire, get_store, plain
+from .common import KEY_PATTERN, get_questionnaire, get_store, plain, submission_key
 from .workshop_console import asked, guarded_fragment, radars, workshop_data
 
 PARTICIPANT_REFRESH_SECONDS = 3
 BAD_CODE = ("This code does not work. Please check it: it has six letters and numbers, shown on the "
             "screen at the front of the room.")
 ENDED = "This workshop has ended, so it no longer takes answers. Thank you for coming."
-_KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 _THROTTLE = "ws_throttle"
 _JOINED = "ws_joined"  # {canonical code: workshop id} for this session
 
@@ -107,14 +104,7 @@ class _Form:
         return bool(st.session_state.get(self.p + "done"))
 
     def submission_key(self) -> str:
-        key = st.session_state.get(self.p + "key")
-        if not key:
-            from_url = st.query_params.get("k")
-            key = from_url if isinstance(from_url, str) and _KEY_PATTERN.match(from_url) else uuid.uuid4().hex
-            st.session_state[self.p + "key"] = key
-        if st.query_params.get("k") != key:
-            st.query_params["k"] = key
-        return str(key)
+        return submission_key(self.p + "key")
 
 
 def _answer_widget(form: _Form, q: Questionnaire, item: Item, number: int) -> Any:
@@ -208,7 +198,7 @@ def _workshop_for(code: str) -> ws.WorkshopInfo | None:
     if found is not None and not found.is_open:
         # A reload after the end: someone who sent answers from this address still gets thanked.
         sent = st.query_params.get("k")
-        if isinstance(sent, str) and _KEY_PATTERN.match(sent) and ws.has_submitted(store, found, sent):
+        if isinstance(sent, str) and KEY_PATTERN.match(sent) and ws.has_submitted(store, found, sent):
             return found
     return try_code(code)
 
