@@ -10,8 +10,9 @@ functions directly:
   for the engine to parse: most of the speed-up over the stock path);
 - no fact-to-fact references and no `$not`: `none` groups compile by negating comparisons, with
   `$nex` (attribute absent) keeping "a missing value is false" exact;
-- a sentinel rule and fact so every session starts at least one action (deleting a session is
-  then safe), a fresh sid per evaluation deleted straight after, all under one lock;
+- a sentinel rule that matches every assessment fact, so every session starts at least one
+  action (deleting a session is then safe); one fact per session (a separate sentinel fact cost
+  about 8% more); a fresh sid per evaluation, deleted straight after, all under one lock;
 - actions are never Python callbacks: we read only each fired rule's name from the message, so
   there is nothing for the engine to swallow; evidence is computed in Python afterwards.
 """
@@ -178,9 +179,9 @@ class Engine:
                 raise EngineError("this rule engine has been closed")
             sid = str(next(self._sids))
             flat.update(sid=sid, id="a", t="hc")
-            payload = orjson.dumps([flat, {"sid": sid, "id": "s", "t": "sentinel"}]).decode()
+            payload = orjson.dumps(flat).decode()
             try:
-                result = _c.assert_facts(self._handle, payload)
+                result = _c.assert_fact(self._handle, payload)
             except Exception as exc:
                 raise EngineError(f"the rule engine could not take an assessment: {exc}") from exc
             state = result[1]

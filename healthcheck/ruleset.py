@@ -274,7 +274,8 @@ def compile_pack(pack: RulePack) -> dict[str, Any]:
     """The durable-rules JSON ruleset for a pack (one rule per risk plus the sentinel)."""
     names = pack.value_names
     rules: dict[str, Any] = {rule.id: compile_rule(rule.when, names) for rule in pack.rules}
-    rules[SENTINEL] = {"all": [{"m": {"t": "sentinel"}}]}
+    # The sentinel matches every assessment fact, so each session starts at least one action.
+    rules[SENTINEL] = {"all": [{"m": {"t": "hc"}}]}
     return rules
 
 
