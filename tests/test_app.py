@@ -294,6 +294,14 @@ def test_dashboard_with_demo_data(db: Store, demo: dict[str, str]) -> None:
     ok(at)
 
 
+def test_dashboard_offers_the_board_report(db: Store, demo: dict[str, str]) -> None:
+    at = app(admin=demo["Northgate Strings + County Virtual School"]).run()
+    ok(at)
+    assert "Report for the board" in texts(at)
+    buttons = [e for e in at.get("download_button") if "report" in str(e.proto.label).lower()]
+    assert len(buttons) == 2  # PDF and Markdown
+
+
 def test_dashboard_small_level_reads_fewer_than(db: Store, demo: dict[str, str]) -> None:
     # Harbour's strategic level has two respondents: "fewer than 3", never the number
     at = app(admin=demo["Harbour Music + City Children's Services"]).run()

@@ -7,6 +7,7 @@ which is kept distinct from "no data".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -16,6 +17,7 @@ from healthcheck import charts, views
 from healthcheck.errors import InputError
 from healthcheck.frameworks import FRAMEWORKS
 from healthcheck.questionnaire import Questionnaire
+from healthcheck.report import report_bytes, slug
 from healthcheck.scoring import PartnershipScores
 from healthcheck.store import RoundInfo
 
@@ -247,3 +249,30 @@ def render(ctx: AdminContext) -> None:
     _gaps(data, scores)
     _change(ctx, r, data, scores)
     _comments(data, q, ctx.partnership.threshold)
+    _report_downloads(ctx, r, data, q)
+
+
+def _report_downloads(ctx: AdminContext, r: RoundInfo, data: RoundData, q: Questionnaire) -> None:
+    """The board report of this round; built only when a button is pressed (charts take ~1 s)."""
+    st.subheader("Report for the board")
+    st.caption("The same results as this page, with the same anonymity rules, as a document.")
+    previous = ctx.store.previous_round(r.id)
+
+    def build(fmt: str) -> Callable[[], bytes]:
+        def make() -> bytes:
+            prev = round_data(ctx, previous) if previous is not None else None
+            assert data.assessment is not None
+            return report_bytes(
+                data.assessment, previous=prev.assessment if prev else None,
+                previous_label=previous.label if previous else None,
+                actions=ctx.store.actions(ctx.partnership.id),
+                comments=low_score_comments(data, q, ctx.partnership.threshold),
+                fmt=fmt, round_label=r.label, date=r.closed_at or None)  # type: ignore[arg-type]
+        return make
+
+    name = f"report-{slug(ctx.partnership.name)}-{slug(r.label, 'round')}"
+    left, right = st.columns(2)
+    left.download_button("Download the report (PDF)", data=build("pdf"), file_name=f"{name}.pdf",
+                         mime="application/pdf", key="dash_report_pdf")
+    right.download_button("Download the report (Markdown)", data=build("md"), file_name=f"{name}.md",
+                          mime="text/markdown", key="dash_report_md")
