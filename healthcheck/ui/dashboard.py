@@ -17,6 +17,7 @@ from healthcheck import charts, views
 from healthcheck.errors import InputError
 from healthcheck.frameworks import FRAMEWORKS
 from healthcheck.questionnaire import Questionnaire
+from healthcheck.report import low_score_comments as report_comments
 from healthcheck.report import report_bytes, slug
 from healthcheck.scoring import PartnershipScores
 from healthcheck.store import RoundInfo
@@ -188,22 +189,8 @@ def _change(ctx: AdminContext, r: RoundInfo, data: RoundData, scores: Partnershi
 
 
 def low_score_comments(data: RoundData, q: Questionnaire, threshold: int) -> dict[str, list[str]]:
-    """Comments on low answers, by item text, from organisations that meet the threshold only.
-
-    No organisation, level or role is attached and the order is not the order of submission."""
-    counts: dict[str, int] = {}
-    for rec in data.records:
-        counts[rec["organisation"]] = counts.get(rec["organisation"], 0) + 1
-    out: dict[str, list[str]] = {}
-    for rec in data.records:
-        if counts.get(rec["organisation"], 0) < threshold:
-            continue
-        for item_id, text in (rec.get("comments") or {}).items():
-            item = q.item_by_id.get(item_id)
-            if item is None or not str(text).strip():
-                continue
-            out.setdefault(item.text, []).append(str(text).strip())
-    return {k: sorted(v) for k, v in out.items()}
+    """Comments on low answers from organisations that meet the threshold (the report's rule)."""
+    return report_comments(data.frame, q, threshold)
 
 
 def _comments(data: RoundData, q: Questionnaire, threshold: int) -> None:

@@ -31,11 +31,11 @@ from healthcheck.formsimport import (
     targets_of,
 )
 from healthcheck.frameworks import DIMENSIONS, FRAMEWORKS
-from healthcheck.responses import read_responses
+from healthcheck.responses import frame_from_records, read_responses
 from healthcheck.ruleset import SEVERITIES
 from healthcheck.store import Store
 
-from .common import QUESTIONNAIRE_CHOICES, chart_with_table, get_questionnaire, get_rules, plain
+from .common import QUESTIONNAIRE_CHOICES, RoundData, chart_with_table, get_questionnaire, get_rules, plain
 from .dashboard import SEVERITY_LABEL, low_score_comments, radar_table
 
 _IMPORT_KEY = "hc_pf_import"
@@ -205,9 +205,8 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
             st.markdown("\n".join(f"- {plain(a['text'])} *({plain(a['task'])})*" for a in f["actions"]))
     if entry is not None and entry.include_comments:
         records = sharing.shared_round_records(store, funder_id, entry.round_id) or []
-        from .common import RoundData
-
-        comments = low_score_comments(RoundData(records, pd.DataFrame(), None), assessment.questionnaire,
+        q = assessment.questionnaire
+        comments = low_score_comments(RoundData(records, frame_from_records(records, q), None), q,
                                       entry.threshold)
         if comments:
             st.markdown("**Comments on low scores** (shared by the partnership, without names)")
