@@ -8,16 +8,13 @@ test-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-if str(Path(__file__).parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).parent))
-from browser import (  # noqa: E402
+from .browser import (
     click_and_wait,
     launch_chromium,
     screenshot,

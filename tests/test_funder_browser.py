@@ -9,16 +9,18 @@ go to test-artifacts/screenshots/funder-*.png.
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-if str(Path(__file__).parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).parent))
-from browser import (  # noqa: E402
+from healthcheck.demo import STORY_BY_KEY
+from healthcheck.demo_store import DEMO_FUNDER, DEMO_SHARED, load_demo_links
+from healthcheck.ruleset import load_rules
+from healthcheck.store import Store
+
+from .browser import (
     click_and_wait,
     launch_chromium,
     screenshot,
@@ -26,11 +28,6 @@ from browser import (  # noqa: E402
     unavailable,
     wait_idle,
 )
-
-from healthcheck.demo import STORY_BY_KEY  # noqa: E402
-from healthcheck.demo_store import DEMO_FUNDER, DEMO_SHARED, load_demo_links  # noqa: E402
-from healthcheck.ruleset import load_rules  # noqa: E402
-from healthcheck.store import Store  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-if str(Path(__file__).parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).parent))
-from browser import launch_chromium, streamlit_server, unavailable, wait_idle  # noqa: E402
+from healthcheck.demo_store import load_demo
+from healthcheck.store import Store
 
-from healthcheck.demo_store import load_demo  # noqa: E402
-from healthcheck.store import Store  # noqa: E402
+from .browser import launch_chromium, streamlit_server, unavailable, wait_idle
 
 pytestmark = pytest.mark.browser
 

@@ -8,20 +8,17 @@ Screenshots of the projector view and the phone pages go to test-artifacts/scree
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import browser as browser_helpers
 import pytest
 
-if str(Path(__file__).parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).parent))
-import browser as browser_helpers  # noqa: E402
-from browser import launch_chromium, screenshot, streamlit_server, unavailable, wait_idle  # noqa: E402
+from healthcheck import workshop as ws
+from healthcheck.store import Store
 
-from healthcheck import workshop as ws  # noqa: E402
-from healthcheck.store import Store  # noqa: E402
+from .browser import launch_chromium, screenshot, streamlit_server, unavailable, wait_idle
 
 pytestmark = pytest.mark.browser
 
