@@ -39,11 +39,13 @@ def _progress(label: str) -> Callable[[int, int], None]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .engine import run_examples
-    from .questionnaire import load_questionnaire, shipped_questionnaires
+    from .questionnaire import is_translation_file, load_questionnaire, shipped_questionnaires
     from .ruleset import RULES_DIR, check_against, load_rules
+    from .translations import check_translations
     from .yamlsource import read_yaml
 
     q_paths: list[Path] = []
+    t_paths: list[Path] = []  # translation files named here (those beside a questionnaire are found)
     rule_sources: list[Path] = []
     problems: list[Problem] = []
     for raw in args.paths or []:
@@ -53,7 +55,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 rule_sources.append(path)
             else:
                 for p in sorted(path.glob("*.yaml")):
+                    if is_translation_file(p):
+                        t_paths.append(p)
+                        continue
                     (rule_sources if _looks_like_rule(p) else q_paths).append(p)
+        elif path.exists() and is_translation_file(path):
+            t_paths.append(path)
         elif path.exists():
             try:
                 data = read_yaml(path)
@@ -68,9 +75,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         q_paths, rule_sources = shipped_questionnaires(), [RULES_DIR]
 
     questionnaires = []
+    loaded = {}
     for p in q_paths:
         try:
             questionnaires.append(load_questionnaire(p))
+            loaded[p] = questionnaires[-1]
         except InputError as exc:
             problems.extend(exc.problems)
     n_rules = n_examples = 0
@@ -89,13 +98,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 want = next(e.expect for e in rule.examples if e.name == name)
                 problems.append(Problem(rule.path, f"example '{name}' should be {want} but the engine "
                                         f"says {'quiet' if want == 'fires' else 'fires'}", rule.line))
+    translations = check_translations(loaded, t_paths)
+    problems.extend(translations.problems)
     if problems:
         for p in problems:
             print(p)
+        for line in translations.lines:
+            print(line)
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return 1
     print(f"ok: {len(questionnaires)} questionnaire(s), {n_rules} rule(s), "
           f"{n_examples} example(s) behave as expected")
+    for line in translations.lines:  # how complete each translation is; out-of-date entries (warnings)
+        print(line)
     return 0
 
 
@@ -121,6 +136,42 @@ def cmd_template(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+# --- translation-template ----------------------------------------------------------------------
+
+def cmd_translation_template(args: argparse.Namespace) -> int:
+    from .questionnaire import find_questionnaire, load_questionnaire
+    from .translations import template
+
+    path = find_questionnaire(args.questionnaire)
+    text = template(load_questionnaire(path), args.language, args.name, path.name)
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.output)
+    if out.exists() and not args.force:  # a translator's work is not overwritten by accident
+        raise InputError([Problem(str(out), "this file already exists: choose another name, or add --force "
+                                            "to replace it")])
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError([Problem(str(out), f"cannot write the template: {exc.strerror or exc}")]) from None
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def _translation_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    t = sub.add_parser("translation-template",
+                       help="write a questionnaire's texts, with fingerprints, for a translator to translate")
+    t.add_argument("questionnaire", help="questionnaire id (core, pulse) or file")
+    t.add_argument("language", help="BCP 47 language tag of the translation, e.g. en-US, cy, fr-CA")
+    t.add_argument("--name", default=None, help="the language's own name, e.g. \"English (US)\" "
+                                                 "(default: the tag)")
+    t.add_argument("-o", "--output",
+                   help="file to write (default: print); name it <questionnaire>.<tag>.yaml")
+    t.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    t.set_defaults(func=cmd_translation_template)
 
 
 # --- score -------------------------------------------------------------------------------------
@@ -341,6 +392,7 @@ def _app_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 _EXTRA_COMMANDS.append(_app_commands)
+_EXTRA_COMMANDS.append(_translation_command)
 
 
 # --- portfolio ---------------------------------------------------------------------------------

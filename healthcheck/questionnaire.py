@@ -16,6 +16,12 @@ from .yamlsource import line_of, load_model
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
 ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
+# A well-formed BCP 47 language tag (language, optional script, region, variants, private use):
+# en, en-US, pt-BR, zh-Hant-TW, es-419, en-x-test.
+LANGUAGE_PATTERN = (r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?"
+                    r"(-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*(-x(-[A-Za-z0-9]{1,8})+)?$")
+# Translation files sit beside their questionnaire as `<questionnaire id>.<language tag>.yaml`.
+TRANSLATION_NAME = re.compile(r"^(?P<questionnaire>[a-z][a-z0-9_-]*)\.(?P<language>[A-Za-z0-9-]+)\.yaml$")
 
 
 class Strict(BaseModel):
@@ -123,6 +129,10 @@ class Questionnaire(Strict):
     scale: Scale
     bands: Bands = Bands()
     sections: Annotated[list[Section], Field(min_length=1)]
+    # The language the text is written in, and that language's own name (for the language
+    # picker when translations exist; see healthcheck/translations.py).
+    language: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] = "en-GB"
+    language_name: Annotated[str, Field(min_length=1)] = "English (UK)"
 
     @field_validator("version", mode="before")
     @classmethod
@@ -184,6 +194,10 @@ def _coverage_problems(path: Path, data: Any, q: Questionnaire) -> list[Problem]
 def load_questionnaire(path: str | Path, text: str | None = None) -> Questionnaire:
     """Load and check one questionnaire file; raises InputError listing every problem."""
     path = Path(path)
+    if is_translation_file(path):  # `core.en-US.yaml` holds only text; its questionnaire is core.yaml
+        base = TRANSLATION_NAME.match(path.name)["questionnaire"]  # type: ignore[index]
+        raise InputError([Problem(str(path), f"this is a translation of {base}.yaml, not a questionnaire: "
+                                             f"use {base}.yaml (its translations are found beside it)")])
     q, data = load_model(path, Questionnaire, text)
     problems = _coverage_problems(path, data, q)
     if problems:
@@ -200,9 +214,15 @@ def find_questionnaire(name: str) -> Path:
     path = Path(name)
     if path.exists():
         return path
-    shipped = ", ".join(sorted(p.stem for p in QUESTIONNAIRE_DIR.glob("*.yaml")))
+    shipped = ", ".join(p.stem for p in shipped_questionnaires())
     raise InputError([Problem(name, f"no such questionnaire (shipped ones: {shipped})")])
 
 
+def is_translation_file(path: Path) -> bool:
+    """True for `core.en-US.yaml`: a translation of a questionnaire, not a questionnaire."""
+    m = TRANSLATION_NAME.match(path.name)
+    return m is not None and re.match(LANGUAGE_PATTERN, m["language"]) is not None
+
+
 def shipped_questionnaires() -> list[Path]:
-    return sorted(QUESTIONNAIRE_DIR.glob("*.yaml"))
+    return sorted(p for p in QUESTIONNAIRE_DIR.glob("*.yaml") if not is_translation_file(p))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from healthcheck.errors import InputError, Problem
-from healthcheck.questionnaire import load_questionnaire
+from healthcheck.questionnaire import is_translation_file, load_questionnaire
 from healthcheck.ruleset import load_rules, parse_rule
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,7 +211,8 @@ def test_load_rules_on_a_bad_single_file() -> None:
 
 def test_shipped_files_load_without_problems() -> None:
     for path in sorted((ROOT / "questionnaires").glob("*.yaml")):
-        load_questionnaire(path)
+        if not is_translation_file(path):  # core.en-US.yaml: checked in test_translations.py
+            load_questionnaire(path)
     load_questionnaire(ROOT / "tests" / "data" / "mini.yaml")
     pack = load_rules(ROOT / "rules")
     assert len(pack.rules) == len(list((ROOT / "rules").glob("*.yaml")))

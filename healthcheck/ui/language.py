@@ -1,0 +1,55 @@
+"""The "Language" picker of the answer and participant pages (questionnaire translations).
+
+Shown only when the questionnaire has a translation. The choice is kept in the session and in
+the address bar (`?lang=en-US`), so a lead can send a link in a given language. Only the text
+changes: ids, answer values and so the stored responses are the same in every language.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from healthcheck.questionnaire import Questionnaire, find_questionnaire
+from healthcheck.translations import Language, available_languages, localised
+
+from .common import get_questionnaire
+
+LANG_KEY = "hc_lang"
+
+
+@st.cache_resource(show_spinner=False)
+def get_languages(questionnaire_id: str) -> tuple[Language, ...]:
+    return tuple(available_languages(find_questionnaire(questionnaire_id)))
+
+
+@st.cache_resource(show_spinner=False)
+def get_localised(questionnaire_id: str, language: str) -> Questionnaire:
+    return localised(find_questionnaire(questionnaire_id), language)
+
+
+def _keep_answers(prefixes: tuple[str, ...]) -> None:
+    """Before the page is drawn in the new language: pin each answer widget's value. A radio
+    remembers its answer by the label shown, so new labels would otherwise clear the answer."""
+    ss = st.session_state
+    for key in [k for k in ss if str(k).startswith(prefixes)]:
+        ss[key] = ss[key]
+
+
+def language_picker(questionnaire_id: str, keep: tuple[str, ...] = ()) -> Questionnaire:
+    """Draw the picker (when there is a choice) and return the questionnaire in the chosen
+    language. `keep`: key prefixes of the page's answer widgets, kept across a change."""
+    languages = get_languages(questionnaire_id)
+    if len(languages) < 2:
+        return get_questionnaire(questionnaire_id)
+    names = {lang.tag: lang.name for lang in languages}
+    ss = st.session_state
+    if ss.get(LANG_KEY) not in names:  # on entry: the link's ?lang= (any letter case), else the original
+        wanted = str(st.query_params.get("lang", "")).lower()
+        ss[LANG_KEY] = next((tag for tag in names if tag.lower() == wanted), languages[0].tag)
+    tag = st.selectbox("Language", list(names), key=LANG_KEY, format_func=names.__getitem__,
+                       on_change=_keep_answers, args=(keep,))
+    if st.query_params.get("lang") != tag and ("lang" in st.query_params or tag != languages[0].tag):
+        st.query_params["lang"] = tag
+    if tag == languages[0].tag:
+        return get_questionnaire(questionnaire_id)
+    return get_localised(questionnaire_id, tag)
