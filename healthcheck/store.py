@@ -118,6 +118,8 @@ _IMPORT_CHUNK = 1000
 _MAX_PROBLEMS = 100
 # pg_advisory_xact_lock key that serialises schema upgrades across processes ("hcmigr" in ASCII).
 _MIGRATION_LOCK_KEY = 0x68636D696772
+# pg_advisory_xact_lock(class, round id) that makes imports into one round take turns ("hcip").
+_IMPORT_LOCK_CLASS = 0x68636970
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -323,6 +325,19 @@ class PartnerTeamNote(Base):
 Index("ix_responses_round_id_id", Response.round_id, Response.id)
 
 
+class JoinFailure(Base):
+    """One wrong (or still being checked) workshop join code, for the throttle shared by every
+    session and process (`healthcheck.workshop.JoinThrottle`). Holds no code and no address:
+    `client_key` is a hash of the visitor's network prefix, or "global" when it is unknown."""
+
+    __tablename__ = "join_failures"
+    __table_args__ = (Index("ix_join_failures_client_key_failed_at", "client_key", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 # --------------------------------------------------------------------------------------------
 # Plain results
 
@@ -497,6 +512,8 @@ class Store:
     # -- setup ---------------------------------------------------------------------------------
 
     def _make_engine(self) -> Engine:
+        # hide_parameters: a database error's message (which the app logs) never carries the values
+        # of a query, such as a join code or a token's hash.
         if self.backend == "sqlite":
             database = self.url.database
             kwargs: dict[str, Any] = {}
@@ -504,13 +521,14 @@ class Store:
                 kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
             else:
                 Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(self.url, **kwargs)
+            engine = create_engine(self.url, hide_parameters=True, **kwargs)
             event.listen(engine, "connect", _sqlite_on_connect)
             event.listen(engine, "begin", _sqlite_on_begin)
             return engine
         if self.backend == "postgresql":
-            return create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-        return create_engine(self.url)
+            return create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                                 hide_parameters=True)
+        return create_engine(self.url, hide_parameters=True)
 
     def migrate(self) -> None:
         """Upgrade the schema to the newest migration (a no-op when already there).
@@ -891,6 +909,12 @@ class Store:
                    "submission_key"}
         total = len(records)
         with self._write() as s:
+            if self.backend == "postgresql":
+                # Two imports into one round that share keys in a different order would each wait
+                # for the other's rows (a deadlock, one aborted with a database error): take turns.
+                # (SQLite's BEGIN IMMEDIATE already makes every writer take turns.)
+                s.execute(text("SELECT pg_advisory_xact_lock(CAST(:c AS integer), CAST(:r AS integer))"),
+                          {"c": _IMPORT_LOCK_CLASS, "r": round_id})
             r = s.get(Round, round_id)
             if r is None:
                 raise _fail("round", "This round no longer exists.")

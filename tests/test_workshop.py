@@ -44,28 +44,16 @@ def test_join_code_alphabet_and_normalising() -> None:
     assert ws.format_join_code("ABC234") == "ABC 234"
 
 
-def test_throttle_maths() -> None:
-    now = [100.0]
-    t = ws.JoinThrottle(clock=lambda: now[0])
-    for _ in range(3):  # three wrong codes are free
-        assert t.wait_left() == 0 and t.message() is None
-        t.failed()
-    assert t.delay() == 1 and t.wait_left() == 1
-    assert t.message() == "Too many wrong codes; try again in 1 second."
-    now[0] += 1
-    assert t.wait_left() == 0
-    t.failed()  # 4th wrong code: 2 s
-    assert t.delay() == 2
-    assert t.message() == "Too many wrong codes; try again in 2 seconds."
-    now[0] += 1.5
-    assert t.message() == "Too many wrong codes; try again in 1 second."
-    for n in range(5, 20):
-        now[0] += 1000
-        t.failed()
-        assert t.delay() == min(2 ** (n - 3), 60)
-    assert t.wait_left() == 60
-    t.succeeded()
-    assert t.failures == 0 and t.wait_left() == 0
+def test_throttle_client_key_and_message() -> None:
+    # The store-backed throttle itself is tested on both databases in tests/test_access.py.
+    assert ws.client_key(None) == ws.client_key("") == ws.GLOBAL_CLIENT
+    same = ws.client_key("203.0.113.7")
+    assert same == ws.client_key("203.0.113.200") == ws.client_key("::ffff:203.0.113.9")  # one /24
+    assert same != ws.client_key("203.0.114.7") and "203" not in same  # hashed, never the address
+    assert ws.client_key("2001:db8::1") == ws.client_key("2001:db8::ffff:1")  # one /64
+    assert ws.client_key("2001:db8::1") != ws.client_key("2001:db8:0:1::1")
+    assert ws.throttle_message(0.2) == "Too many wrong codes. Please wait 1 second and try again."
+    assert ws.throttle_message(59.5) == "Too many wrong codes. Please wait 60 seconds and try again."
 
 
 def test_items_for_subset(pulse) -> None:  # type: ignore[no-untyped-def]

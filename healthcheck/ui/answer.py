@@ -8,6 +8,7 @@ store the answers twice (`Store.submit_response` is idempotent per key).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import streamlit as st
@@ -17,8 +18,10 @@ from healthcheck.frameworks import LEVELS
 from healthcheck.questionnaire import Item, Questionnaire
 from healthcheck.store import OrganisationInfo, PartnershipInfo, RoundInfo
 
-from .common import get_questionnaire, get_store, plain, show_problems, submission_key
+from .common import DB_UNAVAILABLE, get_store, is_outage, outage_summary, plain, show_problems, submission_key
+from .language import language_picker
 
+log = logging.getLogger("healthcheck.ui")
 DONT_KNOW = "dk"
 LEVEL_HELP = {
     "funder": "You fund the work, or manage the grant for a funder.",
@@ -196,15 +199,36 @@ def _thank_you(form: FormState) -> None:
                 "usually at your next meeting. You can close this page now.")
 
 
+_LOOKUP = "ans_lookup"
+
+
+def _lookup(token: str) -> tuple[RoundInfo | None, PartnershipInfo | None, list[OrganisationInfo]]:
+    """The round, partnership and organisations behind the link, read fresh from the store.
+
+    While the database cannot be reached, the last answer read in this session stands in, so a
+    respondent half-way through keeps the form (and what they chose) on screen and can press
+    Send again later; without one, the outage goes to the error boundary."""
+    try:
+        store = get_store()
+        r = store.round_by_respondent_token(token)
+        partnership = store.get_partnership(r.partnership_id) if r is not None else None
+        orgs = store.organisations(partnership.id) if partnership is not None else []
+    except Exception as exc:
+        cached = st.session_state.get(_LOOKUP)
+        if cached is not None and cached[0] == token and is_outage(exc):
+            return cached[1]
+        raise
+    st.session_state[_LOOKUP] = (token, (r, partnership, orgs))
+    return r, partnership, orgs
+
+
 def render(token: str) -> None:
-    store = get_store()
-    r = store.round_by_respondent_token(token)
+    r, partnership, orgs = _lookup(token)
     st.title("Partnership Health Check")
     if r is None:
         st.error("This link does not work. It may have been mistyped or replaced by a newer one. "
                  "Please ask the person who sent it to you for the current link.")
         return
-    partnership = store.get_partnership(r.partnership_id)
     if partnership is None:
         st.error("This health check no longer exists.")
         return
@@ -216,8 +240,7 @@ def render(token: str) -> None:
         st.info("This round of the health check is closed, so it no longer takes answers. Thank you "
                 "for looking. If you think this is a mistake, contact the person who sent you the link.")
         return
-    q = get_questionnaire(r.questionnaire_id)
-    orgs = store.organisations(partnership.id)
+    q = language_picker(r.questionnaire_id, keep=(form.p + "a:",))  # the chosen language's text
     if not orgs:
         st.info("This health check is not ready yet: no organisations have been added. Please try "
                 "again later.")
@@ -262,5 +285,12 @@ def render(token: str) -> None:
             _submit(form, q, r)
         except InputError as exc:
             show_problems(exc)
+            return
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            # Not sent; everything stays on the page and the same key is used when they try again.
+            log.warning("answers not sent: database unreachable (%s)", outage_summary(exc))
+            st.error(DB_UNAVAILABLE)
             return
         st.rerun()

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from healthcheck.responses import export_csv
+from healthcheck.responses import COMMENT_SUFFIX, export_csv
 
 from .common import AdminContext, pick_round, plain, round_data
 
@@ -32,11 +32,21 @@ def groups_to_suppress(counts: dict[str, int], threshold: int) -> set[str]:
 
 
 def anonymised_csv(frame: pd.DataFrame, questionnaire, threshold: int) -> tuple[str, set[str]]:  # type: ignore[no-untyped-def]
-    """The responses CSV of a round, with small organisations' names (and roles) replaced."""
+    """The responses CSV of a round, with small organisations' names (and roles) replaced.
+
+    Comments and written answers of organisations below the threshold are left out too:
+    respondents are promised that their words are shown only once enough people from their
+    organisation have answered (the dashboard and report follow the same rule)."""
     counts = frame["organisation"].value_counts().to_dict()
     hidden = groups_to_suppress({str(k): int(v) for k, v in counts.items()}, threshold)
     if hidden:
         frame = frame.copy()
+        small = frame["organisation"].map(lambda org: counts.get(org, 0) < threshold)
+        words = [c for c in frame.columns if str(c).endswith(COMMENT_SUFFIX)] + [
+            i.id for i in questionnaire.items if i.type == "text" and i.id in frame.columns]
+        for col in words:
+            frame[col] = frame[col].astype(object)
+            frame.loc[small, col] = None
         mask = frame["organisation"].isin(hidden)
         frame.loc[mask, "organisation"] = SUPPRESSED_ORG
         frame["role"] = frame["role"].astype(object)

@@ -63,7 +63,8 @@ def _round_panel(ctx: AdminContext, r: RoundInfo, latest: bool) -> None:
         total = sum(counts.values())
         st.markdown(f"**Responses so far:** {count_text(total, threshold)}")
         visible = visible_counts(counts, threshold)  # a lone hidden count must not be derivable
-        rows = [{"organisation": org, "responses": count_text(n, threshold) if visible[org] is not None
+        # st.table renders Markdown in its cells: organisation names are shown through plain().
+        rows = [{"organisation": plain(org), "responses": count_text(n, threshold) if visible[org] is not None
                  or n < threshold else "hidden for anonymity"} for org, n in counts.items()]
         if rows:
             st.table(rows, hide_index=True)

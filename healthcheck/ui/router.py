@@ -36,7 +36,7 @@ from . import (
     workshop_console,
     workshop_join,
 )
-from .common import SAFE_ERROR, AdminContext, get_store, plain, show_problems
+from .common import AdminContext, get_store, plain, show_failure, show_problems
 
 log = logging.getLogger("healthcheck.ui")
 
@@ -59,9 +59,8 @@ def _safely(render: Callable[[], None]) -> Callable[[], None]:
             render()
         except InputError as exc:
             show_problems(exc)
-        except Exception:  # noqa: BLE001 - the boundary: log it, show a plain message
-            log.exception("page failed")
-            st.error(SAFE_ERROR)
+        except Exception as exc:  # noqa: BLE001 - the boundary: log it, show a plain message
+            show_failure(exc, "page failed", log)
 
     run.__name__ = getattr(render, "__name__", "page")
     return run
@@ -167,6 +166,5 @@ def main() -> None:
             _admin(admin)
             return
         _public()
-    except Exception:  # noqa: BLE001 - never show a traceback to a visitor
-        log.exception("app failed")
-        st.error(SAFE_ERROR)
+    except Exception as exc:  # noqa: BLE001 - never show a traceback to a visitor
+        show_failure(exc, "app failed", log)

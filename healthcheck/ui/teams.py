@@ -101,7 +101,7 @@ def render(ctx: AdminContext) -> None:
         return
     notes = ctx.store.team_notes(ctx.partnership.id)
     from_respondents = _respondent_notes(ctx)
-    tabs = st.tabs([o.name for o in orgs])
+    tabs = st.tabs([plain(o.name) for o in orgs])  # tab labels render Markdown
     for tab, org in zip(tabs, orgs, strict=True):
         with tab:
             st.caption(ORGANISATION_KINDS.get(org.kind, org.kind))

@@ -6,8 +6,10 @@ kept in the address bar (`&k=...`), so a double tap or a reload never stores ans
 After sending: "thank you" and, once the facilitator reveals the results, the whole
 partnership's radar only (never anyone's answers; nothing below the anonymity threshold).
 
-Wrong codes get a plain message; after three wrong codes in a session each further try must
-wait (see `healthcheck.workshop.JoinThrottle`). A join code never opens the facilitator console.
+Wrong codes get a plain message; after a few wrong codes from the same network (or too many
+app-wide) each further try must wait. The count is kept in the store, so a new session does not
+start afresh (see `healthcheck.workshop.JoinThrottle`). A join code never opens the facilitator
+console.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ from healthcheck.frameworks import LEVELS
 from healthcheck.questionnaire import Item, Questionnaire
 
 from .answer import DONT_KNOW, LEVEL_HELP
-from .common import KEY_PATTERN, get_questionnaire, get_store, plain, submission_key
+from .common import KEY_PATTERN, get_store, plain, submission_key
+from .language import language_picker
 from .workshop_console import asked, guarded_fragment, radars, workshop_data
 
 PARTICIPANT_REFRESH_SECONDS = 3
 BAD_CODE = ("This code does not work. Please check it: it has six letters and numbers, shown on the "
             "screen at the front of the room.")
 ENDED = "This workshop has ended, so it no longer takes answers. Thank you for coming."
-_THROTTLE = "ws_throttle"
 _JOINED = "ws_joined"  # {canonical code: workshop id} for this session
 
 # Bigger tap targets for the answer buttons on a phone (static; no user text).
@@ -41,27 +43,39 @@ div[role="radiogroup"] label div:first-child {transform: scale(1.25);}
 """
 
 
+def _client_address() -> str | None:
+    """Where this visitor connects from: the connection's address, else (behind a reverse proxy on
+    this machine) the last X-Forwarded-For entry, which that proxy appended. None if unknown."""
+    try:
+        address = st.context.ip_address
+        if isinstance(address, str) and address:  # (a stand-in object under AppTest: ignored)
+            return address
+        forwarded = st.context.headers.get("X-Forwarded-For") or ""
+        if not isinstance(forwarded, str):
+            return None
+    except Exception:  # noqa: BLE001 - no browser session (bare mode, tests): the global bucket
+        return None
+    last = forwarded.split(",")[-1].strip()
+    return last or None
+
+
 def throttle() -> ws.JoinThrottle:
-    t = st.session_state.get(_THROTTLE)
-    if not isinstance(t, ws.JoinThrottle):
-        t = ws.JoinThrottle()
-        st.session_state[_THROTTLE] = t
-    return t
+    """The store-backed throttle for this visitor's network (shared by all its sessions)."""
+    return ws.JoinThrottle(get_store(), ws.client_key(_client_address()))
 
 
 def try_code(code: str) -> ws.WorkshopInfo | None:
-    """Check a typed code under the session's throttle; shows the plain message when it fails."""
+    """Check a typed code under the shared throttle; shows the plain message when it fails."""
     t = throttle()
-    wait = t.message()
-    if wait:
-        st.error(wait)
+    attempt = t.begin()
+    if not attempt.allowed:
+        st.error(attempt.message())
         return None
     found = ws.lookup_join_code(get_store(), code)
-    if found is None or not found.is_open:
-        t.failed()
+    if found is None or not found.is_open:  # the attempt stays counted as a wrong code
         st.error(ENDED if found is not None else BAD_CODE)
         return None
-    t.succeeded()
+    t.succeeded(attempt)
     st.session_state.setdefault(_JOINED, {})[found.join_code] = found.id
     return found
 
@@ -222,7 +236,7 @@ def render(code: str) -> None:
     if not w.is_open:
         st.info(ENDED)
         return
-    q = get_questionnaire(w.questionnaire_id)
+    q = language_picker(w.questionnaire_id, keep=(form.key("a:"),))  # the chosen language's text
     items = [i for i in ws.items_for(w.dimensions, q) if i.type in ("likert", "choice")]
     orgs = store.organisations(w.partnership_id)
     if not orgs:
