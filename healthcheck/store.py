@@ -15,6 +15,7 @@ plain dicts), never ORM objects tied to a session.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
@@ -59,6 +60,8 @@ from sqlalchemy.pool import StaticPool
 
 from healthcheck.errors import InputError, Problem
 from healthcheck.frameworks import DIMENSION_BY_ID, LEVELS
+from healthcheck.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
+from healthcheck.responses import frame_from_records
 
 __all__ = [
     "ACTION_STATUSES",
@@ -463,6 +466,23 @@ def _answer_problems(answers: object, comments: object) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=16)
+def _questionnaire(questionnaire_id: str) -> Questionnaire:
+    return load_questionnaire(find_questionnaire(questionnaire_id))
+
+
+def _unreadable(questionnaire_id: str, records: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """What the round's reader would refuse (an unknown item, a comment on an item that asks for
+    none, an answer off the scale), as problems by record number. Checked before writing, so no
+    stored answer can make a round unreadable later."""
+    try:
+        frame_from_records([dict(r) for r in records], _questionnaire(questionnaire_id))
+    except InputError as exc:
+        return [Problem(path="import", row=int(p.path.removeprefix("response ")), message=p.message)
+                if p.path.startswith("response ") else p for p in exc.problems]
+    return []
+
+
 def _clean_role(role: object) -> str | None:
     if role is None:
         return None
@@ -837,6 +857,9 @@ class Store:
                 raise _fail("round", "This round no longer exists.")
             if r.closed_at is not None:
                 raise _fail("round", "This round is closed and no longer takes answers.")
+            unreadable = _unreadable(r.questionnaire_id, [{"answers": answers, "comments": comments}])
+            if unreadable:
+                raise InputError([Problem(path="response", message=p.message) for p in unreadable])
             org = s.get(Organisation, organisation_id)
             if org is None or org.partnership_id != r.partnership_id:
                 raise _fail("organisation", "Please choose one of this partnership's organisations.")
@@ -976,6 +999,8 @@ class Store:
                         "comments": _clean_comments(comments), "submission_key": key,
                         "submitted_at": now,
                     })
+            if not problems:
+                problems = _unreadable(r.questionnaire_id, records)
             if problems:
                 raise InputError(problems)
             if progress is not None:

@@ -24,7 +24,12 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from healthcheck.questionnaire import find_questionnaire, load_questionnaire
 from healthcheck.store import Store
+
+# Real core items: the store refuses answers its reader could not read back.
+LIKERT = [i.id for i in load_questionnaire(find_questionnaire("core")).items if i.type == "likert"]
+Q1, Q2 = LIKERT[0], LIKERT[1]
 
 if TYPE_CHECKING:  # the workshop module (pandas) is imported only by the commands that use it
     from healthcheck import workshop as ws
@@ -50,8 +55,8 @@ def records(n: int, prefix: str) -> list[dict[str, Any]]:
             "organisation": names[i % len(names)],
             "level": ("funder", "strategic", "operational")[i % 3],
             "role": "musician" if i % 2 else None,
-            "answers": {f"q{k}": (i + k) % 5 + 1 for k in range(30)} | {"fact.time_costed": "no"},
-            "comments": {"q1": f"comment {i}"} if i % 7 == 0 else {},
+            "answers": {LIKERT[k]: (i + k) % 5 + 1 for k in range(30)} | {"fact.time_costed": "no"},
+            "comments": {Q1: f"comment {i}"} if i % 7 == 0 else {},
             "submission_key": f"{prefix}:{i}",
         }
         for i in range(n)

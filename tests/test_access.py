@@ -47,16 +47,16 @@ class World:
 
 def _partnership(store: Store, w: World, tag: str, name: str, orgs: tuple[str, str], label: str,
                  comment: str, workshop: str) -> None:
-    p, old_admin = store.create_partnership(name, "pulse", 3, [(orgs[0], "music"),
+    p, old_admin = store.create_partnership(name, "core", 3, [(orgs[0], "music"),
                                                                (orgs[1], "childrens_services")])
     w.tokens[f"admin_{tag}_rotated"] = old_admin
     w.tokens[f"admin_{tag}"] = store.rotate_admin_token(p.id)
-    r, old_resp = store.open_round(p.id, label, "pulse", "1")
+    r, old_resp = store.open_round(p.id, label, "core", "1")
     w.tokens[f"resp_{tag}_rotated"] = old_resp
     w.tokens[f"resp_{tag}"] = store.rotate_respondent_token(r.id)
     store.import_records(r.id, [record(orgs[0], 1, comment if i == 0 else None) for i in range(3)]
                          + [record(orgs[1], 5) for _ in range(3)])
-    closed, closed_token = store.open_round(p.id, f"{label} (closed)", "pulse", "1")
+    closed, closed_token = store.open_round(p.id, f"{label} (closed)", "core", "1")
     store.close_round(closed.id)
     w.tokens[f"resp_{tag}_closed"] = closed_token
     info, old_fac = ws.create_workshop(store, p.id, workshop)

@@ -37,7 +37,7 @@ from healthcheck.store import Store, normalise_url
 
 from .apptest import app
 from .browser import free_port
-from .faultkit import ORGS, records
+from .faultkit import ORGS, Q1, records
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"partnerships", "organisations", "rounds", "responses", "action_items", "partner_team_notes",
@@ -168,7 +168,7 @@ def test_kill9_during_large_import_leaves_no_half_import(
         earlier, _ = store.open_round(pid, "Away day, March", "core", "1")
         target, _ = store.open_round(pid, "Portfolio import", "core", "1")
         store.import_records(earlier.id, records(300, "early"))
-        store.submit_response(earlier.id, orgs["City CYPS"], "strategic", None, {"q1": 2}, {}, "by-hand")
+        store.submit_response(earlier.id, orgs["City CYPS"], "strategic", None, {Q1: 2}, {}, "by-hand")
         before = store.response_records(earlier.id)
 
     # "mid-write": killed while the remaining 11 chunks are being written (the child keeps going

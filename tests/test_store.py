@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from healthcheck import store as store_mod
 from healthcheck.errors import InputError
+from healthcheck.questionnaire import find_questionnaire, load_questionnaire
 from healthcheck.store import (
     Base,
     Store,
@@ -26,6 +27,10 @@ from healthcheck.store import (
     new_token,
     normalise_url,
 )
+
+# Real core items: the store refuses answers its reader could not read back.
+LIKERT = [i.id for i in load_questionnaire(find_questionnaire("core")).items if i.type == "likert"]
+Q1, Q2 = LIKERT[0], LIKERT[1]
 
 TABLES = {"partnerships", "organisations", "rounds", "responses", "action_items", "partner_team_notes"}
 ORGS = [("Harbour Music", "music"), ("City CYPS", "childrens_services"), ("Foster Care Co", "fostering")]
@@ -67,9 +72,9 @@ def _record(org: str = "Harbour Music", i: int = 0) -> dict[str, Any]:
         "organisation": org,
         "level": ["funder", "strategic", "operational"][i % 3],
         "role": "musician" if i % 2 else None,
-        "answers": {f"q{k}": (i + k) % 5 + 1 for k in range(40)}
-        | {"fact.time_costed": "no", "q_dk": "dk", "free": "some text"},
-        "comments": {"q1": f"comment {i}"} if i % 4 == 0 else {},
+        "answers": {LIKERT[k]: (i + k) % 5 + 1 for k in range(40)}
+        | {"fact.time_costed": "no", LIKERT[40]: "dk", "team.challenges": "some text"},
+        "comments": {Q1: f"comment {i}"} if i % 4 == 0 else {},
     }
 
 
@@ -238,7 +243,7 @@ def test_plain_tokens_never_stored(store: Store, db_url: str) -> None:
     p, admin, r, resp_token, orgs = _setup(store)
     admin2 = store.rotate_admin_token(p.id)
     _, resp2 = store.open_round(p.id, "Second", "core", "1", kind="workshop")
-    store.submit_response(r.id, orgs["City CYPS"], "strategic", "manager", {"q1": 3}, {}, "k")
+    store.submit_response(r.id, orgs["City CYPS"], "strategic", "manager", {Q1: 3}, {}, "k")
     secrets_ = [admin, resp_token, admin2, resp2]
     found_hashes = set()
     eng = _engine(db_url)
@@ -333,7 +338,7 @@ def test_rounds_order_previous_and_close(store: Store) -> None:
 
 def test_submit_twice_with_same_key_stores_once(store: Store) -> None:
     _, _, r, _, orgs = _setup(store)
-    args = (r.id, orgs["Harbour Music"], "operational", "musician", {"q1": 4, "q2": "dk"}, {"q1": "ok"})
+    args = (r.id, orgs["Harbour Music"], "operational", "musician", {Q1: 4, Q2: "dk"}, {Q1: "ok"})
     assert store.submit_response(*args, "key-1") is True
     assert store.submit_response(*args, "key-1") is False
     assert store.submit_response(*args, "key-2") is True
@@ -347,7 +352,7 @@ def test_closed_round_refuses_responses(store: Store) -> None:
     _, _, r, _, orgs = _setup(store)
     store.close_round(r.id)
     with pytest.raises(InputError, match="closed"):
-        store.submit_response(r.id, orgs["City CYPS"], "strategic", None, {"q1": 3}, {}, "k")
+        store.submit_response(r.id, orgs["City CYPS"], "strategic", None, {Q1: 3}, {}, "k")
     assert store.response_records(r.id) == []
 
 
@@ -356,16 +361,16 @@ def test_submit_validation(store: Store) -> None:
     _, _, _, _, other_orgs = _setup(store, "Other")
     org = orgs["Harbour Music"]
     bad_calls = [
-        (r.id, other_orgs["Harbour Music"], "strategic", None, {"q1": 3}, {}, "k"),  # other partnership
-        (r.id, org, "boss", None, {"q1": 3}, {}, "k"),
-        (r.id, org, "strategic", None, {"q1": 6}, {}, "k"),
-        (r.id, org, "strategic", None, {"q1": 0}, {}, "k"),
-        (r.id, org, "strategic", None, {"q1": True}, {}, "k"),
-        (r.id, org, "strategic", None, {"q1": None}, {}, "k"),
-        (r.id, org, "strategic", None, ["q1"], {}, "k"),
-        (r.id, org, "strategic", None, {"q1": 3}, {"q1": 5}, "k"),
-        (r.id, org, "strategic", None, {"q1": 3}, {}, ""),
-        (999_999, org, "strategic", None, {"q1": 3}, {}, "k"),
+        (r.id, other_orgs["Harbour Music"], "strategic", None, {Q1: 3}, {}, "k"),  # other partnership
+        (r.id, org, "boss", None, {Q1: 3}, {}, "k"),
+        (r.id, org, "strategic", None, {Q1: 6}, {}, "k"),
+        (r.id, org, "strategic", None, {Q1: 0}, {}, "k"),
+        (r.id, org, "strategic", None, {Q1: True}, {}, "k"),
+        (r.id, org, "strategic", None, {Q1: None}, {}, "k"),
+        (r.id, org, "strategic", None, [Q1], {}, "k"),
+        (r.id, org, "strategic", None, {Q1: 3}, {Q1: 5}, "k"),
+        (r.id, org, "strategic", None, {Q1: 3}, {}, ""),
+        (999_999, org, "strategic", None, {Q1: 3}, {}, "k"),
     ]
     for call in bad_calls:
         with pytest.raises(InputError):
@@ -376,17 +381,17 @@ def test_submit_validation(store: Store) -> None:
 def test_response_records_and_counts(store: Store) -> None:
     _, _, r, _, orgs = _setup(store)
     store.submit_response(r.id, orgs["City CYPS"], "strategic", "  head of service ",
-                          {"q1": 5, "fact.origin": "funding_call", "free": "We meet monthly"},
-                          {"q1": " Good ", "q2": "  "}, "a")
-    store.submit_response(r.id, orgs["Harbour Music"], "operational", "", {"q1": "dk"}, {}, "b")
+                          {Q1: 5, "fact.origin": "funding_call", "team.challenges": "We meet monthly"},
+                          {Q1: " Good ", Q2: "  "}, "a")
+    store.submit_response(r.id, orgs["Harbour Music"], "operational", "", {Q1: "dk"}, {}, "b")
     store.submit_response(r.id, orgs["City CYPS"], "funder", None, {}, {}, "c")
     records = store.response_records(r.id)
     assert [x["organisation"] for x in records] == ["City CYPS", "Harbour Music", "City CYPS"]
     assert records[0] == {
         "respondent": records[0]["respondent"], "organisation": "City CYPS", "level": "strategic",
         "role": "head of service",
-        "answers": {"q1": 5, "fact.origin": "funding_call", "free": "We meet monthly"},
-        "comments": {"q1": "Good"},
+        "answers": {Q1: 5, "fact.origin": "funding_call", "team.challenges": "We meet monthly"},
+        "comments": {Q1: "Good"},
     }
     assert records[1]["role"] is None
     labels = [x["respondent"] for x in records]
@@ -429,7 +434,7 @@ def test_import_is_all_or_nothing(store: Store, db_url: str) -> None:
     assert _count(db_url, "responses") == 0
     bad_values = [
         {**_record(), "level": "chief"},
-        {**_record(), "answers": {"q1": 9}},
+        {**_record(), "answers": {Q1: 9}},
         {**_record(), "surname": "Smith"},  # no names, ever
         "not a record",
     ]
@@ -439,9 +444,28 @@ def test_import_is_all_or_nothing(store: Store, db_url: str) -> None:
     assert _count(db_url, "responses") == 0
 
 
+def test_answers_the_round_could_not_read_back_are_refused(store: Store, db_url: str) -> None:
+    """Unknown items, comments on items that ask for none and off-scale choices are refused when
+    written: stored, they would make the whole round unreadable on every page."""
+    p, _, r, _, orgs = _setup(store)
+    pulse_round, _ = store.open_round(p.id, "Pulse", "pulse", "1")  # pulse asks for no comments
+    with pytest.raises(InputError) as err:
+        store.import_records(pulse_round.id, [{**_record(), "answers": {Q1: 3}, "comments": {}},
+                                              {**_record(), "answers": {Q1: 3}, "comments": {Q1: "x"}}])
+    [problem] = err.value.problems
+    assert problem.row == 2 and "does not ask for a comment" in problem.message
+    with pytest.raises(InputError, match="not an item of questionnaire core"):
+        store.submit_response(r.id, orgs["City CYPS"], "strategic", None, {"q.invented": 3}, {}, "k1")
+    with pytest.raises(InputError, match="not a choice"):
+        store.submit_response(r.id, orgs["City CYPS"], "strategic", None, {"fact.origin": "magic"}, {}, "k2")
+    assert _count(db_url, "responses") == 0
+    store.import_records(pulse_round.id, [{**_record(), "answers": {Q1: 3}, "comments": {}}])
+    assert len(store.response_records(pulse_round.id)) == 1
+
+
 def test_import_duplicate_keys_roll_back(store: Store, db_url: str) -> None:
     _, _, r, _, orgs = _setup(store)
-    store.submit_response(r.id, orgs["Harbour Music"], "strategic", None, {"q1": 1}, {}, "dup")
+    store.submit_response(r.id, orgs["Harbour Music"], "strategic", None, {Q1: 1}, {}, "dup")
     records = [{**_record(i=i), "submission_key": f"k{i}"} for i in range(1500)] + [
         {**_record(), "submission_key": "dup"}
     ]
@@ -516,7 +540,7 @@ def test_concurrent_distinct_submissions_all_stored(store: Store, db_url: str) -
     _, _, r, _, orgs = _setup(store)
     org = orgs["Harbour Music"]
     results = _hammer(
-        50, lambda i: store.submit_response(r.id, org, "operational", None, {"q1": i % 5 + 1}, {}, f"key-{i}")
+        50, lambda i: store.submit_response(r.id, org, "operational", None, {Q1: i % 5 + 1}, {}, f"key-{i}")
     )
     assert results == [True] * 50
     assert _count(db_url, "responses") == 50
@@ -527,7 +551,7 @@ def test_concurrent_same_key_stored_once(store: Store, db_url: str) -> None:
     _, _, r, _, orgs = _setup(store)
     org = orgs["City CYPS"]
     results = _hammer(
-        20, lambda i: store.submit_response(r.id, org, "strategic", None, {"q1": 3}, {}, "same")
+        20, lambda i: store.submit_response(r.id, org, "strategic", None, {Q1: 3}, {}, "same")
     )
     assert sorted(results) == [False] * 19 + [True]
     assert _count(db_url, "responses") == 1
