@@ -96,6 +96,29 @@ class PgServer:
         with contextlib.suppress(ValueError):
             self._databases.remove(name)
 
+    def start(self, port: int) -> subprocess.CompletedProcess[str]:
+        """Start this (owned) server's cluster on `port`; also used to bring it back after `crash`."""
+        assert self.base_dir is not None
+        opts = (f"-p {port} -k {self.base_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        return self._run("pg_ctl", "-D", str(self.base_dir / "data"), "-o", opts,
+                         "-l", str(self.base_dir / "log"), "-w", "-t", "60", "start")
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1].split("/")[0])
+
+    def crash(self) -> None:
+        """Stop the server the hard way (`-m immediate`, as in a power cut): an outage for the app."""
+        assert self.owned and self.base_dir is not None
+        done = self._run("pg_ctl", "-D", str(self.base_dir / "data"), "-m", "immediate", "-w", "stop")
+        assert done.returncode == 0, done.stderr or done.stdout
+
+    def start_again(self) -> None:
+        """Back after `crash`, on the same port, so clients' URLs work again."""
+        done = self.start(self.port)
+        assert done.returncode == 0, done.stderr or done.stdout
+
     def stop(self) -> None:
         if not self.owned:
             for name in list(self._databases):
@@ -145,10 +168,7 @@ def start_server() -> PgServer:
     last_error = ""
     for _attempt in range(3):  # the free port can be taken between choosing and binding
         port = _free_port()
-        opts = (f"-p {port} -k {base_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        done = server._run("pg_ctl", "-D", data, "-o", opts, "-l", str(base_dir / "log"), "-w", "-t", "60",
-                           "start")
+        done = server.start(port)
         if done.returncode == 0:
             server.url = f"postgresql://hc@127.0.0.1:{port}/postgres"
             return server

@@ -353,7 +353,7 @@ def test_unreachable_database_is_reported_plainly(
     monkeypatch.setenv("HEALTHCHECK_DATABASE_URL", f"postgresql://hc@127.0.0.1:{free_port()}/gone")
     at = app(**params).run()
     assert not at.exception
-    assert [e.value for e in at.error] == [DB_UNAVAILABLE]
+    assert [e.value for e in at.error] == [plain(DB_UNAVAILABLE)]
 
 
 def test_outage_is_told_apart_from_bugs(db_url: str) -> None:
@@ -404,3 +404,43 @@ def test_outage_is_told_apart_from_bugs(db_url: str) -> None:
                 admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid_})
                 time.sleep(0.2)  # the signal is asynchronous; the next query finds the session gone
                 assert is_outage(error_of(lambda: victim.execute(text("SELECT 1"))))
+
+
+def test_participant_keeps_answers_through_a_database_outage(
+    monkeypatch: pytest.MonkeyPatch, pulse: Any
+) -> None:
+    """A participant taps Send while PostgreSQL is down: a plain outage message, the answers stay
+    on screen, and once the server is back the same Send stores them exactly once."""
+    from healthcheck.ui.common import DB_UNAVAILABLE, plain
+
+    from .test_outage_browser import _own_server
+
+    server = _own_server(monkeypatch)
+    try:
+        url = server.create_database()
+        monkeypatch.setenv("HEALTHCHECK_DATABASE_URL", url)
+        with Store(url) as store:
+            p, _ = store.create_partnership("Harbour + City", "pulse", 3, ORGS[:2])
+            info, _ = ws.create_workshop(store, p.id, "Outage workshop")
+            org = store.organisations(p.id)[0].id
+        at = app(join=info.join_code).run()
+        f = f"ws{info.id}_"
+        at.selectbox(key=f + "org").set_value(org)
+        at.radio(key=f + "level").set_value("operational")
+        at.radio(key=f + "a:" + Q1).set_value(4)
+        at.run()
+
+        server.crash()
+        at.button(key=f + "send").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert [e.value for e in at.error] == [plain(DB_UNAVAILABLE)]
+        assert at.radio(key=f + "a:" + Q1).value == 4  # what they chose is still there
+
+        server.start_again()
+        at.button(key=f + "send").click().run()
+        assert not at.exception and any("Thank you" in s.value for s in at.success)
+        with Store(url) as store:
+            [record] = store.response_records(info.round_id)
+        assert record["answers"] == {Q1: 4}
+    finally:
+        server.stop()

@@ -42,25 +42,6 @@ def _own_server(monkeypatch: pytest.MonkeyPatch) -> PgServer:
     return server
 
 
-def _pg_ctl(server: PgServer, *args: str) -> None:
-    assert server.base_dir is not None
-    done = server._run("pg_ctl", "-D", str(server.base_dir / "data"), *args)  # noqa: SLF001
-    assert done.returncode == 0, done.stderr or done.stdout
-
-
-def _stop(server: PgServer) -> None:
-    _pg_ctl(server, "-m", "immediate", "-w", "stop")
-
-
-def _start_again(server: PgServer) -> None:
-    """Start on the same port with the same settings as tests/pgserver.py."""
-    assert server.base_dir is not None
-    port = server.url.rsplit(":", 1)[1].split("/")[0]
-    opts = (f"-p {port} -k {server.base_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-    _pg_ctl(server, "-o", opts, "-l", str(server.base_dir / "log"), "-w", "-t", "60", "start")
-
-
 def _no_traceback(page: Any) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
     content = page.content()
@@ -151,7 +132,7 @@ def test_postgresql_restart_under_the_running_app(tmp_path: Path, monkeypatch: p
                 usual = time.monotonic() - started
 
                 # --- the database goes away
-                _stop(server)
+                server.crash()
                 click_and_wait(phone, phone.get_by_role("button", name="Send my answers"))
                 phone.get_by_text(OUTAGE).first.wait_for(timeout=20_000)
                 _no_traceback(phone)
@@ -167,7 +148,7 @@ def test_postgresql_restart_under_the_running_app(tmp_path: Path, monkeypatch: p
                 screenshot(admin, "outage-dashboard")
 
                 # --- back again, same port; Streamlit is not restarted
-                _start_again(server)
+                server.start_again()
                 back = time.monotonic()
                 admin.reload()
                 wait_idle(admin)

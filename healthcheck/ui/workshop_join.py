@@ -14,7 +14,8 @@ console.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -24,7 +25,7 @@ from healthcheck.frameworks import LEVELS
 from healthcheck.questionnaire import Item, Questionnaire
 
 from .answer import DONT_KNOW, LEVEL_HELP
-from .common import KEY_PATTERN, get_store, plain, submission_key
+from .common import DB_UNAVAILABLE, KEY_PATTERN, get_store, is_outage, plain, submission_key
 from .language import language_picker
 from .workshop_console import asked, guarded_fragment, radars, workshop_data
 
@@ -33,6 +34,7 @@ BAD_CODE = ("This code does not work. Please check it: it has six letters and nu
             "screen at the front of the room.")
 ENDED = "This workshop has ended, so it no longer takes answers. Thank you for coming."
 _JOINED = "ws_joined"  # {canonical code: workshop id} for this session
+T = TypeVar("T")
 
 # Bigger tap targets for the answer buttons on a phone (static; no user text).
 PHONE_CSS = """
@@ -192,6 +194,11 @@ def _send(form: _Form, w: ws.WorkshopInfo, q: Questionnaire, items: list[Item]) 
     except InputError as exc:
         ss[form.p + "error"] = "\n\n".join(p.message for p in exc.problems)
         return
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        ss[form.p + "error"] = DB_UNAVAILABLE  # the answers stay on screen; the same key sends once later
+        return
     ss[form.p + "done"] = "stored" if stored else "already"
 
 
@@ -217,9 +224,24 @@ def _workshop_for(code: str) -> ws.WorkshopInfo | None:
     return try_code(code)
 
 
+def _or_last(name: str, read: Callable[[], T]) -> T:
+    """`read()` from the store, remembered in the session. While the database cannot be reached,
+    the value last read stands in, so a participant half-way through keeps the form and their
+    answers on screen and can send again later; without one, the outage goes to the boundary."""
+    slot = f"ws_last:{name}"
+    try:
+        value = read()
+    except Exception as exc:
+        if is_outage(exc) and slot in st.session_state:
+            return st.session_state[slot]  # type: ignore[no-any-return]
+        raise
+    st.session_state[slot] = value
+    return value
+
+
 def render(code: str) -> None:
     st.html(PHONE_CSS)
-    w = _workshop_for(code)
+    w = _or_last(f"workshop:{code}", lambda: _workshop_for(code))
     if w is None:
         st.markdown("Try the code again:")
         code_box("ws_retry")
@@ -229,7 +251,7 @@ def render(code: str) -> None:
     key = form.submission_key()
     st.header(plain(w.title))
     st.caption(f"{plain(w.partnership_name)} · live workshop")
-    if form.done or ws.has_submitted(store, w, key):
+    if form.done or _or_last(f"sent:{key}", lambda: ws.has_submitted(store, w, key)):
         st.session_state.setdefault(form.p + "done", "stored")
         _thank_you(w, form)
         return
@@ -238,13 +260,17 @@ def render(code: str) -> None:
         return
     q = language_picker(w.questionnaire_id, keep=(form.key("a:"),))  # the chosen language's text
     items = [i for i in ws.items_for(w.dimensions, q) if i.type in ("likert", "choice")]
-    orgs = store.organisations(w.partnership_id)
+    orgs = _or_last(f"orgs:{w.id}", lambda: store.organisations(w.partnership_id))
     if not orgs:
         st.info("This workshop is not ready yet: no organisations have been added.")
         return
     if not st.session_state.get(form.p + "registered"):
-        ws.register_participant(store, w.id, key)
-        st.session_state[form.p + "registered"] = True
+        try:
+            ws.register_participant(store, w.id, key)
+            st.session_state[form.p + "registered"] = True
+        except Exception as exc:  # only counts who joined: tried again on the next run
+            if not is_outage(exc):
+                raise
 
     st.caption(f"Anonymous: no names. Nobody sees anyone's own answers; results are shown only as totals, "
                f"and only for groups of at least {w.threshold} people. Skip any question you like.")
