@@ -30,6 +30,8 @@ import pandas as pd
 from .errors import InputError, Problem
 from .questionnaire import Questionnaire
 from .responses import (
+    MAX_COLUMNS,
+    MAX_ROWS,
     META_COLUMNS,
     REQUIRED_COLUMNS,
     _decode,
@@ -127,12 +129,31 @@ def _xlsx_records(data: bytes, path: str) -> list[list[str]]:
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's file
-        raise InputError([Problem(path, f"this workbook could not be read ({exc.__class__.__name__}); "
-                                        "export the responses again, or save them as CSV UTF-8")]) from None
+    except Exception:  # noqa: BLE001 - any unreadable workbook is the user's file
+        raise InputError([Problem(path, "this file is a zip archive but not an Excel workbook that can "
+                                        "be read: export the responses again, or save them as CSV "
+                                        "UTF-8")]) from None
     try:
-        ws = wb.worksheets[0]
-        return [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        if not wb.worksheets:
+            raise InputError([Problem(path, "this workbook has no worksheet: export the responses again")])
+        records: list[list[str]] = []
+        # The same limits as a CSV file, checked row by row so a huge sheet is refused early.
+        for row in wb.worksheets[0].iter_rows(values_only=True):
+            cells = [_cell_text(v) for v in row[:MAX_COLUMNS]]
+            if len(row) > MAX_COLUMNS and any(v not in (None, "") for v in row[MAX_COLUMNS:]):
+                raise InputError([Problem(path, f"this row has {len(row):,} cells: a file may have at most "
+                                                f"{MAX_COLUMNS:,} columns", row=len(records) + 1)])
+            records.append(cells)
+            if len(records) > MAX_ROWS + 1:
+                raise InputError([Problem(path, f"the file has more than {MAX_ROWS:,} rows of responses "
+                                                f"(the limit is {MAX_ROWS:,}): split it into smaller files",
+                                          row=len(records))])
+        return records
+    except InputError:
+        raise
+    except Exception:  # noqa: BLE001 - a damaged sheet inside a readable zip is still the user's file
+        raise InputError([Problem(path, "this workbook could not be read: export the responses again, "
+                                        "or save them as CSV UTF-8")]) from None
     finally:
         wb.close()
 

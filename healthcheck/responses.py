@@ -24,6 +24,7 @@ import csv
 import difflib
 import io
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,13 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("respondent", "organisation", "level")
 COMMENT_SUFFIX = "_comment"
 MAX_TEXT = 5_000
 MAX_PROBLEMS = 200
+# Limits that keep a hostile or mistaken file from exhausting memory or time: checked while
+# reading, so a file over a limit is refused before it is all taken in. A funder's portfolio of
+# 1,000 partnerships x 12 respondents (the benchmark) is 12,000 rows and about 3 MB.
+MAX_FILE_BYTES = 50_000_000
+MAX_ROWS = 50_000
+MAX_COLUMNS = 1_000
+MAX_NAME = 200  # respondent, organisation, role and partnership (the store keeps 200 characters)
 DEFAULT_NAME = "responses.csv"
 
 _SAVE_AS = "in Excel choose File > Save As > 'CSV UTF-8 (Comma delimited)'"
@@ -168,12 +176,20 @@ def _plural(n: int, word: str) -> str:
 # ----------------------------------------------------------------------------- reading
 
 
+_TOO_LARGE = (f"the file is larger than the {MAX_FILE_BYTES // 1_000_000} MB limit: split it into "
+              "smaller files (for example one per partnership)")
+
+
 def _read_bytes(source: str | Path | bytes, name: str | None) -> tuple[str, bytes]:
     if isinstance(source, bytes | bytearray | memoryview):
+        if len(source) > MAX_FILE_BYTES:
+            raise InputError([Problem(name or DEFAULT_NAME, _TOO_LARGE)])
         return name or DEFAULT_NAME, bytes(source)
     path = Path(source)
     shown = name or str(source)
     try:
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:  # refused before reading
+            raise InputError([Problem(shown, _TOO_LARGE)])
         return shown, path.read_bytes()
     except FileNotFoundError:
         raise InputError([Problem(shown, "no such file")]) from None
@@ -183,12 +199,39 @@ def _read_bytes(source: str | Path | bytes, name: str | None) -> tuple[str, byte
         raise InputError([Problem(shown, f"cannot read the file ({exc.strerror or exc})")]) from None
 
 
+# Files people pick by mistake, by their first bytes: named so the message says what they are.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"), (b"\xff\xd8\xff", "a JPEG image"),
+    (b"%PDF", "a PDF document"), (b"{\\rtf", "an RTF document"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Excel workbook (.xls) or another Office file"),
+    (b"\x1f\x8b", "a compressed (gzip) file"), (b"Rar!", "a RAR archive"), (b"7z\xbc\xaf", "a 7-Zip archive"),
+)
+_MARKUP = (("<!doctype html", "a web page (HTML)"), ("<html", "a web page (HTML)"),
+           ("<table", "a web page (HTML)"), ("<?xml", "an XML file"))
+# Invisible characters that sneak into header cells (a second BOM, zero-width spaces).
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a BOM: text in the Latin range puts a zero byte in every other position."""
+    head = data[:2000]
+    even, odd = head[0::2], head[1::2]
+    if len(head) < 8:
+        return False
+    return odd.count(0) > 0.4 * len(odd) > 0 and even.count(0) < 0.1 * len(even) or \
+        even.count(0) > 0.4 * len(even) > 0 and odd.count(0) < 0.1 * len(odd)
+
+
 def _decode(data: bytes, path: str) -> str:
     if data.startswith(b"PK\x03\x04"):
         raise InputError([Problem(path, "this is an Excel workbook (or another zip file), not a CSV "
                                         f"file: {_SAVE_AS}")])
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
         raise InputError([Problem(path, f"the file is saved as UTF-16 text, not UTF-8: {_SAVE_AS}")])
+    for signature, what in _SIGNATURES:
+        if data.startswith(signature):
+            raise InputError([Problem(path, f"this is {what}, not a CSV file: choose the responses file "
+                                            f"itself ({_SAVE_AS})")])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -198,25 +241,58 @@ def _decode(data: bytes, path: str) -> str:
             path, f"the file is not UTF-8 text (byte 0x{byte:02X} cannot be read; it may have been "
                   f"saved in another encoding, such as Windows Latin-1): {_SAVE_AS}",
             line=line)]) from None
+    start = text[:200].lstrip().lower()
+    for opening, what in _MARKUP:
+        if start.startswith(opening):
+            raise InputError([Problem(path, f"this is {what}, not a CSV file: download or save the "
+                                            f"responses as CSV ({_SAVE_AS})")])
     if "\x00" in text:
-        raise InputError([Problem(path, "the file holds binary data, not CSV text: "
-                                        f"{_SAVE_AS}")])
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError([Problem(path, "the file holds binary data (a zero byte), not CSV text: "
+                                        f"{_SAVE_AS}", line=line)])
     return text
 
 
+_END = "\x00"  # cannot occur in the text (_decode refuses zero bytes)
+
+
 def _parse(text: str, path: str) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    """CSV records, refusing early (with the row) a file over the row or column limit.
+
+    An end marker is appended to the text: if a quote mark opens a cell that is never closed,
+    the csv module silently reads the rest of the file into that cell, marker included.
+    """
+    ending = "" if text.endswith(("\n", "\r")) else "\n"
+    reader = csv.reader(io.StringIO(text + ending + _END, newline=""), strict=False)
     records: list[list[str]] = []
     try:
         for record in reader:
+            if len(record) > MAX_COLUMNS:
+                if any(c.strip() for c in record[MAX_COLUMNS:]):
+                    what = "the header row has" if not records else "this row has"
+                    raise InputError([Problem(path, f"{what} {len(record):,} cells: a file may have at most "
+                                                    f"{MAX_COLUMNS:,} columns", row=len(records) + 1)])
+                record = record[:MAX_COLUMNS]  # trailing empty cells only: harmless
             records.append(record)
+            if len(records) > MAX_ROWS + 1 and record != [_END]:  # the header and MAX_ROWS rows
+                raise InputError([Problem(path, f"the file has more than {MAX_ROWS:,} rows of responses "
+                                                f"(the limit is {MAX_ROWS:,}): split it into smaller files",
+                                          row=len(records))])
     except csv.Error as exc:
         reason = str(exc)
         if "field larger than field limit" in reason:
-            reason = f"a cell is longer than {csv.field_size_limit():,} characters"
+            reason = (f"a cell is longer than {csv.field_size_limit():,} characters, the most a cell "
+                      f"may hold (answers and comments hold at most {MAX_TEXT:,})")
         raise InputError([Problem(path, f"the file could not be read as CSV ({reason}); check for "
                                         "a quote mark (\") that is never closed",
                                   row=len(records) + 1)]) from None
+    if records and records[-1] == [_END]:
+        records.pop()
+    elif records:
+        raise InputError([Problem(path, "a quote mark (\") opens a cell in this row that is never closed, "
+                                        "so the rest of the file would be read as one cell: add the "
+                                        "closing quote mark or remove the opening one",
+                                  row=len(records))])
     return records
 
 
@@ -236,8 +312,9 @@ def _header_problems(header: list[str], questionnaire: Questionnaire, problems: 
     known = _known_columns(questionnaire)
     positions: dict[str, int] = {}
     unnamed: list[int] = []
+    suggest = MAX_PROBLEMS  # difflib per unknown column is slow: suggest only for those shown
     for j, raw in enumerate(header):
-        label = raw.strip()
+        label = _INVISIBLE.sub("", raw).strip()
         name = label.lower()
         if not name:
             unnamed.append(j)
@@ -249,8 +326,9 @@ def _header_problems(header: list[str], questionnaire: Questionnaire, problems: 
                          column=name, order=j)
             continue
         if name not in known:
-            problems.add(_unknown_message(label, name, questionnaire, known), row=1, column=label,
-                         order=j)
+            problems.add(_unknown_message(label, name, questionnaire, known, suggest > 0), row=1,
+                         column=label, order=j)
+            suggest -= 1
             continue
         positions[name] = j
     for j, name in enumerate(REQUIRED_COLUMNS):
@@ -262,12 +340,12 @@ def _header_problems(header: list[str], questionnaire: Questionnaire, problems: 
 
 
 def _unknown_message(label: str, name: str, questionnaire: Questionnaire,
-                     known: dict[str, str]) -> str:
+                     known: dict[str, str], suggest: bool = True) -> str:
     if name.endswith(COMMENT_SUFFIX) and name[: -len(COMMENT_SUFFIX)] in questionnaire.item_by_id:
         return (f"unknown column '{label}': item {name[: -len(COMMENT_SUFFIX)]} does not ask for a "
                 f"comment in questionnaire {questionnaire.id}")
     message = f"unknown column '{label}': not an item of questionnaire {questionnaire.id}"
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75) if suggest else []
     if close:
         message += f" (did you mean '{close[0]}'?)"
     return message
@@ -293,6 +371,10 @@ def read_responses(source: str | Path | bytes, questionnaire: Questionnaire, *,
     if not named:
         raise InputError([Problem(path, "the first row is empty: it must hold the column names "
                                         "(download the template)", row=1)])
+    if named[0].strip().lower().startswith("sep=") and len(named) <= 2:
+        raise InputError([Problem(path, f"the first line '{_show(','.join(header))[1:-1]}' is a hint for "
+                                        "Excel, not the column names: delete that line (and separate "
+                                        "the columns with commas)", row=1)])
     if len(named) == 1:
         for sep, what in ((";", "semicolons"), ("\t", "tabs")):
             if sep in named[0]:
@@ -391,6 +473,7 @@ def _meta_columns(cells: Callable[[str], pd.Series | None], positions: dict[str,
         parts = pd.Series([partnership] * n, dtype=object)
     else:
         parts = part_col.str.strip()
+        _too_long(parts, rownums, positions["partnership"], "partnership", problems)
         parts = parts.where(parts != "", partnership)
 
     resp = cells("respondent")
@@ -399,6 +482,7 @@ def _meta_columns(cells: Callable[[str], pd.Series | None], positions: dict[str,
     else:
         resp = resp.str.strip()
         order = positions["respondent"]
+        _too_long(resp, rownums, order, "respondent", problems)
         blank = (resp == "").to_numpy()
         problems.cells(rownums, blank, order, "respondent", resp,
                        lambda _v: "the respondent is blank: every row needs a respondent id "
@@ -420,6 +504,7 @@ def _meta_columns(cells: Callable[[str], pd.Series | None], positions: dict[str,
         out["organisation"] = pd.Series([""] * n, dtype=object)
     else:
         org = org.str.strip()
+        _too_long(org, rownums, positions["organisation"], "organisation", problems)
         problems.cells(rownums, (org == "").to_numpy(), positions["organisation"], "organisation",
                        org, lambda _v: "the organisation is blank: say which organisation the "
                                        "respondent belongs to")
@@ -440,9 +525,17 @@ def _meta_columns(cells: Callable[[str], pd.Series | None], positions: dict[str,
         out["role"] = pd.Series([None] * n, dtype=object)
     else:
         role = role.str.strip()
+        _too_long(role, rownums, positions["role"], "role", problems)
         out["role"] = role.where(role != "", None)
     out["partnership"] = parts
     return out
+
+
+def _too_long(col: pd.Series, rownums: np.ndarray, order: int, column: str, problems: _Problems) -> None:
+    lengths = col.str.len().to_numpy()
+    problems.cells(rownums, lengths > MAX_NAME, order, column, lengths,
+                   lambda v: f"the {column} is {int(v):,} characters long: the limit is {MAX_NAME} "
+                             "characters")
 
 
 def _duplicate_message(value: tuple[str, int, str]) -> str:

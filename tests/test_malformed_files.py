@@ -64,6 +64,13 @@ QUESTIONNAIRE_CASES = [
     ("reserved_comment_suffix.yaml", 31, "may not end in '_comment'"),
     ("bands_out_of_order.yaml", 8, "the borderline cut point must be below the strength cut point"),
     ("syntax_unclosed_quote_at_end.yaml", 58, "YAML syntax error"),
+    # Hostile files (tests/test_fuzz_loaders.py fuzzes the same loaders).
+    ("alias_bomb.yaml", 6, "more than 100,000 values once its aliases (*name) are expanded"),
+    ("deep_nesting.yaml", 13, "nested too deeply (at most 64 levels"),
+    ("huge_number.yaml", 3, "more than 4,000 digits"),
+    ("control_character.yaml", 4, "control character (#x0007)"),
+    ("empty_tagged_value.yaml", 6, "the value tagged !!int cannot be read"),
+    ("bare_number.yaml", 2, "the file holds a single value, not a mapping"),
 ]
 
 RULE_CASES = [
@@ -94,6 +101,12 @@ RULE_CASES = [
     ("syntax-error.yaml", 12, "YAML syntax error"),
     ("duplicate-key.yaml", 5, "a key appears twice in the same mapping"),
     ("empty-rule.yaml", 1, "the file is empty"),
+    # Hostile files (tests/test_fuzz_loaders.py fuzzes the same loaders).
+    ("alias-bomb.yaml", 7, "more than 100,000 values once its aliases (*name) are expanded"),
+    ("deep-flow-nesting.yaml", 11, "nested too deeply (at most 64 levels"),
+    ("bad-bool-tag.yaml", 4, "the value tagged !!bool cannot be read"),
+    ("huge-threshold.yaml", 12, "more than 4,000 digits"),
+    ("control-character.yaml", 8, "control character (#x0000)"),
 ]
 
 
