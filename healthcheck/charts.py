@@ -5,11 +5,15 @@ turns them into PNG with `to_png`); nothing here renders HTML or imports a UI.
 
 Accessibility: colours come from the Okabe-Ito palette (safe for the common colour-vision
 deficiencies), and nothing is told by colour alone: radar series also differ by stroke dash,
-bands are written beside each bar, heatmap cells carry their score.
+bands are written beside each bar and named in the legends, heatmap cells carry their score.
+Every chart on a page also gets a one-sentence summary (`healthcheck.summaries`) and its numbers
+as a table. Pages draw charts through `fit_width`, so a chart fits a 375 px phone screen: the
+plot narrows to its container, long labels shorten, legends stack, and a radar stays round.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import textwrap
 from collections.abc import Sequence
@@ -113,6 +117,14 @@ def _grid(n: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return rings, spokes, ticks
 
 
+def _round_domain(along: str, across: str) -> alt.ExprRef:
+    """RADAR_DOMAIN, widened along the longer side of the plot so the radar stays round when a
+    page narrows a square chart to its container (`fit_width`)."""
+    lo, hi = RADAR_DOMAIN
+    stretch = f"max(1, {along} / max(1, {across}))"
+    return alt.ExprRef(expr=f"[{lo} * {stretch}, {hi} * {stretch}]")
+
+
 def radar(frame: pd.DataFrame, title: str = "", size: int = 420) -> alt.LayerChart:
     """A radar (spider) chart of one framework from `views.radar_frame`.
 
@@ -138,8 +150,10 @@ def radar(frame: pd.DataFrame, title: str = "", size: int = 420) -> alt.LayerCha
     if partly:
         subtitle.append("Some areas hidden for anonymity: " + ", ".join(partly))
 
-    x = alt.X("x:Q", scale=alt.Scale(domain=RADAR_DOMAIN, nice=False, zero=False), axis=None)
-    y = alt.Y("y:Q", scale=alt.Scale(domain=RADAR_DOMAIN, nice=False, zero=False), axis=None)
+    x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=_round_domain("width", "height"), nice=False,
+                                                zero=False))
+    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=_round_domain("height", "width"), nice=False,
+                                                zero=False))
 
     rings_df, spokes_df, ticks_df = _grid(n)
     rings = alt.Chart(rings_df).mark_line(color=GREY, strokeWidth=0.8, opacity=0.6).encode(
@@ -326,6 +340,71 @@ def heatmap(frame: pd.DataFrame, title: str = "") -> alt.LayerChart:
         x=x, y=y, text="text:N", color=alt.Color("band:N", scale=ink, legend=None))
     return alt.layer(cells, text).resolve_scale(color="independent").properties(
         width=max(34 * len(columns), 200), height=max(22 * len(rows), 40), title=title)
+
+
+# ----------------------------------------------------------------------------- pages
+
+
+LABEL_SHARE = 0.4  # at most this share of a narrow container for axis labels
+MIN_LABEL = 60
+
+
+def _limit_expr(limit: float, share: float) -> dict[str, str]:
+    """A label limit that shrinks with the chart's container (whole when drawn off-page)."""
+    room = f"containerSize()[0] * {share:g}"
+    return {"expr": f"containerSize()[0] > 0 ? min({limit:g}, max({MIN_LABEL}, {room})) : {limit:g}"}
+
+
+NARROW = 600  # px: below this container width a legend under a chart lists one entry per line
+
+
+def _shrink_labels(node: Any) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("axis", "legend", "title") and isinstance(value, dict):
+                share = LABEL_SHARE if key == "axis" else 0.75
+                for name in ("labelLimit", "limit"):
+                    if isinstance(value.get(name), (int, float)) and value[name] > 0:
+                        value[name] = _limit_expr(float(value[name]), share)
+                if key == "legend" and value.get("orient") in ("bottom", "top"):
+                    wide = value.get("columns") or 2
+                    value["columns"] = {"expr": f"containerSize()[0] > 0 && containerSize()[0] < {NARROW}"
+                                                f" ? 1 : {wide}"}
+            _shrink_labels(value)
+    elif isinstance(node, list):
+        for value in node:
+            _shrink_labels(value)
+
+
+def natural_width(spec: dict[str, Any], room: int = 280) -> int:
+    """About how wide a chart is drawn at its own size: its plot plus room for labels and legend."""
+    width = spec.get("width")
+    return int(width) + room if isinstance(width, (int, float)) else 760
+
+
+def fit_width(spec: dict[str, Any]) -> dict[str, Any]:
+    """A Vega-Lite spec (from `to_dict`) made to fit the width of its page: the plot narrows to its
+    container (a phone is 375 px wide) with labels and legends inside it, axis and legend labels
+    get shorter on a narrow screen, the height stays. A radar stays round (`_round_domain`).
+
+    Only for pages: exported PNG/SVG keep the chart's own size (`to_png`)."""
+    out = json.loads(json.dumps({k: v for k, v in spec.items() if k != "datasets"}))
+    if "datasets" in spec:
+        out["datasets"] = spec["datasets"]
+    if any(k in out for k in ("hconcat", "vconcat", "concat", "facet", "repeat")):
+        return out
+    out["width"] = "container"
+    out["autosize"] = {"type": "fit-x", "contains": "padding", "resize": True}
+    title = out.get("title")
+    if isinstance(title, str) and title:
+        out["title"] = {"text": title, "anchor": "start"}
+    if isinstance(out.get("title"), dict):
+        out["title"].setdefault("limit", 2000)
+    config = out.setdefault("config", {})
+    for key in ("axis", "legend"):
+        config.setdefault(key, {}).setdefault("labelLimit", 400 if key == "legend" else 260)
+    _shrink_labels(out)
+    return out
 
 
 # ----------------------------------------------------------------------------- export

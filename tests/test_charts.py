@@ -13,6 +13,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import pytest
+import vl_convert as vlc
 
 from healthcheck import charts, views
 from healthcheck.demo import STORIES, STORY_BY_KEY, story_responses
@@ -117,11 +118,59 @@ def test_radar_spec_is_square_with_equal_domains(story_scores: dict[str, Partner
     ys = [layer["encoding"]["y"] for layer in layers]
     assert len(xs) == len(layers) and len(ys) == len(layers)
     for enc in xs + ys:
-        if "scale" in enc:
-            assert enc["scale"]["domain"] == charts.RADAR_DOMAIN
+        if "scale" in enc:  # at the chart's own (square) size both domains are RADAR_DOMAIN
+            assert _domain(enc, size, size) == charts.RADAR_DOMAIN
         assert enc.get("axis", "absent") is None
-    assert any(enc.get("scale", {}).get("domain") == charts.RADAR_DOMAIN for enc in xs)
+    assert any("scale" in enc for enc in xs)
     assert charts.RADAR_DOMAIN == [-1.35, 1.35]
+
+
+def _domain(enc: dict[str, Any], width: float, height: float) -> list[float]:
+    """A radar scale's domain expression evaluated for a plot of width x height (the expression
+    is also valid Python: numbers, max(), a list)."""
+    expr = enc["scale"]["domain"]["expr"]
+    names = {"max": max, "width": width, "height": height}
+    return [round(v, 6) for v in eval(expr, {"__builtins__": {}}, names)]
+
+
+def _label_limits(node: Any) -> list[Any]:
+    """Every labelLimit in a spec (axis and legend labels shrink on phones)."""
+    if isinstance(node, dict):
+        found = [v for k, v in node.items() if k == "labelLimit"]
+        return found + [x for v in node.values() for x in _label_limits(v)]
+    if isinstance(node, list):
+        return [x for v in node for x in _label_limits(v)]
+    return []
+
+
+def test_radar_stays_round_when_narrowed(story_scores: dict[str, PartnershipScores]) -> None:
+    """On a phone the page narrows the square radar: one data unit stays as many pixels across as
+    down, so rings stay circles (the longer side's domain widens)."""
+    layers = _layers(charts.radar(views.radar_frame(story_scores["strong"], "tasks")).to_dict())
+    enc = next(layer["encoding"] for layer in layers if "scale" in layer["encoding"]["x"])
+    for width, height in ((300, 420), (420, 420), (700, 420)):
+        x, y = _domain(enc["x"], width, height), _domain(enc["y"], width, height)
+        assert (x[1] - x[0]) / width == pytest.approx((y[1] - y[0]) / height)
+        assert min(x[1], y[1]) == pytest.approx(1.35)  # the shorter side keeps the whole radar
+
+
+def test_fit_width_makes_every_chart_fit_its_container(story_scores: dict[str, PartnershipScores]) -> None:
+    scores = story_scores["leaderless"]
+    built = [charts.radar(views.radar_frame(scores, "tasks"), "Tasks"),
+             charts.band_bars(views.dimension_table(scores, "factors"), "Factors"),
+             charts.gap_chart(views.largest_gaps(scores, 5), "Gaps"),
+             charts.heatmap(views.heatmap_frame([scores]), "Heat")]
+    for chart in built:
+        spec = chart.to_dict()
+        fitted = charts.fit_width(spec)
+        assert fitted["width"] == "container"
+        assert fitted["autosize"]["type"] == "fit-x"
+        assert fitted["height"] == spec["height"]  # only the width follows the page
+        limits = _label_limits(fitted)
+        assert limits and all(isinstance(v, dict) and "containerSize()" in v["expr"] for v in limits)
+        assert spec.get("width") != "container"  # the original (used for the report PNG) is untouched
+        vlc.vegalite_to_vega(json.dumps(fitted))  # still a valid Vega-Lite spec
+        assert charts.natural_width(spec) > spec["width"]
 
 
 def test_radar_layers(story_scores: dict[str, PartnershipScores]) -> None:

@@ -90,7 +90,7 @@ def _item(ctx: AdminContext, a: ActionInfo, rounds: dict[int, RoundInfo],
                      format_func=ACTION_STATUSES.__getitem__, key=f"plan_item_status_{a.id}",
                      on_change=_update, args=(ctx, a.id))
         if a.due_date and a.status in ("open", "in_progress") and a.due_date < date.today():
-            st.caption(":orange[Overdue]")
+            st.markdown(":material/schedule: **Overdue**")
 
 
 def render(ctx: AdminContext) -> None:

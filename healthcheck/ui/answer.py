@@ -167,7 +167,35 @@ def _about(form: FormState, partnership: PartnershipInfo, orgs: list[Organisatio
             form.about[name] = value
 
 
-def _go(form: FormState, step: int) -> None:
+def _go(form: FormState, step: int, q: Questionnaire | None = None) -> None:
+    """Move to another section (the Start, Back and Next buttons' callback).
+
+    A callback runs before the page is drawn, and the section being left is not drawn again: an
+    answer changed just before the button was pressed (a quick tap, or a keyboard user's arrow
+    key then Enter, both arriving in one run) would never reach the form. So the form first takes
+    every value its widgets hold now."""
+    ss = st.session_state
+    for name in ("organisation", "level", "role"):
+        key = form.wkey("about", name)
+        if key in ss:
+            if ss[key] in (None, ""):
+                form.about.pop(name, None)
+            else:
+                form.about[name] = ss[key]
+    for item in q.items if q is not None else ():
+        key = form.wkey("a", item.id)
+        if key in ss:
+            value = ss[key].strip() or None if isinstance(ss[key], str) and item.type == "text" else ss[key]
+            if value is None:
+                form.answers.pop(item.id, None)
+            else:
+                form.answers[item.id] = value
+        ckey = form.wkey("c", item.id)
+        if ckey in ss and isinstance(ss[ckey], str):
+            if needs_comment(item, form.answers.get(item.id)) and ss[ckey].strip():
+                form.comments[item.id] = ss[ckey]
+            else:
+                form.comments.pop(item.id, None)
     form.step = step
 
 
@@ -272,9 +300,9 @@ def render(token: str) -> None:
         _item_widget(form, q, item)
 
     left, right = st.columns(2)
-    left.button("Back", on_click=_go, args=(form, step - 1), key=form.wkey("nav", f"back{step}"))
+    left.button("Back", on_click=_go, args=(form, step - 1, q), key=form.wkey("nav", f"back{step}"))
     if step < total:
-        right.button("Next", type="primary", on_click=_go, args=(form, step + 1),
+        right.button("Next", type="primary", on_click=_go, args=(form, step + 1, q),
                      key=form.wkey("nav", f"next{step}"))
         return
     answered = sum(1 for i in q.items if form.answers.get(i.id) is not None)

@@ -7,6 +7,7 @@ never with `unsafe_allow_html`.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import uuid
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -24,6 +24,7 @@ try:  # Streamlit's own Arrow encoder: lets cached chart specs skip re-encoding 
 except ImportError:  # pragma: no cover - a Streamlit without it: send plain values
     _to_arrow = None
 
+from healthcheck import charts
 from healthcheck.assess import Assessment, assess
 from healthcheck.errors import InputError
 from healthcheck.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
@@ -38,6 +39,68 @@ KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 SAFE_ERROR = ("Something went wrong on our side and this page could not be shown. Your data are "
               "safe. Please reload the page; if it happens again, tell the person who runs the "
               "health check.")
+# An outage (database server stopped, restarting or unreachable; SQLite file busy or missing):
+# nothing is wrong with the page, so say so plainly. The Streamlit session, and so what the
+# visitor typed, survives; once the database is back the same click works (submissions are
+# idempotent per key).
+DB_UNAVAILABLE = ("The database cannot be reached just now. Nothing that was already saved has been "
+                  "lost, and what you typed on this page is kept: please try again in a minute.")
+
+# Connection-level failures by SQLSTATE class: 08 connection exception, 57P admin/crash shutdown or
+# "cannot connect now" (starting up), 53 insufficient resources (e.g. too many connections).
+_OUTAGE_SQLSTATES = ("08", "57P", "53")
+_SQLITE_OUTAGE = ("database is locked", "database is busy", "unable to open database", "disk i/o error")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) says the database cannot be reached right now, as
+    opposed to a bug: worth a "try again in a minute", not "something went wrong"."""
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, PoolTimeout):  # every pooled connection busy
+            return True
+        if isinstance(current, DBAPIError):
+            if current.connection_invalidated:
+                return True
+            orig = current.orig
+            sqlstate = getattr(orig, "sqlstate", None)
+            if isinstance(sqlstate, str) and sqlstate.startswith(_OUTAGE_SQLSTATES):
+                return True
+            module = type(orig).__module__
+            if module.startswith("psycopg") and sqlstate is None and type(orig).__name__ in (
+                    "OperationalError", "InterfaceError"):
+                return True  # refused, reset or closed before the server said anything
+            if module.startswith("sqlite3") and any(m in str(orig).lower() for m in _SQLITE_OUTAGE):
+                return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def outage_summary(exc: BaseException) -> str:
+    """One line for the log: the driver's error type and first line only (no SQL, no parameters)."""
+    from sqlalchemy.exc import DBAPIError
+
+    inner = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    first = (str(inner).strip().splitlines() or [""])[0]
+    return f"{type(inner).__name__}: {first[:200]}"
+
+
+def show_failure(exc: Exception, what: str, logger: logging.Logger) -> None:
+    """The error boundary's answer to an unexpected exception: logged, and a plain message on the
+    page. An outage is not a bug, so it gets its own message and no traceback in the log (the
+    cause is outside the app)."""
+    if is_outage(exc):
+        logger.warning("%s: database unreachable (%s)", what, outage_summary(exc))
+        st.error(DB_UNAVAILABLE)
+    else:
+        logger.exception(what)
+        st.error(SAFE_ERROR)
+
 
 # --------------------------------------------------------------------------------------------
 # Cached core objects (one per process)
@@ -230,11 +293,7 @@ def chart_spec(cache_key: tuple[Any, ...], build: Callable[[], Any]) -> dict[str
     cache = _spec_cache()
     spec = cache.get(cache_key)
     if spec is None:
-        spec = build().to_dict(validate=False)
-        # Natural size: width/height are the plot's, labels and legends get room around it.
-        # (Streamlit's default for layered charts is "fit", which squeezes a fixed-size chart's
-        # plot to make room for its legend and cuts labels drawn outside the plot.)
-        spec.setdefault("autosize", {"type": "pad", "contains": "padding"})
+        spec = _fitted(build().to_dict(validate=False))
         # Datasets as Arrow bytes, the form Streamlit sends them in (it skips converting bytes).
         if _to_arrow is not None and spec.get("datasets"):
             spec["datasets"] = {name: _to_arrow(pd.DataFrame(values))
@@ -245,16 +304,26 @@ def chart_spec(cache_key: tuple[Any, ...], build: Callable[[], Any]) -> dict[str
     return spec
 
 
-def chart_with_table(chart: Any, table: pd.DataFrame | None, key: str, caption: str | None = None) -> None:
-    """A chart at its own size, with the same numbers in a 'Show as table' expander.
+def _fitted(spec: dict[str, Any]) -> dict[str, Any]:
+    """A chart's spec made to fit the page's width (a phone included), remembering its own width."""
+    fitted = charts.fit_width(spec)
+    fitted["usermeta"] = {**fitted.get("usermeta", {}), "natural_width": charts.natural_width(spec)}
+    return fitted
+
+
+def chart_with_table(chart: Any, table: pd.DataFrame | None, key: str, *, summary: str,
+                     caption: str | None = None) -> None:
+    """A chart that fits the page's width, its text alternative, and the same numbers in a
+    'Show as table' expander.
 
     `chart` is an Altair chart or a cached Vega-Lite spec from `chart_spec` (drawn by the same
-    front-end component as st.altair_chart)."""
-    if isinstance(chart, dict):
-        st.vega_lite_chart(chart, width="content", key=key)
-    else:
-        chart = chart.properties(autosize=alt.AutoSizeParams(type="pad", contains="padding"))
-        st.altair_chart(chart, width="content", key=key)
+    front-end component as st.altair_chart). `summary` is the chart's one-sentence summary
+    (`healthcheck.summaries`): shown as text under the chart and given to screen readers as the
+    chart's own description."""
+    spec = chart if isinstance(chart, dict) else _fitted(chart.to_dict(validate=False))
+    width = int(spec.get("usermeta", {}).get("natural_width", 760))
+    st.vega_lite_chart(spec, width=width, key=key, alt=summary)
+    st.markdown(plain(summary))
     if caption:
         st.caption(caption)
     if table is not None:

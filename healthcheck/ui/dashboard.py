@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from healthcheck import charts, views
+from healthcheck import charts, summaries, views
 from healthcheck.errors import InputError
 from healthcheck.frameworks import FRAMEWORKS
 from healthcheck.questionnaire import Questionnaire
@@ -37,6 +37,7 @@ SEVERITY_LABEL = {"high": "High", "medium": "Medium", "low": "Low", "info": "For
 SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "low": ":material/info:",
                  "info": ":material/lightbulb:"}
 RADAR_VIEWS = {"By organisation": "organisation", "By level": "level", "Whole partnership": None}
+NOUNS = {"factors": "conditions", "prerequisites": "prerequisites", "tasks": "tasks"}
 
 
 def radar_table(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
@@ -63,7 +64,8 @@ def _respondents(scores: PartnershipScores) -> None:
     left, right = st.columns(2)
     for column, grouping, title in ((left, "organisation", "Organisation"), (right, "level", "Level")):
         table = views.group_status(scores, grouping)
-        shown = table.assign(status=[
+        # st.table renders Markdown in its cells: organisation names are shown through plain().
+        shown = table.assign(group=[plain(g) for g in table["group"]], status=[
             f"fewer than {t} responses" if s.startswith("fewer than") else s for s in table["status"]])
         column.table(shown[["group", "respondents_text", "status"]].rename(
             columns={"group": title, "respondents_text": "responses", "status": "shown on the charts"}),
@@ -80,7 +82,8 @@ def _radar(data: RoundData, scores: PartnershipScores) -> None:
     frame = views.radar_frame(scores, "tasks", by=by)
     spec = chart_spec((*data.key, "radar", "tasks", by),
                       lambda: charts.radar(frame, FRAMEWORKS["tasks"], size=440))
-    chart_with_table(spec, radar_table(frame, scores.threshold), key="dash_radar_tasks")
+    chart_with_table(spec, radar_table(frame, scores.threshold), key="dash_radar_tasks",
+                     summary=summaries.radar_summary(frame, scores.threshold, "tasks"))
     hidden = sorted(set(frame.loc[frame["status"] == views.SUPPRESSED, "series"]))
     if hidden:
         st.caption(f"Not drawn, fewer than {scores.threshold} responses (or hidden so a smaller group "
@@ -102,7 +105,8 @@ def _factors(data: RoundData, scores: PartnershipScores) -> None:
             chart = chart_spec((*data.key, "bars", framework),
                                lambda t=table, fw=framework: charts.band_bars(t, FRAMEWORKS[fw]))
         shown = table[["number", "label", "score", "band", "spread", "answered", "suppressed_groups"]]
-        chart_with_table(chart, shown.round(1), key=f"dash_{framework}")
+        chart_with_table(chart, shown.round(1), key=f"dash_{framework}",
+                         summary=summaries.dimension_summary(table, NOUNS[framework]))
     st.caption("Bands: strength (75 and above, keep it going), borderline (50 to 74, discuss at the next "
                "meeting), concern (below 50, act now).")
 
@@ -156,7 +160,7 @@ def _gaps(data: RoundData, scores: PartnershipScores) -> None:
     table = pd.DataFrame(gaps)[["label", "grouping", "high_group", "high_score", "low_group", "low_score",
                                 "gap"]].round(1)
     spec = chart_spec((*data.key, "gaps"), lambda: charts.gap_chart(gaps, "Largest perspective gaps"))
-    chart_with_table(spec, table, key="dash_gaps")
+    chart_with_table(spec, table, key="dash_gaps", summary=summaries.gap_summary(gaps))
 
 
 def _change(ctx: AdminContext, r: RoundInfo, data: RoundData, scores: PartnershipScores) -> None:
@@ -185,7 +189,8 @@ def _change(ctx: AdminContext, r: RoundInfo, data: RoundData, scores: Partnershi
     spec = chart_spec((*data.key, "trend", framework, tuple(history_keys)),
                       lambda: charts.trend_chart(views.trend_frame(history, framework),
                                                  FRAMEWORKS[framework]))
-    chart_with_table(spec, shown.round(1), key="dash_trend")
+    chart_with_table(spec, shown.round(1), key="dash_trend",
+                     summary=summaries.change_summary(shown, previous.label))
 
 
 def low_score_comments(data: RoundData, q: Questionnaire, threshold: int) -> dict[str, list[str]]:

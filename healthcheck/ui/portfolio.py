@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from healthcheck import charts, sharing, views
+from healthcheck import charts, sharing, summaries, views
 from healthcheck import portfolio as pf
 from healthcheck.errors import InputError, Problem
 from healthcheck.formsimport import (
@@ -153,7 +153,8 @@ def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], 
     heat = pf.heatmap_frame(rows[:HEATMAP_ROWS], "tasks")
     if len(heat):
         # Natural size (labels are not cut) and every task named (slanted labels do not overlap).
-        chart_with_table(charts.heatmap(heat).configure_axisX(labelOverlap=False), None, key="pf_heatmap")
+        chart_with_table(charts.heatmap(heat).configure_axisX(labelOverlap=False), heatmap_table(heat),
+                         key="pf_heatmap", summary=summaries.heatmap_summary(heat))
         if len(rows) > HEATMAP_ROWS:
             st.caption(f"The first {HEATMAP_ROWS} partnerships in the current order.")
 
@@ -175,6 +176,18 @@ def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], 
         _detail(portfolio, entries.get(chosen), portfolio.row(chosen), store, funder_id)
 
 
+def heatmap_table(heat: pd.DataFrame) -> pd.DataFrame:
+    """The heatmap's numbers: one row per partnership, one column per task, "score (band)"."""
+    cells = heat.assign(
+        area=[f"{int(n)} {lab}" for n, lab in zip(heat["number"], heat["label"], strict=True)],
+        value=[f"{s:.0f} ({b})" if pd.notna(s) else "no data" for s, b in zip(heat["score"], heat["band"],
+                                                                               strict=True)])
+    table = cells.pivot(index="partnership", columns="area", values="value")
+    table = table.reindex(index=list(dict.fromkeys(cells["partnership"])),
+                          columns=list(dict.fromkeys(cells["area"])))
+    return table.rename_axis(index="Partnership", columns=None).reset_index()
+
+
 def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.PortfolioRow | None, store: Store,
             funder_id: int) -> None:
     """A read-only dashboard of one partnership: summary, radar, findings (no editing)."""
@@ -190,9 +203,8 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
         st.metric("Tasks score", "-" if tasks is None else f"{tasks:.0f}",
                   f"{row.change:+.0f} since the previous round")
     frame = views.radar_frame(scores, "tasks", by="organisation")
-    chart_with_table(charts.radar(frame, FRAMEWORKS["tasks"], size=420), None, key="pf_radar")
-    with st.expander("Show as table"):
-        st.dataframe(radar_table(frame, scores.threshold), hide_index=True)
+    chart_with_table(charts.radar(frame, FRAMEWORKS["tasks"], size=420), radar_table(frame, scores.threshold),
+                     key="pf_radar", summary=summaries.radar_summary(frame, scores.threshold, "tasks"))
     st.markdown("**Findings**")
     finding_rows = views.finding_rows(assessment.findings, assessment.questionnaire)
     if not finding_rows:

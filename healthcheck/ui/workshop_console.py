@@ -24,7 +24,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from healthcheck import charts, views
+from healthcheck import charts, summaries, views
 from healthcheck import workshop as ws
 from healthcheck.errors import InputError
 from healthcheck.frameworks import DIMENSION_BY_ID, FRAMEWORKS
@@ -32,19 +32,21 @@ from healthcheck.questionnaire import Questionnaire
 from healthcheck.scoring import visible_counts
 
 from .common import (
-    SAFE_ERROR,
     AdminContext,
     RoundData,
     base_url,
     chart_spec,
+    chart_with_table,
     count_text,
     get_questionnaire,
     get_rules,
     get_store,
     plain,
     round_data,
+    show_failure,
     show_problems,
 )
+from .dashboard import radar_table
 
 log = logging.getLogger("healthcheck.ui")
 
@@ -143,10 +145,13 @@ def radars(data: RoundData, areas: tuple[str, ...], by: str | None, key: str, si
             if n >= 3:
                 spec = shared_spec((*data.key, "ws-radar", fw, by, tuple(sorted(wanted)), chart_size),
                                   lambda t=table, f=fw, z=chart_size: charts.radar(t, FRAMEWORKS[f], size=z))
+                chart_with_table(spec, radar_table(table, scores.threshold), key=f"{key}_{fw}",
+                                 summary=summaries.radar_summary(table, scores.threshold))
             else:
                 spec = shared_spec((*data.key, "ws-bars", fw, tuple(sorted(wanted))),
                                   lambda t=table, f=fw: charts.band_bars(t, FRAMEWORKS[f]))
-            st.vega_lite_chart(spec, width="content", key=f"{key}_{fw}")
+                shown = table[["number", "label", "score", "band", "answered"]].round(1)
+                chart_with_table(spec, shown, key=f"{key}_{fw}", summary=summaries.dimension_summary(table))
 
 
 def _short(text: str, limit: int = 70) -> str:
@@ -189,7 +194,11 @@ def distribution_charts(data: RoundData, w: ws.WorkshopInfo, q: Questionnaire) -
     likert = dist[dist["item"].isin(likert_ids)]
     if not likert.empty:
         spec = shared_spec((*data.key, "ws-dist", w.dimensions), lambda: _likert_chart(likert, q))
-        st.vega_lite_chart(spec, width="content", key="ws_dist_likert")
+        counts = likert.pivot(index="name", columns="option", values="count")
+        counts = counts.reindex(index=list(dict.fromkeys(likert["name"])),
+                                columns=list(dict.fromkeys(likert["option"])))
+        chart_with_table(spec, counts.rename_axis(index="Question", columns=None).reset_index(),
+                         key="ws_dist_likert", summary=summaries.likert_summary(likert))
     for item in items:
         if item.type != "choice":
             continue
@@ -199,7 +208,8 @@ def distribution_charts(data: RoundData, w: ws.WorkshopInfo, q: Questionnaire) -
             st.caption("Nobody has answered this question.")
             continue
         spec = shared_spec((*data.key, "ws-dist", item.id), lambda part=part: _choice_chart(part))
-        st.vega_lite_chart(spec, width="content", key=f"ws_dist_{item.id}")
+        table = part[["option", "count"]].rename(columns={"option": "Answer", "count": "People"})
+        chart_with_table(spec, table, key=f"ws_dist_{item.id}", summary=summaries.choice_summary(part))
 
 
 def findings(data: RoundData, q: Questionnaire) -> None:
@@ -241,7 +251,8 @@ def _header(w: ws.WorkshopInfo) -> None:
             st.markdown("## This workshop has ended: it takes no more answers.")
     if w.is_open:
         with right:
-            st.image(ws.qr_svg(url, scale=10), width=300, caption="Scan to join")
+            st.image(ws.qr_svg(url, scale=10), width=300, caption="Scan to join",
+                     alt=f"QR code that opens the join address {url}")
 
 
 def _counts(status: ws.LiveStatus, threshold: int) -> None:
@@ -283,9 +294,8 @@ def guarded_fragment(body: Any) -> Any:
             body(*args)
         except InputError as exc:
             show_problems(exc)
-        except Exception:  # noqa: BLE001 - never a traceback on a projector or a phone
-            log.exception("live view failed")
-            st.error(SAFE_ERROR)
+        except Exception as exc:  # noqa: BLE001 - never a traceback on a projector or a phone
+            show_failure(exc, "live view failed", log)
 
     run.__name__ = getattr(body, "__name__", "fragment")
     run.__qualname__ = getattr(body, "__qualname__", "fragment")
