@@ -99,7 +99,7 @@ def _load_story(store: Store, q: Questionnaire, story: Story, pack: RulePack) ->
 
 def _demo_funder(store: Store) -> str:
     """The demo funder's link token: created with its shares the first time, rotated afterwards."""
-    with store._read() as s:  # noqa: SLF001 - the store's own transaction helper
+    with store.reading() as s:
         existing = s.scalars(select(sharing.Funder.id).where(sharing.Funder.name == DEMO_FUNDER)
                              .order_by(sharing.Funder.id)).first()
     if existing is not None:

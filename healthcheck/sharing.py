@@ -136,7 +136,7 @@ def create_funder(store: Store, name: str) -> tuple[FunderInfo, str]:
     if len(cleaned) > _MAX_NAME:
         raise _fail("name", f"The name is too long (at most {_MAX_NAME} characters).")
     token = new_token()
-    with store._write() as s:  # noqa: SLF001 - the store's own transaction helper
+    with store.writing() as s:
         f = Funder(name=cleaned, token_hash=hash_token(token), created_at=_now())
         s.add(f)
         s.flush()
@@ -148,7 +148,7 @@ def funder_by_token(store: Store, token: str | None) -> FunderInfo | None:
     digest = _lookup_hash(token)
     if digest is None:
         return None
-    with store._read() as s:  # noqa: SLF001
+    with store.reading() as s:
         f = s.scalars(select(Funder).where(Funder.token_hash == digest)).first()
         return _funder_info(f) if f else None
 
@@ -156,7 +156,7 @@ def funder_by_token(store: Store, token: str | None) -> FunderInfo | None:
 def rotate_funder_token(store: Store, funder_id: int) -> str:
     """A new link for a funder; the old one stops working."""
     token = new_token()
-    with store._write() as s:  # noqa: SLF001
+    with store.writing() as s:
         f = s.get(Funder, funder_id)
         if f is None:
             raise _fail("funder", "This funder no longer exists.")
@@ -188,7 +188,7 @@ def create_share_code(store: Store, round_id: int, include_comments: bool = Fals
     """A short code the partnership gives a funder: one use, expires after `valid_for`."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(_CODE_GROUPS * _CODE_GROUP_LEN))
     code = _format_code(raw)
-    with store._write() as s:  # noqa: SLF001
+    with store.writing() as s:
         if s.get(Round, round_id) is None:
             raise _fail("round", "This round no longer exists.")
         now = _now()
@@ -208,7 +208,7 @@ def redeem_share_code(store: Store, funder_id: int, code: str) -> SharedRound:
     if canonical is None:
         raise _fail("code", _BAD_CODE)
     digest = hash_token(canonical)
-    with store._write() as s:  # noqa: SLF001
+    with store.writing() as s:
         if s.get(Funder, funder_id) is None:
             raise _fail("funder", "This funder no longer exists.")
         # Delete first: of two funders racing for one code, only one gets the row back.
@@ -225,7 +225,7 @@ def redeem_share_code(store: Store, funder_id: int, code: str) -> SharedRound:
 
 def share_round(store: Store, round_id: int, funder_id: int, include_comments: bool = False) -> SharedRound:
     """Share a round with a funder directly (sharing again updates `include_comments`)."""
-    with store._write() as s:  # noqa: SLF001
+    with store.writing() as s:
         if s.get(Round, round_id) is None:
             raise _fail("round", "This round no longer exists.")
         if s.get(Funder, funder_id) is None:
@@ -250,7 +250,7 @@ def _upsert_share(s: Any, round_id: int, funder_id: int, include_comments: bool,
 
 def revoke(store: Store, funder_id: int, round_id: int) -> bool:
     """Stop sharing a round with a funder. True if it was shared."""
-    with store._write() as s:  # noqa: SLF001
+    with store.writing() as s:
         done = s.execute(delete(Share).where(Share.round_id == round_id, Share.funder_id == funder_id))
         return bool(done.rowcount)  # type: ignore[attr-defined]
 
@@ -266,7 +266,7 @@ def _to_shared(share: Share, r: Round, p: Partnership) -> SharedRound:
 
 
 def _shared_round(store: Store, funder_id: int, round_id: int) -> SharedRound | None:
-    with store._read() as s:  # noqa: SLF001
+    with store.reading() as s:
         query = _shared_query().where(Share.funder_id == funder_id, Share.round_id == round_id)
         row = s.execute(query).first()
         return _to_shared(*row) if row else None
@@ -274,7 +274,7 @@ def _shared_round(store: Store, funder_id: int, round_id: int) -> SharedRound | 
 
 def shared_rounds(store: Store, funder_id: int) -> list[SharedRound]:
     """Every round shared with this funder, by partnership name then round order (oldest first)."""
-    with store._read() as s:  # noqa: SLF001
+    with store.reading() as s:
         rows = s.execute(_shared_query().where(Share.funder_id == funder_id)
                          .order_by(Partnership.name, Partnership.id, Round.opened_at, Round.id)).all()
         return [_to_shared(*row) for row in rows]
@@ -282,7 +282,7 @@ def shared_rounds(store: Store, funder_id: int) -> list[SharedRound]:
 
 def shares_of_round(store: Store, round_id: int) -> list[tuple[FunderInfo, bool]]:
     """Who a round is shared with (for the partnership's own screens), with include_comments."""
-    with store._read() as s:  # noqa: SLF001
+    with store.reading() as s:
         rows = s.execute(select(Funder, Share.include_comments).join(Share, Share.funder_id == Funder.id)
                          .where(Share.round_id == round_id).order_by(Funder.name, Funder.id)).all()
         return [(_funder_info(f), bool(c)) for f, c in rows]

@@ -576,16 +576,20 @@ class Store:
         return describe_location(self.url.render_as_string(hide_password=False))
 
     @contextmanager
-    def _read(self) -> Iterator[Session]:
+    def reading(self) -> Iterator[Session]:
+        """One read transaction: the unit of work for modules that keep their own tables
+        (sharing, workshops). Yields a session; objects stay usable after it ends."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextmanager
-    def _write(self) -> Iterator[Session]:
+    def writing(self) -> Iterator[Session]:
+        """One write transaction, committed when the block ends and rolled back on any error
+        (on SQLite it begins IMMEDIATE, so writers take turns instead of failing)."""
         with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
             yield session
 
-    def _insert(self) -> Any:
+    def dialect_insert(self) -> Any:
         """The dialect's INSERT construct (both SQLite and PostgreSQL know ON CONFLICT)."""
         if self.backend == "postgresql":
             return pg_dialect.insert
@@ -632,7 +636,7 @@ class Store:
         if problems:
             raise InputError(problems)
         token = new_token()
-        with self._write() as s:
+        with self.writing() as s:
             p = Partnership(
                 name=name, questionnaire_id=questionnaire_id.strip(), threshold=threshold,
                 admin_token_hash=hash_token(token), created_at=_now(),
@@ -647,14 +651,14 @@ class Store:
         digest = _lookup_hash(token)
         if digest is None:
             return None
-        with self._read() as s:
+        with self.reading() as s:
             p = s.scalars(select(Partnership).where(Partnership.admin_token_hash == digest)).first()
             return _partnership_info(p) if p else None
 
     def rotate_admin_token(self, partnership_id: int) -> str:
         """Issue a new admin token (the old link stops working)."""
         token = new_token()
-        with self._write() as s:
+        with self.writing() as s:
             done = s.execute(
                 update(Partnership).where(Partnership.id == partnership_id)
                 .values(admin_token_hash=hash_token(token))
@@ -664,12 +668,12 @@ class Store:
         return token
 
     def get_partnership(self, partnership_id: int) -> PartnershipInfo | None:
-        with self._read() as s:
+        with self.reading() as s:
             p = s.get(Partnership, partnership_id)
             return _partnership_info(p) if p else None
 
     def list_partnerships(self) -> list[PartnershipInfo]:
-        with self._read() as s:
+        with self.reading() as s:
             rows = s.scalars(select(Partnership).order_by(Partnership.name, Partnership.id))
             return [_partnership_info(p) for p in rows]
 
@@ -687,7 +691,7 @@ class Store:
             values["threshold"] = threshold
         if problems:
             raise InputError(problems)
-        with self._write() as s:
+        with self.writing() as s:
             p = s.get(Partnership, partnership_id)
             if p is None:
                 raise _fail("partnership", "This partnership no longer exists.")
@@ -698,14 +702,14 @@ class Store:
 
     def delete_partnership(self, partnership_id: int) -> bool:
         """Delete a partnership with everything it holds. True if there was one to delete."""
-        with self._write() as s:
+        with self.writing() as s:
             done = s.execute(delete(Partnership).where(Partnership.id == partnership_id))
             return bool(done.rowcount)  # type: ignore[attr-defined]
 
     # -- organisations -------------------------------------------------------------------------
 
     def organisations(self, partnership_id: int) -> list[OrganisationInfo]:
-        with self._read() as s:
+        with self.reading() as s:
             rows = s.scalars(
                 select(Organisation).where(Organisation.partnership_id == partnership_id)
                 .order_by(Organisation.id)
@@ -718,7 +722,7 @@ class Store:
         _check_kind(kind, "kind", problems)
         if problems:
             raise InputError(problems)
-        with self._write() as s:
+        with self.writing() as s:
             if s.get(Partnership, partnership_id) is None:
                 raise _fail("partnership", "This partnership no longer exists.")
             existing = s.scalars(
@@ -753,7 +757,7 @@ class Store:
         if problems:
             raise InputError(problems)
         token = new_token()
-        with self._write() as s:
+        with self.writing() as s:
             if s.get(Partnership, partnership_id) is None:
                 raise _fail("partnership", "This partnership no longer exists.")
             r = Round(
@@ -770,14 +774,14 @@ class Store:
         digest = _lookup_hash(token)
         if digest is None:
             return None
-        with self._read() as s:
+        with self.reading() as s:
             r = s.scalars(select(Round).where(Round.respondent_token_hash == digest)).first()
             return _round_info(r) if r else None
 
     def rotate_respondent_token(self, round_id: int) -> str:
         """Issue a new respondent token for a round (the old link stops working)."""
         token = new_token()
-        with self._write() as s:
+        with self.writing() as s:
             done = s.execute(
                 update(Round).where(Round.id == round_id).values(respondent_token_hash=hash_token(token))
             )
@@ -786,13 +790,13 @@ class Store:
         return token
 
     def get_round(self, round_id: int) -> RoundInfo | None:
-        with self._read() as s:
+        with self.reading() as s:
             r = s.get(Round, round_id)
             return _round_info(r) if r else None
 
     def rounds(self, partnership_id: int) -> list[RoundInfo]:
         """The partnership's rounds, oldest first."""
-        with self._read() as s:
+        with self.reading() as s:
             rows = s.scalars(
                 select(Round).where(Round.partnership_id == partnership_id)
                 .order_by(Round.opened_at, Round.id)
@@ -801,7 +805,7 @@ class Store:
 
     def close_round(self, round_id: int) -> RoundInfo:
         """Stop accepting responses. Closing a closed round changes nothing."""
-        with self._write() as s:
+        with self.writing() as s:
             r = s.get(Round, round_id, with_for_update=True)
             if r is None:
                 raise _fail("round", "This round no longer exists.")
@@ -812,7 +816,7 @@ class Store:
 
     def previous_round(self, round_id: int, *, same_questionnaire: bool = False) -> RoundInfo | None:
         """The round of the same partnership opened just before this one (None if first)."""
-        with self._read() as s:
+        with self.reading() as s:
             r = s.get(Round, round_id)
             if r is None:
                 return None
@@ -850,7 +854,7 @@ class Store:
         clean_role = _clean_role(role)
         if problems:
             raise InputError(problems)
-        with self._write() as s:
+        with self.writing() as s:
             # FOR SHARE on PostgreSQL: a concurrent close_round waits for this submission.
             r = s.get(Round, round_id, with_for_update={"read": True})
             if r is None:
@@ -864,7 +868,7 @@ class Store:
             if org is None or org.partnership_id != r.partnership_id:
                 raise _fail("organisation", "Please choose one of this partnership's organisations.")
             stmt = (
-                self._insert()(Response)
+                self.dialect_insert()(Response)
                 .values(
                     round_id=round_id, organisation_id=organisation_id, level=level, role=clean_role,
                     answers=dict(answers), comments=_clean_comments(comments),
@@ -880,7 +884,7 @@ class Store:
 
         Each record: {"respondent": "R<id>", "organisation", "level", "role", "answers",
         "comments"}. The respondent label is an opaque number, never a name."""
-        with self._read() as s:
+        with self.reading() as s:
             rows = s.execute(
                 select(Response.id, Organisation.name, Response.level, Response.role,
                        Response.answers, Response.comments)
@@ -897,7 +901,7 @@ class Store:
     def response_counts(self, round_id: int) -> dict[str, int]:
         """Responses per organisation for a round; every organisation of the partnership is
         listed (0 when nobody from it has answered yet)."""
-        with self._read() as s:
+        with self.reading() as s:
             r = s.get(Round, round_id)
             if r is None:
                 return {}
@@ -931,7 +935,7 @@ class Store:
         allowed = {"respondent", "partnership", "organisation", "level", "role", "answers", "comments",
                    "submission_key"}
         total = len(records)
-        with self._write() as s:
+        with self.writing() as s:
             if self.backend == "postgresql":
                 # Two imports into one round that share keys in a different order would each wait
                 # for the other's rows (a deadlock, one aborted with a database error): take turns.
@@ -1046,7 +1050,7 @@ class Store:
             problems.append(Problem(path="due_date", message="The due date must be a date."))
         if problems:
             raise InputError(problems)
-        with self._write() as s:
+        with self.writing() as s:
             r = s.get(Round, round_id)
             if r is None or r.partnership_id != partnership_id:
                 raise _fail("round", "That round does not belong to this partnership.")
@@ -1083,7 +1087,7 @@ class Store:
             problems.append(Problem(path="due_date", message="The due date must be a date."))
         if problems:
             raise InputError(problems)
-        with self._write() as s:
+        with self.writing() as s:
             a = s.get(ActionItem, action_id)
             if a is None:
                 raise _fail("action", "This action no longer exists.")
@@ -1103,7 +1107,7 @@ class Store:
 
     def actions(self, partnership_id: int, open_only: bool = False) -> list[ActionInfo]:
         """Action items, oldest first; open_only keeps "open" and "in_progress"."""
-        with self._read() as s:
+        with self.reading() as s:
             q = select(ActionItem).where(ActionItem.partnership_id == partnership_id)
             if open_only:
                 q = q.where(ActionItem.status.in_(OPEN_ACTION_STATUSES))
@@ -1118,7 +1122,7 @@ class Store:
         if not isinstance(text, str):
             raise _fail("note", "The note must be text.")
         text = text.strip()
-        with self._write() as s:
+        with self.writing() as s:
             org = s.get(Organisation, organisation_id)
             if org is None or org.partnership_id != partnership_id:
                 raise _fail("organisation", "That organisation is not part of this partnership.")
@@ -1133,7 +1137,7 @@ class Store:
                 return
             if note is None:
                 stmt = (
-                    self._insert()(PartnerTeamNote)
+                    self.dialect_insert()(PartnerTeamNote)
                     .values(partnership_id=partnership_id, organisation_id=organisation_id,
                             question=question, text=text, updated_at=_now())
                 )
@@ -1149,7 +1153,7 @@ class Store:
 
     def team_notes(self, partnership_id: int) -> dict[str, dict[str, str]]:
         """{organisation name: {question id: text}} for organisations with at least one note."""
-        with self._read() as s:
+        with self.reading() as s:
             rows = s.execute(
                 select(Organisation.name, PartnerTeamNote.question, PartnerTeamNote.text)
                 .join(Organisation, Organisation.id == PartnerTeamNote.organisation_id)
@@ -1174,7 +1178,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA busy_timeout = 10000")
+        # Writers take turns on SQLite; a big import holds the lock for seconds, so a queue of
+        # imports on a busy machine can wait well past 10 s (seen in the fault tests): wait 30 s.
+        cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")

@@ -275,7 +275,7 @@ def create_workshop(
     for _ in range(_CODE_ATTEMPTS):
         code = new_join_code()
         try:
-            with store._write() as s:  # noqa: SLF001 - the store's own transaction helper
+            with store.writing() as s:
                 p = s.get(Partnership, partnership_id)
                 if p is None:
                     raise _fail("partnership", "This partnership no longer exists.")
@@ -298,7 +298,7 @@ def create_workshop(
 
 
 def get_workshop(store: Store, workshop_id: int) -> WorkshopInfo | None:
-    with store._read() as s:  # noqa: SLF001
+    with store.reading() as s:
         row = s.execute(_query().where(Workshop.id == workshop_id)).first()
         return _info(*row) if row else None
 
@@ -307,7 +307,7 @@ def workshop_by_facilitator_token(store: Store, token: str | None) -> WorkshopIn
     digest = _lookup_hash(token)
     if digest is None:
         return None
-    with store._read() as s:  # noqa: SLF001
+    with store.reading() as s:
         row = s.execute(_query().where(Workshop.facilitator_token_hash == digest)).first()
         return _info(*row) if row else None
 
@@ -315,7 +315,7 @@ def workshop_by_facilitator_token(store: Store, token: str | None) -> WorkshopIn
 def rotate_facilitator_token(store: Store, workshop_id: int) -> str:
     """A new facilitator link for a workshop; the old one stops working."""
     token = new_token()
-    with store._write() as s:  # noqa: SLF001
+    with store.writing() as s:
         w = s.get(Workshop, workshop_id)
         if w is None:
             raise _fail("workshop", "This workshop no longer exists.")
@@ -328,7 +328,7 @@ def lookup_join_code(store: Store, code: object) -> WorkshopInfo | None:
     canonical = normalise_join_code(code)
     if canonical is None:
         return None
-    with store._read() as s:  # noqa: SLF001
+    with store.reading() as s:
         row = s.execute(_query().where(Workshop.join_code == canonical)).first()
         return _info(*row) if row else None
 
@@ -341,7 +341,7 @@ def workshop_by_join_code(store: Store, code: object) -> WorkshopInfo | None:
 
 def workshops_of(store: Store, partnership_id: int) -> list[WorkshopInfo]:
     """A partnership's workshops, newest first."""
-    with store._read() as s:  # noqa: SLF001
+    with store.reading() as s:
         rows = s.execute(_query().where(Round.partnership_id == partnership_id)
                          .order_by(Workshop.created_at.desc(), Workshop.id.desc())).all()
         return [_info(*row) for row in rows]
@@ -349,7 +349,7 @@ def workshops_of(store: Store, partnership_id: int) -> list[WorkshopInfo]:
 
 def reveal(store: Store, workshop_id: int, revealed: bool = True) -> WorkshopInfo:
     """Show (or hide again) the results on the console and to participants."""
-    with store._write() as s:  # noqa: SLF001
+    with store.writing() as s:
         w = s.get(Workshop, workshop_id)
         if w is None:
             raise _fail("workshop", "This workshop no longer exists.")
@@ -361,7 +361,7 @@ def reveal(store: Store, workshop_id: int, revealed: bool = True) -> WorkshopInf
 
 def close(store: Store, workshop_id: int) -> WorkshopInfo:
     """No more answers: closes the workshop and its round together. Closing twice changes nothing."""
-    with store._write() as s:  # noqa: SLF001
+    with store.writing() as s:
         w = s.get(Workshop, workshop_id)
         if w is None:
             raise _fail("workshop", "This workshop no longer exists.")
@@ -386,8 +386,8 @@ def _valid_key(key: object) -> str:
 def register_participant(store: Store, workshop_id: int, participant_key: str) -> bool:
     """Count someone who opened the form (once per key). True if new."""
     key = _valid_key(participant_key)
-    with store._write() as s:  # noqa: SLF001
-        stmt = (store._insert()(WorkshopParticipant)  # noqa: SLF001
+    with store.writing() as s:
+        stmt = (store.dialect_insert()(WorkshopParticipant)
                 .values(workshop_id=workshop_id, participant_key=key, joined_at=_now())
                 .on_conflict_do_nothing(index_elements=["workshop_id", "participant_key"])
                 .returning(WorkshopParticipant.workshop_id))
@@ -428,7 +428,7 @@ def submit(
 def has_submitted(store: Store, workshop: WorkshopInfo, submission_key: str) -> bool:
     if not isinstance(submission_key, str) or not submission_key.strip():
         return False
-    with store._read() as s:  # noqa: SLF001
+    with store.reading() as s:
         found = s.execute(select(Response.id).where(Response.round_id == workshop.round_id,
                                                     Response.submission_key == f"ws:{submission_key.strip()}")
                           ).first()
@@ -437,7 +437,7 @@ def has_submitted(store: Store, workshop: WorkshopInfo, submission_key: str) -> 
 
 def live_status(store: Store, workshop_id: int) -> LiveStatus | None:
     """Counts for the console, read fresh from the store (one short read transaction)."""
-    with store._read() as s:  # noqa: SLF001
+    with store.reading() as s:
         row = s.execute(_query().where(Workshop.id == workshop_id)).first()
         if row is None:
             return None
@@ -625,7 +625,7 @@ class JoinThrottle:
 
     def wait_left(self) -> float:
         """Seconds until this client may try a code (0 when it may now). Read only."""
-        with self.store._read() as s:  # noqa: SLF001 - the store's own transaction helper
+        with self.store.reading() as s:
             return self._wait(s, self.clock())
 
     def message(self) -> str | None:
@@ -637,7 +637,7 @@ class JoinThrottle:
 
         One transaction, serialised across sessions and processes (SQLite's BEGIN IMMEDIATE, a
         PostgreSQL advisory lock), so a burst of parallel guesses is counted one by one."""
-        with self.store._write() as s:  # noqa: SLF001
+        with self.store.writing() as s:
             if self.store.backend == "postgresql":
                 s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _THROTTLE_LOCK_KEY})
             now = self.clock()
@@ -655,10 +655,10 @@ class JoinThrottle:
         """The code was right: this attempt was not a wrong code after all."""
         if attempt.attempt_id is None:
             return
-        with self.store._write() as s:  # noqa: SLF001
+        with self.store.writing() as s:
             s.execute(delete(JoinFailure).where(JoinFailure.id == attempt.attempt_id))
 
     def failed(self) -> None:
         """Count one wrong code (for callers that checked the code without `begin`)."""
-        with self.store._write() as s:  # noqa: SLF001
+        with self.store.writing() as s:
             s.add(JoinFailure(client_key=self.client, failed_at=self.clock()))

@@ -105,7 +105,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def clear_throttle(store: Store) -> None:
     """The matrix below tries many wrong join codes on purpose; legitimate joins start clean."""
-    with store._write() as s:  # noqa: SLF001
+    with store.writing() as s:
         s.execute(JoinFailure.__table__.delete())
 
 
@@ -507,7 +507,7 @@ def test_throttle_backs_off_expires_and_lets_right_codes_in(store: Store) -> Non
     assert t.wait_left() == 0
     for _ in range(3):
         assert t.begin().allowed
-    with store._read() as s:  # noqa: SLF001 - old rows were pruned, so the table cannot grow forever
+    with store.reading() as s:  # old rows were pruned, so the table cannot grow forever
         assert s.scalar(select(func.count()).select_from(JoinFailure)) == 3
 
 
@@ -579,7 +579,7 @@ def test_two_sessions_share_the_join_throttle(db: Store) -> None:
         " and try again.") for e in second.error), [e.value for e in second.error]
     assert "join" not in second.query_params  # even the right code is not checked while waiting
     # after the wait the right code works at once
-    with db._write() as s:  # noqa: SLF001 - let the wait pass without sleeping
+    with db.writing() as s:  # let the wait pass without sleeping
         s.execute(JoinFailure.__table__.update().values(failed_at=datetime.now(UTC) - timedelta(seconds=2)))
     second.text_input(key="ws_code_box_text").input(info.join_code)
     second.button(key="FormSubmitter:ws_code_box-Join").click().run()

@@ -109,7 +109,7 @@ def test_share_codes_and_tokens_are_hashed_at_rest(store: Store, demo: dict[str,
     assert code not in dump and raw not in dump and raw.lower() not in dump
     assert token not in dump
     assert hash_token(code) in dump and hash_token(token) in dump
-    with store._read() as s:  # noqa: SLF001
+    with store.reading() as s:
         assert s.scalars(select(sharing.ShareCode.code_hash)).all() == [hash_token(code)]
 
 
@@ -137,7 +137,7 @@ def test_share_code_expires(store: Store, demo: dict[str, list[Any]]) -> None:
     with pytest.raises(InputError, match="expired"):
         sharing.redeem_share_code(store, funder.id, code)
     code = sharing.create_share_code(store, demo[MONEY][-1].id)
-    with store._write() as s:  # noqa: SLF001 - age the code by two weeks and a day
+    with store.writing() as s:  # age the code by two weeks and a day
         s.execute(update(sharing.ShareCode).values(
             expires_at=sharing._now() - timedelta(days=1)))  # noqa: SLF001
     with pytest.raises(InputError):
@@ -181,7 +181,7 @@ def test_revoke_and_cascade(store: Store, demo: dict[str, list[Any]]) -> None:
     sharing.create_share_code(store, strong.id)
     assert store.delete_partnership(strong.partnership_id)
     assert sharing.shared_rounds(store, funder.id) == []
-    with store._read() as s:  # noqa: SLF001
+    with store.reading() as s:
         assert s.scalars(select(sharing.ShareCode)).all() == []
 
 

@@ -151,7 +151,7 @@ def test_demo_funder_sees_three_partnerships_and_reruns_rotate_its_link(
     assert sharing.funder_by_token(db, links.funder_token) is None
     assert sharing.funder_by_token(db, again.funder_token) == funder
     assert sharing.shared_rounds(db, funder.id) == shared
-    with db._read() as s:  # noqa: SLF001
+    with db.reading() as s:
         assert s.scalar(select(func.count()).select_from(sharing.Funder)) == 1
 
     url = f"sqlite:///{(tmp_path / 'cli.db').as_posix()}"

@@ -126,7 +126,7 @@ def test_sqlite_connection_settings(tmp_path: Path) -> None:
     with Store(f"sqlite:///{tmp_path / 'x.db'}") as s, s.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
 
 
 # --------------------------------------------------------------------------------------------

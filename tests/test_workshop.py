@@ -169,7 +169,7 @@ def test_deleting_the_partnership_removes_workshops(store: Store) -> None:
     ws.register_participant(store, info.id, "p1")
     store.delete_partnership(pid)
     assert ws.workshop_by_facilitator_token(store, token) is None
-    with store._read() as s:  # noqa: SLF001
+    with store.reading() as s:
         assert s.execute(select(ws.WorkshopParticipant)).first() is None
 
 
