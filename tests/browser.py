@@ -144,3 +144,13 @@ def screenshot(page: Any, name: str, max_height: int = 6000) -> Path:
         if size:
             page.set_viewport_size(size)
     return path
+
+
+def choose(page: Any, label: str, option: str, exact: bool = False) -> None:
+    """Pick an option in an st.selectbox identified by its label."""
+    combo = page.get_by_role("combobox", name=label, exact=exact)
+    combo.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # a dropdown opened while the page still scrolls closes again
+    box = page.locator("[data-testid='stSelectbox']").filter(has=combo)
+    box.get_by_role("button", name="Open").click()
+    click_and_wait(page, page.get_by_role("option", name=option, exact=exact).first)

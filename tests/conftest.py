@@ -19,6 +19,7 @@ from healthcheck.store import Store
 
 if str(Path(__file__).parent) not in sys.path:  # tests/ has no __init__.py; works in any import mode
     sys.path.insert(0, str(Path(__file__).parent))
+from apptest import app_store  # noqa: E402
 from pgserver import PgServer, PgUnavailable, start_server  # noqa: E402
 
 DB_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -70,16 +71,10 @@ def store(db_url: str) -> Iterator[Store]:
 
 
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+def db(tmp_path: Path) -> Iterator[Store]:
     """A fresh SQLite store that the app under test also uses (via HEALTHCHECK_DATABASE_URL)."""
-    url = f"sqlite:///{(tmp_path / 'app.db').as_posix()}"
-    monkeypatch.setenv("HEALTHCHECK_DATABASE_URL", url)
-    monkeypatch.setenv("HEALTHCHECK_BASE_URL", "https://hc.example.org")
-    store = Store(url)
-    try:
+    with app_store(tmp_path) as store:
         yield store
-    finally:
-        store.close()
 
 
 @pytest.fixture(scope="module")

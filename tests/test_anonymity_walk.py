@@ -35,7 +35,7 @@ from healthcheck.ruleset import load_rules
 from healthcheck.store import Store
 from healthcheck.ui.exports import anonymised_csv
 
-from .apptest import app
+from .apptest import app, app_store
 from .test_app import open_page
 
 TINY = "Zyzzyva Tiny Team"
@@ -74,11 +74,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    url = f"sqlite:///{(tmp_path_factory.mktemp('anon') / 'app.db').as_posix()}"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HEALTHCHECK_DATABASE_URL", url)
-        mp.setenv("HEALTHCHECK_BASE_URL", "https://hc.example.org")
-        store = Store(url)
+    with app_store(tmp_path_factory.mktemp("anon")) as store:
         w = World(store)
         kinds = ("music", "childrens_services", "fostering", "other")
         p, w.tokens["admin"] = store.create_partnership("Oak Partnership", "core", THRESHOLD,
@@ -100,10 +96,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         funder, w.tokens["funder"] = sharing.create_funder(store, "Oak Fund")
         sharing.share_round(store, r.id, funder.id, include_comments=True)
         w.ids.update(partnership=p.id, round=r.id, funder=funder.id, workshop=info.id)
-        try:
-            yield w
-        finally:
-            store.close()
+        yield w
 
 
 # ----------------------------------------------------------------------------- the check

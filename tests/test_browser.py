@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from .browser import (
+    choose,
     click_and_wait,
     launch_chromium,
     screenshot,
@@ -36,16 +37,6 @@ def _click(page: Any, locator: Any) -> None:
 
 def _nav(page: Any, title: str) -> None:
     _click(page, page.locator("[data-testid='stSidebarNavLink']", has_text=title).first)
-
-
-def _choose(page: Any, label: str, option: str) -> None:
-    """Pick an option in an st.selectbox identified by its label."""
-    combo = page.get_by_role("combobox", name=label)
-    combo.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)  # a dropdown opened while the page still scrolls closes again
-    box = page.locator("[data-testid='stSelectbox']").filter(has=combo)
-    box.get_by_role("button", name="Open").click()
-    click_and_wait(page, page.get_by_role("option", name=option).first)
 
 
 def _answer_section(page: Any) -> None:
@@ -76,7 +67,7 @@ def _respond(browser: Any, link: str, organisation: str, level: str, viewport: d
         assert page.get_by_text("fewer than 3 responses are never shown separately").count() >= 1
         if shot:
             screenshot(page, shot + "-start")
-        _choose(page, "Your organisation", organisation)
+        choose(page, "Your organisation", organisation)
         _click(page, page.locator("[data-testid='stRadio'] label", has_text=level).first)
         _click(page, page.get_by_role("button", name="Start"))
         for _ in range(20):

@@ -21,7 +21,7 @@ from healthcheck.ruleset import load_rules
 from healthcheck.store import Store
 
 from .browser import (
-    click_and_wait,
+    choose,
     launch_chromium,
     screenshot,
     streamlit_server,
@@ -36,16 +36,6 @@ UNSHARED = STORY_BY_KEY["new"].partnership
 MONEY = STORY_BY_KEY["money"].partnership
 LEADERLESS = STORY_BY_KEY["leaderless"].partnership
 RISK = "resource-led-drift"  # flagged for the "money" story only
-
-
-def _choose(page: Any, label: str, option: str) -> None:
-    """Pick an option in an st.selectbox identified by its label."""
-    combo = page.get_by_role("combobox", name=label, exact=True)
-    combo.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)  # a dropdown opened while the page still scrolls closes again
-    box = page.locator("[data-testid='stSelectbox']").filter(has=combo)
-    box.get_by_role("button", name="Open").click()
-    click_and_wait(page, page.get_by_role("option", name=option, exact=True).first)
 
 
 def _listed(page: Any) -> list[str]:
@@ -95,15 +85,15 @@ def test_funder_portfolio_in_browser(tmp_path: Path) -> None:
             screenshot(page, "funder-01-portfolio")
 
             # --- filter by a risk: only the partnership with that risk is left
-            _choose(page, "Risk", risk_title)
+            choose(page, "Risk", risk_title, exact=True)
             page.get_by_text("1 of 3 partnerships").wait_for(timeout=15_000)
             _wait_listed(page, [MONEY])
             screenshot(page, "funder-02-filtered")
-            _choose(page, "Risk", "(any)")
+            choose(page, "Risk", "(any)", exact=True)
             page.get_by_text("3 of 3 partnerships").wait_for(timeout=15_000)
 
             # --- drill into one partnership: its read-only dashboard
-            _choose(page, "Partnership", LEADERLESS)
+            choose(page, "Partnership", LEADERLESS, exact=True)
             page.get_by_text("Round: Six-month check").first.wait_for(timeout=15_000)
             radar = page.locator("[data-testid='stVegaLiteChart']").last
             radar.scroll_into_view_if_needed()

@@ -37,7 +37,7 @@ from healthcheck.ruleset import load_rules
 from healthcheck.store import Store
 from healthcheck.ui.exports import anonymised_csv
 
-from .apptest import app
+from .apptest import app, app_store
 from .test_app import open_page
 
 RTL = "\u202eevil\u202c"
@@ -76,11 +76,7 @@ def _records(org: str, n: int, comment: str | None) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    url = f"sqlite:///{(tmp_path_factory.mktemp('injection') / 'app.db').as_posix()}"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HEALTHCHECK_DATABASE_URL", url)
-        mp.setenv("HEALTHCHECK_BASE_URL", "https://hc.example.org")
-        store = Store(url)
+    with app_store(tmp_path_factory.mktemp("injection")) as store:
         w = World(store)
         kinds = ("music", "childrens_services", "fostering", "virtual_school", "other")
         p, w.tokens["admin"] = store.create_partnership(NAME, "core", 3, list(zip(ORGS, kinds, strict=True)))
@@ -102,10 +98,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         funder, w.tokens["funder"] = sharing.create_funder(store, FUNDER)
         sharing.share_round(store, r.id, funder.id, include_comments=True)
         w.ids.update(partnership=p.id, round=r.id, workshop=info.id, funder=funder.id)
-        try:
-            yield w
-        finally:
-            store.close()
+        yield w
 
 
 # ----------------------------------------------------------------------------- reading a page

@@ -21,7 +21,15 @@ from healthcheck.questionnaire import find_questionnaire, load_questionnaire
 from healthcheck.store import Store, normalise_url
 from healthcheck.ui.common import DB_UNAVAILABLE, SAFE_ERROR
 
-from .browser import click_and_wait, launch_chromium, screenshot, streamlit_server, unavailable, wait_idle
+from .browser import (
+    choose,
+    click_and_wait,
+    launch_chromium,
+    screenshot,
+    streamlit_server,
+    unavailable,
+    wait_idle,
+)
 from .pgserver import ENV_URL, PgServer, PgUnavailable, start_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -72,15 +80,6 @@ def _responses(url: str, round_id: int) -> list[tuple[str, dict[str, Any]]]:
     return [(key, dict(answers)) for key, answers in rows]
 
 
-def _choose(page: Any, label: str, option: str) -> None:
-    combo = page.get_by_role("combobox", name=label)
-    combo.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)  # a dropdown opened while the page still scrolls closes again
-    box = page.locator("[data-testid='stSelectbox']").filter(has=combo)
-    box.get_by_role("button", name="Open").click()
-    click_and_wait(page, page.get_by_role("option", name=option).first)
-
-
 def _tick(page: Any, n: int, label: str) -> None:
     """Choose `label` in the n-th radio group on the page."""
     labels = page.locator("[data-testid='stRadio']").nth(n).locator("label")
@@ -117,7 +116,7 @@ def test_postgresql_restart_under_the_running_app(tmp_path: Path, monkeypatch: p
                 phone.goto(f"{base}/?r={respondent_token}")
                 wait_idle(phone)
                 phone.get_by_text("Before you start").wait_for(timeout=20_000)
-                _choose(phone, "Your organisation", "City CYPS")
+                choose(phone, "Your organisation", "City CYPS")
                 _tick(phone, 0, "Strategic")
                 click_and_wait(phone, phone.get_by_role("button", name="Start"))
                 _tick(phone, 0, "Agree")
