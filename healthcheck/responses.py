@@ -637,6 +637,38 @@ def _text(col: pd.Series | None, n: int, column: str, rownums: np.ndarray, order
 # ----------------------------------------------------------------------------- records
 
 
+def record_problems(records: list[dict[str, Any]], questionnaire: Questionnaire) -> list[Problem]:
+    """What is wrong with answer records for this questionnaire, by record ("response N"): an
+    unknown item, a comment on an item that asks for none, an answer of the wrong kind. Looks only
+    at the answers given, so the store can check thousands of records before writing them."""
+    problems: list[Problem] = []
+    commented = {i.id for i in comment_items(questionnaire)}
+    choices = {i.id: {c.id for c in i.choices} for i in questionnaire.items if i.type == "choice"}
+    for n, record in enumerate(records, start=1):
+        where = f"response {n}"
+        for key, value in (record.get("answers") or {}).items():
+            item = questionnaire.item_by_id.get(key)
+            if item is None:
+                problems.append(Problem(where, f"'{key}' is not an item of questionnaire {questionnaire.id}"))
+            elif _blank(value) or item.type == "text":
+                continue
+            elif item.type == "likert":
+                if not (isinstance(value, str) and value.strip().lower() == "dk") and not (
+                        isinstance(value, int | float) and not isinstance(value, bool)
+                        and value in (1, 2, 3, 4, 5)):
+                    problems.append(Problem(where, f"{item.id}: {_show(value)} is not an answer on the "
+                                                   "1-5 scale"))
+            elif not isinstance(value, str) or value not in choices[item.id]:
+                problems.append(Problem(where, f"{item.id}: {_show(value)} is not a choice "
+                                               f"({', '.join(c.id for c in item.choices)})"))
+        for key in record.get("comments") or {}:
+            if key not in commented:
+                problems.append(Problem(where, f"item '{key}' does not ask for a comment"))
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    return problems[:MAX_PROBLEMS]
+
+
 def frame_from_records(records: list[dict[str, Any]], questionnaire: Questionnaire,
                        partnership: str = "") -> pd.DataFrame:
     """The canonical table from answer records (the app's and the store's shape).
@@ -645,11 +677,12 @@ def frame_from_records(records: list[dict[str, Any]], questionnaire: Questionnai
     choice id | text}, "comments": {item: text}}`, optionally `"partnership"` (else the
     argument). Missing answers become NaN / None. An answer of the wrong kind raises InputError.
     """
-    problems: list[Problem] = []
+    problems = record_problems(records, questionnaire)
+    if problems:
+        raise InputError(problems)
     out: dict[str, list[Any]] = {c: [] for c in columns_of(questionnaire)}
-    commented = {i.id for i in comment_items(questionnaire)}
-    for n, record in enumerate(records, start=1):
-        where = f"response {n}"
+    commented = [i.id for i in comment_items(questionnaire)]
+    for record in records:
         out["respondent"].append(str(record.get("respondent") or ""))
         out["organisation"].append(str(record.get("organisation") or ""))
         out["level"].append(str(record.get("level") or ""))
@@ -659,21 +692,11 @@ def frame_from_records(records: list[dict[str, Any]], questionnaire: Questionnai
         out["partnership"].append(str(part) if part not in (None, "") else partnership)
         answers = record.get("answers") or {}
         comments = record.get("comments") or {}
-        for key in answers:
-            if key not in questionnaire.item_by_id:
-                problems.append(Problem(where, f"'{key}' is not an item of questionnaire "
-                                               f"{questionnaire.id}"))
-        for key in comments:
-            if key not in commented:
-                problems.append(Problem(where, f"item '{key}' does not ask for a comment"))
         for item in questionnaire.items:
-            value = answers.get(item.id)
-            out[item.id].append(_record_value(item, value, where, problems))
+            out[item.id].append(_record_value(item, answers.get(item.id)))
         for item_id in commented:
             text = comments.get(item_id)
             out[comment_column(item_id)].append(str(text) if text not in (None, "") else None)
-    if problems:
-        raise InputError(problems[:MAX_PROBLEMS])
     frame: dict[str, Any] = {}
     for col, values in out.items():
         item = questionnaire.item_by_id.get(col)
@@ -684,23 +707,17 @@ def frame_from_records(records: list[dict[str, Any]], questionnaire: Questionnai
     return pd.DataFrame(frame, columns=columns_of(questionnaire))
 
 
-def _record_value(item: Item, value: Any, where: str, problems: list[Problem]) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
+
+
+def _record_value(item: Item, value: Any) -> Any:
+    """A checked answer (see `record_problems`) as the table holds it."""
+    if _blank(value):
         return np.nan if item.type == "likert" else None
     if item.type == "likert":
-        if isinstance(value, str) and value.strip().lower() == "dk":
-            return DONT_KNOW
-        if isinstance(value, int | float) and not isinstance(value, bool) and value in (1, 2, 3, 4, 5):
-            return float(value)
-        problems.append(Problem(where, f"{item.id}: {_show(value)} is not an answer on the 1-5 scale"))
-        return np.nan
-    if item.type == "choice":
-        if value in {c.id for c in item.choices}:
-            return value
-        problems.append(Problem(where, f"{item.id}: {_show(value)} is not a choice "
-                                       f"({', '.join(c.id for c in item.choices)})"))
-        return None
-    return str(value)
+        return DONT_KNOW if isinstance(value, str) else float(value)
+    return value if item.type == "choice" else str(value)
 
 
 def records_from_frame(df: pd.DataFrame, questionnaire: Questionnaire) -> list[dict[str, Any]]:

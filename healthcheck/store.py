@@ -61,7 +61,7 @@ from sqlalchemy.pool import StaticPool
 from healthcheck.errors import InputError, Problem
 from healthcheck.frameworks import DIMENSION_BY_ID, LEVELS
 from healthcheck.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
-from healthcheck.responses import frame_from_records
+from healthcheck.responses import record_problems
 
 __all__ = [
     "ACTION_STATUSES",
@@ -475,12 +475,9 @@ def _unreadable(questionnaire_id: str, records: Sequence[Mapping[str, Any]]) -> 
     """What the round's reader would refuse (an unknown item, a comment on an item that asks for
     none, an answer off the scale), as problems by record number. Checked before writing, so no
     stored answer can make a round unreadable later."""
-    try:
-        frame_from_records([dict(r) for r in records], _questionnaire(questionnaire_id))
-    except InputError as exc:
-        return [Problem(path="import", row=int(p.path.removeprefix("response ")), message=p.message)
-                if p.path.startswith("response ") else p for p in exc.problems]
-    return []
+    problems = record_problems(list(records), _questionnaire(questionnaire_id))  # type: ignore[arg-type]
+    return [Problem(path="import", row=int(p.path.removeprefix("response ")), message=p.message)
+            for p in problems]
 
 
 def _clean_role(role: object) -> str | None:
