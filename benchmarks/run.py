@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench_scoring", "bench_rules", "bench_dashboard", "bench_portfolio", "bench_workshop"]
+BENCHMARKS = ["bench_scoring", "bench_rules", "bench_dashboard", "bench_portfolio", "bench_workshop",
+              "bench_hostile"]
 
 
 def main() -> int:
