@@ -327,35 +327,32 @@ def test_respondent_link_wins_over_admin_token(world: World) -> None:
     no_partnership_data(page, world)
 
 
+def follow(at: AppTest, **params: str) -> str:
+    """The same browser session follows another link; the page's text, checked to be plain."""
+    at.query_params.clear()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    return plain_failure(at)
+
+
 def test_remembered_admin_token_then_other_links(world: World) -> None:
     at = app(admin=world.tokens["admin_A"]).run()
     plain_failure(at)
     # a funder link in the same browser session: the funder page, no admin pages or data
-    at.query_params.clear()
-    at.query_params["funder"] = world.tokens["funder_F"]
-    at.run()
-    page = plain_failure(at)
+    page = follow(at, funder=world.tokens["funder_F"])
     assert "Portfolio" in page and "Dashboard" not in page
     assert len(pages(at)) == 1 and at.title[0].value == "Portfolio"
     # then another partnership's admin link: that partnership, not the remembered one
-    at.query_params.clear()
-    at.query_params["admin"] = world.tokens["admin_B"]
-    at.run()
-    page = plain_failure(at)
+    page = follow(at, admin=world.tokens["admin_B"])
     assert "Birch Partnership" in page.replace("\\", "")
     no_partnership_data(page, world, "A")
     # a participant link: only the workshop, never the remembered admin's pages
     clear_throttle(world.store)
-    at.query_params.clear()
-    at.query_params["join"] = world.tokens["join_A"]
-    at.run()
-    page = plain_failure(at)
+    page = follow(at, join=world.tokens["join_A"])
     assert "Dashboard" not in page and "Birch Strings" not in page
     # a bad facilitator link with a remembered admin token: refused plainly
-    at.query_params.clear()
-    at.query_params["facilitate"] = world.tokens["admin_B"]
-    at.run()
-    page = plain_failure(at)
+    page = follow(at, facilitate=world.tokens["admin_B"])
     assert any("facilitator link does not work" in e.value for e in at.error)
     no_partnership_data(page, world)
 
@@ -363,10 +360,7 @@ def test_remembered_admin_token_then_other_links(world: World) -> None:
 def test_remembered_funder_token_does_not_open_admin_pages(world: World) -> None:
     at = app(funder=world.tokens["funder_F"]).run()
     plain_failure(at)
-    at.query_params.clear()
-    at.query_params["admin"] = "not-a-real-token"
-    at.run()
-    page = plain_failure(at)
+    page = follow(at, admin="not-a-real-token")
     assert any("admin link does not work" in e.value for e in at.error)
     no_partnership_data(page, world)
 
