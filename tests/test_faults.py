@@ -437,8 +437,16 @@ def test_participant_keeps_answers_through_a_database_outage(
         assert at.radio(key=f + "a:" + Q1).value == 4  # what they chose is still there
 
         server.start_again()
-        at.button(key=f + "send").click().run()
-        assert not at.exception and any("Thank you" in s.value for s in at.success)
+        # As a person would: press Send again until it goes through. The server may still be
+        # finishing crash recovery for a moment; meanwhile only the outage message may show.
+        for _attempt in range(10):
+            at.button(key=f + "send").click().run()
+            assert not at.exception, [e.value for e in at.exception]
+            if any("Thank you" in s.value for s in at.success):
+                break
+            assert [e.value for e in at.error] == [plain(DB_UNAVAILABLE)], [e.value for e in at.error]
+            time.sleep(1)
+        assert any("Thank you" in s.value for s in at.success), [e.value for e in at.error]
         with Store(url) as store:
             [record] = store.response_records(info.round_id)
         assert record["answers"] == {Q1: 4}
