@@ -41,6 +41,9 @@ def _nav(page: Any, title: str) -> None:
 
 def _answer_section(page: Any) -> None:
     """Answer every question on screen: 'Disagree' on the agreement scale, 'No...' where offered."""
+    # Count the questions only once the section's run is over: until then the previous
+    # section's questions can still be on screen (seen in CI: four counted, three shown).
+    wait_idle(page)
     groups = page.locator("[data-testid='stRadio']")
     for i in range(groups.count()):
         group = groups.nth(i)
@@ -51,9 +54,10 @@ def _answer_section(page: Any) -> None:
         else:
             no = [k for k, t in enumerate(texts) if t == "No" or t.startswith("No,")]
             target = labels.nth(no[0] if no else 0)
-        # No wait per answer: Streamlit folds quick successive changes into the next run.
+        # Wait for each answer's run: on a loaded machine a run still in flight can redraw the
+        # section under the next click (seen in CI).
         target.click()
-    wait_idle(page)
+        wait_idle(page)
 
 
 def _respond(browser: Any, link: str, organisation: str, level: str, viewport: dict[str, int],

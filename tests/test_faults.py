@@ -437,14 +437,14 @@ def test_participant_keeps_answers_through_a_database_outage(
         assert at.radio(key=f + "a:" + Q1).value == 4  # what they chose is still there
 
         server.start_again()
-        # As a person would: press Send again until it goes through. The server may still be
-        # finishing crash recovery for a moment; meanwhile only the outage message may show.
+        # As a person would: press Send again until it goes through (a loaded server may take a
+        # moment after restarting). Never a traceback; at most the outage message meanwhile.
         for _attempt in range(10):
             at.button(key=f + "send").click().run()
             assert not at.exception, [e.value for e in at.exception]
             if any("Thank you" in s.value for s in at.success):
                 break
-            assert [e.value for e in at.error] == [plain(DB_UNAVAILABLE)], [e.value for e in at.error]
+            assert {e.value for e in at.error} <= {plain(DB_UNAVAILABLE)}, [e.value for e in at.error]
             time.sleep(1)
         assert any("Thank you" in s.value for s in at.success), [e.value for e in at.error]
         with Store(url) as store:
