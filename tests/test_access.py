@@ -26,7 +26,7 @@ from healthcheck import sharing
 from healthcheck import workshop as ws
 from healthcheck.store import JoinFailure, Store, hash_token
 
-from .apptest import app
+from .apptest import app, app_store
 from .test_app import _answer_all, _fill_about, open_page, texts
 
 
@@ -73,12 +73,8 @@ def _partnership(store: Store, w: World, tag: str, name: str, orgs: tuple[str, s
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    url = f"sqlite:///{(tmp_path_factory.mktemp('access') / 'app.db').as_posix()}"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HEALTHCHECK_DATABASE_URL", url)
-        mp.setenv("HEALTHCHECK_BASE_URL", "https://hc.example.org")
-        store = Store(url)
-        w = World(store, url)
+    with app_store(tmp_path_factory.mktemp("access")) as store:
+        w = World(store, str(store.url))
         _partnership(store, w, "A", "Alder Partnership", ("Alder Music", "Alder Council"),
                      "Alder spring round", "Alder secret comment", "Alder workshop")
         _partnership(store, w, "B", "Birch Partnership", ("Birch Strings", "Birch Fostering"),
@@ -97,10 +93,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         w.tokens["share_expired"] = sharing.create_share_code(store, w.ids["round_B"],
                                                               valid_for=timedelta(seconds=-1))
         w.tokens["share_live_B"] = sharing.create_share_code(store, w.ids["round_B"], include_comments=True)
-        try:
-            yield w
-        finally:
-            store.close()
+        yield w
 
 
 def clear_throttle(store: Store) -> None:
@@ -383,20 +376,14 @@ def _break(url: str, table: str) -> None:
 
 
 @pytest.fixture
-def broken_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    url = f"sqlite:///{(tmp_path / 'logs.db').as_posix()}"
-    monkeypatch.setenv("HEALTHCHECK_DATABASE_URL", url)
-    monkeypatch.setenv("HEALTHCHECK_BASE_URL", "https://hc.example.org")
-    store = Store(url)
-    w = World(store, url)
-    _partnership(store, w, "A", "Alder Partnership", ("Alder Music", "Alder Council"),
-                 "Alder spring round", "Alder secret comment", "Alder workshop")
-    _, w.tokens["funder_F"] = sharing.create_funder(store, "Fir Fund")
-    w.tokens["share_live_A"] = sharing.create_share_code(store, w.ids["round_A"])
-    try:
+def broken_world(tmp_path: Path) -> Iterator[World]:
+    with app_store(tmp_path) as store:
+        w = World(store, str(store.url))
+        _partnership(store, w, "A", "Alder Partnership", ("Alder Music", "Alder Council"),
+                     "Alder spring round", "Alder secret comment", "Alder workshop")
+        _, w.tokens["funder_F"] = sharing.create_funder(store, "Fir Fund")
+        w.tokens["share_live_A"] = sharing.create_share_code(store, w.ids["round_A"])
         yield w
-    finally:
-        store.close()
 
 
 VISITS: list[tuple[str, str]] = [("admin", "admin_A"), ("r", "resp_A"), ("facilitate", "fac_A"),
