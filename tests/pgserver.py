@@ -68,6 +68,9 @@ class PgServer:
     base_dir: Path | None = None
     bin_dir: Path | None = None
     as_user: str | None = None
+    # A server that tests will `crash` must keep what it acknowledged: with synchronous_commit
+    # off, the last commits before an immediate stop can vanish, as they would not on a real one.
+    durable: bool = False
     _databases: list[str] = field(default_factory=list)
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -99,8 +102,9 @@ class PgServer:
     def start(self, port: int) -> subprocess.CompletedProcess[str]:
         """Start this (owned) server's cluster on `port`; also used to bring it back after `crash`."""
         assert self.base_dir is not None
+        sync = "on" if self.durable else "off"
         opts = (f"-p {port} -k {self.base_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                f"-c synchronous_commit={sync} -c full_page_writes=off -c max_connections=200")
         return self._run("pg_ctl", "-D", str(self.base_dir / "data"), "-o", opts,
                          "-l", str(self.base_dir / "log"), "-w", "-t", "60", "start")
 
@@ -110,7 +114,7 @@ class PgServer:
 
     def crash(self) -> None:
         """Stop the server the hard way (`-m immediate`, as in a power cut): an outage for the app."""
-        assert self.owned and self.base_dir is not None
+        assert self.owned and self.durable and self.base_dir is not None
         done = self._run("pg_ctl", "-D", str(self.base_dir / "data"), "-m", "immediate", "-w", "stop")
         assert done.returncode == 0, done.stderr or done.stdout
 
@@ -131,8 +135,9 @@ class PgServer:
         shutil.rmtree(self.base_dir, ignore_errors=True)
 
 
-def start_server() -> PgServer:
-    """Use `HEALTHCHECK_TEST_PG_URL` or start a private server. Raises PgUnavailable."""
+def start_server(durable: bool = False) -> PgServer:
+    """Use `HEALTHCHECK_TEST_PG_URL` or start a private server. Raises PgUnavailable.
+    `durable` keeps every acknowledged commit through `crash` (slower; for outage tests)."""
     env_url = os.environ.get(ENV_URL, "").strip()
     if env_url:
         server = PgServer(url=env_url)
@@ -158,7 +163,8 @@ def start_server() -> PgServer:
         os.chown(base_dir, pw.pw_uid, pw.pw_gid)
         base_dir.chmod(0o700)
 
-    server = PgServer(url="", owned=True, base_dir=base_dir, bin_dir=bin_dir, as_user=as_user)
+    server = PgServer(url="", owned=True, base_dir=base_dir, bin_dir=bin_dir, as_user=as_user,
+                      durable=durable)
     data = str(base_dir / "data")
     done = server._run("initdb", "-D", data, "-A", "trust", "-U", "hc", "-E", "UTF8", "--no-sync",
                        "--locale=C")

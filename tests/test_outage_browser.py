@@ -43,7 +43,7 @@ def _own_server(monkeypatch: pytest.MonkeyPatch) -> PgServer:
     """A private server this test may stop and start (never a shared one from HEALTHCHECK_TEST_PG_URL)."""
     monkeypatch.delenv(ENV_URL, raising=False)
     try:
-        server = start_server()
+        server = start_server(durable=True)
     except PgUnavailable as exc:
         unavailable(f"PostgreSQL not available: {exc}")
     assert server.owned and server.base_dir is not None
