@@ -39,6 +39,7 @@ from .store import (
     hash_token,
     new_token,
 )
+from .throttle import Throttle, funder_key, throttle_message
 
 __all__ = [
     "CODE_ALPHABET",
@@ -202,11 +203,20 @@ _BAD_CODE = ("This share code does not work. It may have been mistyped, used alr
              "expired: ask the partnership for a new one.")
 
 
-def redeem_share_code(store: Store, funder_id: int, code: str) -> SharedRound:
-    """Add the round behind a share code to the funder's portfolio; the code is used up."""
+def redeem_share_code(store: Store, funder_id: int, code: str, *,
+                      throttle: Throttle | None = None) -> SharedRound:
+    """Add the round behind a share code to the funder's portfolio; the code is used up.
+
+    Wrong codes are throttled per funder (`healthcheck.throttle`): after a few, each further try
+    must wait. A code that is not even shaped like one is refused without counting: it cannot
+    be a guess."""
     canonical = normalise_code(code)
     if canonical is None:
         raise _fail("code", _BAD_CODE)
+    throttle = throttle or Throttle(store, funder_key(funder_id))
+    attempt = throttle.begin()
+    if not attempt.allowed:
+        raise _fail("code", throttle_message(attempt.wait))
     digest = hash_token(canonical)
     with store.writing() as s:
         if s.get(Funder, funder_id) is None:
@@ -218,6 +228,7 @@ def redeem_share_code(store: Store, funder_id: int, code: str) -> SharedRound:
         if row is None or row.expires_at <= _now():
             raise _fail("code", _BAD_CODE)
         _upsert_share(s, row.round_id, funder_id, bool(row.include_comments))
+    throttle.succeeded(attempt)
     result = _shared_round(store, funder_id, row.round_id)
     assert result is not None
     return result

@@ -329,9 +329,10 @@ Index("ix_responses_round_id_id", Response.round_id, Response.id)
 
 
 class JoinFailure(Base):
-    """One wrong (or still being checked) workshop join code, for the throttle shared by every
-    session and process (`healthcheck.workshop.JoinThrottle`). Holds no code and no address:
-    `client_key` is a hash of the visitor's network prefix, or "global" when it is unknown."""
+    """One wrong (or still being checked) join or share code, for the throttle shared by every
+    session and process (`healthcheck.throttle`). Holds no code and no address: `client_key` is
+    the scope ("join:", "share:") and a hash of the visitor's network prefix, or a funder's id.
+    (The table kept its first name, from when it held join codes only.)"""
 
     __tablename__ = "join_failures"
     __table_args__ = (Index("ix_join_failures_client_key_failed_at", "client_key", "failed_at"),)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from healthcheck import sharing
+from healthcheck import throttle as th
 from healthcheck import workshop as ws
 from healthcheck.store import JoinFailure, Store, hash_token
 
@@ -444,98 +443,6 @@ def test_tokens_never_in_the_server_log(broken_world: World, tmp_path: Path) -> 
 # ----------------------------------------------------------------------------- join throttle
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-def _throttle(store: Store, clock: Clock, client: str = "room", **kw: Any) -> ws.JoinThrottle:
-    return ws.JoinThrottle(store, client, clock=clock, **kw)
-
-
-def test_throttle_backs_off_expires_and_lets_right_codes_in(store: Store) -> None:
-    clock = Clock()
-    t = _throttle(store, clock, free=3)
-    for _ in range(3):  # three wrong codes are free
-        assert t.begin().allowed
-    refused = t.begin()
-    assert not refused.allowed and refused.wait == 1
-    assert refused.message() == "Too many wrong codes. Please wait 1 second and try again."
-    clock.tick(1)
-    assert t.begin().allowed  # the 4th wrong code: now 2 s
-    assert t.wait_left() == 2 and t.message() == "Too many wrong codes. Please wait 2 seconds and try again."
-    clock.tick(1.5)
-    assert t.message() == "Too many wrong codes. Please wait 1 second and try again."
-    for n in range(5, 12):
-        clock.tick(t.wait_left())
-        assert t.begin().allowed
-        assert t.wait_left() == min(2 ** (n - 3), ws.JOIN_CAP_SECONDS)
-    assert t.wait_left() == 60  # capped
-    # a legitimate user after the wait: the right code works and is not counted as wrong
-    clock.tick(60)
-    right = t.begin()
-    assert right.allowed
-    t.succeeded(right)
-    assert t.wait_left() == 0 or t.wait_left() <= 60
-    # the throttle wears off: wrong codes older than the window are forgotten
-    clock.tick(ws.JOIN_WINDOW.total_seconds() + 1)
-    assert t.wait_left() == 0
-    for _ in range(3):
-        assert t.begin().allowed
-    with store.reading() as s:  # old rows were pruned, so the table cannot grow forever
-        assert s.scalar(select(func.count()).select_from(JoinFailure)) == 3
-
-
-def test_throttle_is_shared_by_processes_and_clients_are_separate(store: Store, db_url: str) -> None:
-    clock = Clock()
-    other = Store(db_url)  # another process's store on the same database
-    try:
-        for _ in range(3):
-            assert _throttle(store, clock, free=3).begin().allowed
-        assert not _throttle(other, clock, free=3).begin().allowed  # a new "session" elsewhere
-        assert _throttle(other, clock, "elsewhere", free=3).begin().allowed  # another network
-    finally:
-        other.close()
-
-
-def test_rotating_clients_meets_the_global_cap(store: Store) -> None:
-    clock = Clock()
-    cap = 12
-    for n in range(cap):  # every guess from a new address: each client is still "free"...
-        assert _throttle(store, clock, f"client{n}", global_per_minute=cap).begin().allowed
-        clock.tick(1)
-    refused = _throttle(store, clock, "fresh", global_per_minute=cap).begin()
-    assert not refused.allowed and 0 < refused.wait <= 60  # ...but the app-wide cap holds
-    clock.tick(refused.wait)
-    assert _throttle(store, clock, "fresh", global_per_minute=cap).begin().allowed
-
-
-def test_parallel_guesses_are_counted_one_by_one(store: Store) -> None:
-    clock = Clock()
-    results: list[bool] = []
-    lock = threading.Lock()
-    start = threading.Barrier(8)
-
-    def guess() -> None:
-        start.wait()
-        allowed = _throttle(store, clock, free=3).begin().allowed
-        with lock:
-            results.append(allowed)
-
-    threads = [threading.Thread(target=guess) for _ in range(8)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(30)
-    assert sorted(results) == [False] * 5 + [True] * 3
-
-
 def test_two_sessions_share_the_join_throttle(db: Store) -> None:
     p, _ = db.create_partnership("Harbour + City", "pulse", 3, [("Harbour Music", "music")])
     info, _ = ws.create_workshop(db, p.id, "Away day workshop")
@@ -547,7 +454,7 @@ def test_two_sessions_share_the_join_throttle(db: Store) -> None:
         first.text_input(key="ws_retry_text").input("YYYYYY")
         first.button(key="FormSubmitter:ws_retry-Join").click().run()
 
-    for _ in range(ws.JOIN_FREE - 1):
+    for _ in range(th.FREE - 1):
         wrong()
     assert not any("Too many" in e.value for e in first.error)
     time.sleep(1.05)  # one more wrong code after the first 1 s wait: the next wait is 2 s

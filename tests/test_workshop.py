@@ -44,18 +44,6 @@ def test_join_code_alphabet_and_normalising() -> None:
     assert ws.format_join_code("ABC234") == "ABC 234"
 
 
-def test_throttle_client_key_and_message() -> None:
-    # The store-backed throttle itself is tested on both databases in tests/test_access.py.
-    assert ws.client_key(None) == ws.client_key("") == ws.GLOBAL_CLIENT
-    same = ws.client_key("203.0.113.7")
-    assert same == ws.client_key("203.0.113.200") == ws.client_key("::ffff:203.0.113.9")  # one /24
-    assert same != ws.client_key("203.0.114.7") and "203" not in same  # hashed, never the address
-    assert ws.client_key("2001:db8::1") == ws.client_key("2001:db8::ffff:1")  # one /64
-    assert ws.client_key("2001:db8::1") != ws.client_key("2001:db8:0:1::1")
-    assert ws.throttle_message(0.2) == "Too many wrong codes. Please wait 1 second and try again."
-    assert ws.throttle_message(59.5) == "Too many wrong codes. Please wait 60 seconds and try again."
-
-
 def test_items_for_subset(pulse) -> None:  # type: ignore[no-untyped-def]
     assert ws.items_for(None, pulse) == list(pulse.items)
     items = ws.items_for(["task.communicating", "factor.risk_taking"], pulse)

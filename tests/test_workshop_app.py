@@ -8,6 +8,7 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
+from healthcheck import throttle as th
 from healthcheck import workshop as ws
 from healthcheck.store import Store
 from healthcheck.ui.common import plain
@@ -113,7 +114,7 @@ def test_participant_bad_code_is_plain_and_throttled(db: Store) -> None:
     ok(at)
     assert any("code does not work" in e.value for e in at.error)
     assert not at.radio
-    for _ in range(ws.JOIN_FREE):  # wrong codes typed into the box: the rest are free, then the wait
+    for _ in range(th.FREE):  # wrong codes typed into the box: the rest are free, then the wait
         at.text_input(key="ws_retry_text").input("YYYYYY")
         at.button(key="FormSubmitter:ws_retry-Join").click().run()
         ok(at)

@@ -8,7 +8,7 @@ partnership's radar only (never anyone's answers; nothing below the anonymity th
 
 Wrong codes get a plain message; after a few wrong codes from the same network (or too many
 app-wide) each further try must wait. The count is kept in the store, so a new session does not
-start afresh (see `healthcheck.workshop.JoinThrottle`). A join code never opens the facilitator
+start afresh (see `healthcheck.throttle`). A join code never opens the facilitator
 console.
 """
 
@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from healthcheck import throttle as th
 from healthcheck import workshop as ws
 from healthcheck.errors import InputError
 from healthcheck.frameworks import LEVELS
@@ -61,9 +62,9 @@ def _client_address() -> str | None:
     return last or None
 
 
-def throttle() -> ws.JoinThrottle:
+def throttle() -> th.Throttle:
     """The store-backed throttle for this visitor's network (shared by all its sessions)."""
-    return ws.JoinThrottle(get_store(), ws.client_key(_client_address()))
+    return th.Throttle(get_store(), th.client_key(_client_address()))
 
 
 def try_code(code: str) -> ws.WorkshopInfo | None:

@@ -1,0 +1,187 @@
+"""The wrong-code throttle (`healthcheck.throttle`), on both databases: back-off, expiry, the
+app-wide cap, separate scopes for join and share codes, and share codes typed by a funder."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from healthcheck import sharing
+from healthcheck import throttle as th
+from healthcheck.errors import InputError
+from healthcheck.store import JoinFailure, Store
+from healthcheck.ui.common import plain
+
+from .test_sharing_app import _redeem
+
+
+def test_client_key_and_message() -> None:
+    assert th.client_key(None) == th.client_key("") == "join:global"
+    same = th.client_key("203.0.113.7")
+    assert same == th.client_key("203.0.113.200") == th.client_key("::ffff:203.0.113.9")  # one /24
+    assert same != th.client_key("203.0.114.7") and "203" not in same  # hashed, never the address
+    assert th.client_key("2001:db8::1") == th.client_key("2001:db8::ffff:1")  # one /64
+    assert th.client_key("2001:db8::1") != th.client_key("2001:db8:0:1::1")
+    assert th.client_key("203.0.113.7", th.SHARE).startswith("share:")
+    assert th.client_key("203.0.113.7", th.SHARE)[6:] != same[5:]  # scopes do not share a hash
+    assert th.funder_key(7) == "share:funder-7"
+    assert th.throttle_message(0.2) == "Too many wrong codes. Please wait 1 second and try again."
+    assert th.throttle_message(59.5) == "Too many wrong codes. Please wait 60 seconds and try again."
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def _throttle(store: Store, clock: Clock, client: str = "join:room", **kw: Any) -> th.Throttle:
+    return th.Throttle(store, client, clock=clock, **kw)
+
+
+def test_throttle_backs_off_expires_and_lets_right_codes_in(store: Store) -> None:
+    clock = Clock()
+    t = _throttle(store, clock, free=3)
+    for _ in range(3):  # three wrong codes are free
+        assert t.begin().allowed
+    refused = t.begin()
+    assert not refused.allowed and refused.wait == 1
+    assert refused.message() == "Too many wrong codes. Please wait 1 second and try again."
+    clock.tick(1)
+    assert t.begin().allowed  # the 4th wrong code: now 2 s
+    assert t.wait_left() == 2 and t.message() == "Too many wrong codes. Please wait 2 seconds and try again."
+    clock.tick(1.5)
+    assert t.message() == "Too many wrong codes. Please wait 1 second and try again."
+    for n in range(5, 12):
+        clock.tick(t.wait_left())
+        assert t.begin().allowed
+        assert t.wait_left() == min(2 ** (n - 3), th.CAP_SECONDS)
+    assert t.wait_left() == 60  # capped
+    # a legitimate user after the wait: the right code works and is not counted as wrong
+    clock.tick(60)
+    right = t.begin()
+    assert right.allowed
+    t.succeeded(right)
+    assert t.wait_left() == 0 or t.wait_left() <= 60
+    # the throttle wears off: wrong codes older than the window are forgotten
+    clock.tick(th.WINDOW.total_seconds() + 1)
+    assert t.wait_left() == 0
+    for _ in range(3):
+        assert t.begin().allowed
+    with store.reading() as s:  # old rows were pruned, so the table cannot grow forever
+        assert s.scalar(select(func.count()).select_from(JoinFailure)) == 3
+
+
+def test_throttle_is_shared_by_processes_and_clients_are_separate(store: Store, db_url: str) -> None:
+    clock = Clock()
+    other = Store(db_url)  # another process's store on the same database
+    try:
+        for _ in range(3):
+            assert _throttle(store, clock, free=3).begin().allowed
+        assert not _throttle(other, clock, free=3).begin().allowed  # a new "session" elsewhere
+        assert _throttle(other, clock, "join:elsewhere", free=3).begin().allowed  # another network
+    finally:
+        other.close()
+
+
+def test_rotating_clients_meets_the_global_cap(store: Store) -> None:
+    clock = Clock()
+    cap = 12
+    for n in range(cap):  # every guess from a new address: each client is still "free"...
+        assert _throttle(store, clock, f"join:client{n}", global_per_minute=cap).begin().allowed
+        clock.tick(1)
+    refused = _throttle(store, clock, "join:fresh", global_per_minute=cap).begin()
+    assert not refused.allowed and 0 < refused.wait <= 60  # ...but the app-wide cap holds
+    clock.tick(refused.wait)
+    assert _throttle(store, clock, "join:fresh", global_per_minute=cap).begin().allowed
+
+
+def test_parallel_guesses_are_counted_one_by_one(store: Store) -> None:
+    clock = Clock()
+    results: list[bool] = []
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def guess() -> None:
+        start.wait()
+        allowed = _throttle(store, clock, free=3).begin().allowed
+        with lock:
+            results.append(allowed)
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == [False] * 5 + [True] * 3
+
+
+def test_scopes_are_separate(store: Store) -> None:
+    """A funder mistyping share codes never makes workshop participants wait, and the reverse."""
+    clock = Clock()
+    cap = 5
+    for n in range(cap):
+        assert _throttle(store, clock, th.funder_key(n), global_per_minute=cap).begin().allowed
+    assert not _throttle(store, clock, th.funder_key(99), global_per_minute=cap).begin().allowed
+    assert _throttle(store, clock, "join:room", global_per_minute=cap).begin().allowed
+    for _ in range(3):
+        assert _throttle(store, clock, "join:hall", free=3).begin().allowed
+    assert not _throttle(store, clock, "join:hall", free=3).begin().allowed
+    assert _throttle(store, clock, th.funder_key(100), free=3).begin().allowed
+
+
+# ----------------------------------------------------------------------------- share codes
+
+
+@pytest.fixture
+def shared_round(store: Store) -> Any:
+    p, _ = store.create_partnership("Harbour + City", "pulse", 3, [("Harbour Music", "music")])
+    r, _ = store.open_round(p.id, "Spring", "pulse", "1")
+    return r
+
+
+def test_wrong_share_codes_are_throttled_per_funder(store: Store, shared_round: Any) -> None:
+    clock = Clock()
+    fund, _ = sharing.create_funder(store, "Fund A")
+    other, _ = sharing.create_funder(store, "Fund B")
+    t = _throttle(store, clock, th.funder_key(fund.id), free=3)
+    code = sharing.create_share_code(store, shared_round.id)
+    for bad in ("", "nonsense", "ABCD-EFGH") * 3:  # not shaped like a code: refused, never counted
+        with pytest.raises(InputError, match="does not work"):
+            sharing.redeem_share_code(store, fund.id, bad, throttle=t)
+    assert t.wait_left() == 0
+    for _ in range(3):  # well-formed wrong codes: the first three are free
+        with pytest.raises(InputError, match="does not work"):
+            sharing.redeem_share_code(store, fund.id, "ABCD-EFGH-JKMN", throttle=t)
+    with pytest.raises(InputError) as refused:  # now even the right code waits
+        sharing.redeem_share_code(store, fund.id, code, throttle=t)
+    assert refused.value.problems[0].message == "Too many wrong codes. Please wait 1 second and try again."
+    assert sharing.shared_rounds(store, fund.id) == []  # and the code was not used up
+    # another funder is not slowed down by this one
+    assert sharing.redeem_share_code(store, other.id, sharing.create_share_code(store, shared_round.id),
+                                     throttle=_throttle(store, clock, th.funder_key(other.id), free=3))
+    clock.tick(1)
+    assert sharing.redeem_share_code(store, fund.id, code, throttle=t).round.id == shared_round.id
+    with store.reading() as s:  # the right code was not counted as wrong; the refused try neither
+        assert s.scalar(select(func.count()).select_from(JoinFailure)
+                        .where(JoinFailure.client_key == t.client)) == 3
+
+
+def test_funder_page_shows_the_wait_plainly(db: Store) -> None:
+    """Typing wrong share codes into the portfolio page: a plain message after the free ones."""
+    fund, token = sharing.create_funder(db, "Fund A")
+    for _ in range(th.FREE):
+        at = _redeem(token, "ABCD-EFGH-JKMN")
+        assert [e.value for e in at.error] == [plain(sharing._BAD_CODE)]
+    at = _redeem(token, "ABCD-EFGH-JKMN")
+    assert [e.value for e in at.error] == [plain(th.throttle_message(1))]
+    assert "Traceback" not in str(at)
