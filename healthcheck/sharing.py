@@ -5,12 +5,15 @@
 - A partnership admin shares a round either directly with a funder it knows (`share_round`) or
   by giving the funder a short, single-use, expiring share code (`create_share_code`), which the
   funder enters (`redeem_share_code`). Codes are stored hashed too; redeeming deletes the code.
+- The other way round, a funder can make an invitation link (`new_invitation`, `?invite=TOKEN`)
+  and send it to the partnerships it funds. An invitation only names the funder
+  (`funder_by_invitation`): sharing stays the partnership's act, from its own Rounds page.
 - What a funder may read goes through this module: `shared_rounds` lists only shared rounds;
   `shared_round_records` refuses an unshared round and strips comments unless the partnership
   also shared them. Screens built on the records show aggregates with the partnership's
   anonymity threshold (scoring suppresses small groups), never individual rows.
 
-The tables live on `healthcheck.store.Base`; the Alembic revision 0002 creates them.
+The tables live on `healthcheck.store.Base`; the Alembic revisions 0002 and 0005 create them.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -48,7 +52,10 @@ __all__ = [
     "SharedRound",
     "create_funder",
     "create_share_code",
+    "funder_by_invitation",
     "funder_by_token",
+    "invitation_token",
+    "new_invitation",
     "redeem_share_code",
     "revoke",
     "rotate_funder_token",
@@ -76,6 +83,8 @@ class Funder(Base):
     name: Mapped[str] = mapped_column(String(_MAX_NAME))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    # The funder's current invitation link for partnerships (hashed); None until it makes one.
+    invite_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True, nullable=True)
 
 
 class Share(Base):
@@ -163,6 +172,38 @@ def rotate_funder_token(store: Store, funder_id: int) -> str:
             raise _fail("funder", "This funder no longer exists.")
         f.token_hash = hash_token(token)
     return token
+
+
+def new_invitation(store: Store, funder_id: int) -> str:
+    """A new invitation token for partnerships to share with this funder; the old one stops working."""
+    token = new_token()
+    with store.writing() as s:
+        f = s.get(Funder, funder_id)
+        if f is None:
+            raise _fail("funder", "This funder no longer exists.")
+        f.invite_hash = hash_token(token)
+    return token
+
+
+def invitation_token(text: object) -> str | None:
+    """The token in what a partnership pasted: the whole invitation link or the token alone."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = text.strip()
+    if "invite=" in text:  # a link: take the parameter, whatever else the address holds
+        values = parse_qs(urlsplit(text).query if "?" in text else text).get("invite")
+        return values[0].strip() if values and values[0].strip() else None
+    return text
+
+
+def funder_by_invitation(store: Store, link_or_token: str | None) -> FunderInfo | None:
+    """The funder whose current invitation this is (link or token), or None."""
+    digest = _lookup_hash(invitation_token(link_or_token))
+    if digest is None:
+        return None
+    with store.reading() as s:
+        f = s.scalars(select(Funder).where(Funder.invite_hash == digest)).first()
+        return _funder_info(f) if f else None
 
 
 # --------------------------------------------------------------------------------------------

@@ -193,6 +193,10 @@ def respondent_link(token: str) -> str:
     return f"{base_url()}/?r={token}"
 
 
+def invitation_link(token: str) -> str:
+    return f"{base_url()}/?invite={token}"
+
+
 # --------------------------------------------------------------------------------------------
 # Admin context (set by the router for every admin page run)
 

@@ -35,7 +35,15 @@ from healthcheck.responses import frame_from_records, read_responses
 from healthcheck.ruleset import SEVERITIES
 from healthcheck.store import Store
 
-from .common import QUESTIONNAIRE_CHOICES, RoundData, chart_with_table, get_questionnaire, get_rules, plain
+from .common import (
+    QUESTIONNAIRE_CHOICES,
+    RoundData,
+    chart_with_table,
+    get_questionnaire,
+    get_rules,
+    invitation_link,
+    plain,
+)
 from .dashboard import SEVERITY_LABEL, low_score_comments, radar_table
 
 _IMPORT_KEY = "hc_pf_import"
@@ -73,6 +81,7 @@ def render(store: Store, funder_token: str | None) -> None:
                 "for the whole partnership and for groups large enough to stay anonymous, and comments "
                 "only where a partnership shared them as well.")
     _redeem(store, funder.id)
+    _invite(store, funder.id)
     source = st.segmented_control("Partnerships", ["Shared with you", "Imported files"],
                                   default="Shared with you", key="pf_source", required=True)
     if source == "Imported files":
@@ -85,12 +94,32 @@ def render(store: Store, funder_token: str | None) -> None:
     portfolio, entries = pf.store_portfolio(store, funder.id, get_rules(), get_questionnaire)
     if not len(portfolio):
         st.info("No partnership has shared a round with answers yet. A partnership can give you a share "
-                "code (enter it above) or share a round with you from its own pages.")
+                "code (enter it above), or share a round with you from its own pages after you send it "
+                "your invitation link.")
         return
     _portfolio_view(portfolio, entries, store, funder.id)
 
 
 # ----------------------------------------------------------------------------- share codes
+
+
+_INVITE_KEY = "pf_invitation"  # the invitation link made in this session (shown only here)
+
+
+def _invite(store: Store, funder_id: int) -> None:
+    with st.expander("Invite partnerships to share with you"):
+        st.markdown("Send this link to the partnerships you fund. It names you and explains what you "
+                    "would see; each partnership then chooses which rounds to share, from its own "
+                    "Rounds page. Opening the link shares nothing by itself.")
+        if st.button("Make an invitation link", key="pf_invite",
+                     help="Making a new link stops the previous one from working."):
+            st.session_state[_INVITE_KEY] = invitation_link(sharing.new_invitation(store, funder_id))
+        link = st.session_state.get(_INVITE_KEY)
+        if link:
+            st.code(link, language=None, wrap_lines=True)
+            st.caption("For safety the link is shown only now. If it is lost, or reaches people it "
+                       "should not, make a new one: the old one then stops working. Rounds already "
+                       "shared stay shared.")
 
 
 def _redeem(store: Store, funder_id: int) -> None:

@@ -7,7 +7,8 @@
 - `?funder=TOKEN`: the funder's portfolio of partnerships that shared a round with it;
 - `?facilitate=TOKEN`: a live workshop's facilitator console (projector view);
 - `?join=CODE`: a live workshop's participant page (also reached from the public "Join a
-  workshop" page).
+  workshop" page);
+- `?invite=TOKEN`: a funder's invitation to share, as a partnership sees it (it shares nothing).
 
 Streamlit drops query parameters when the visitor moves to another page, so the admin token is
 kept in the session and written back into the address bar on every run (the link stays
@@ -28,6 +29,7 @@ from . import (
     answer,
     dashboard,
     exports,
+    invitation,
     portfolio,
     rounds,
     rules,
@@ -131,6 +133,13 @@ def _participant(code: str) -> None:
     st.navigation([page], position="hidden").run()
 
 
+def _invitation(token: str) -> None:
+    st.set_page_config(page_title="Partnership Health Check: invitation", layout="centered")
+    page = _page(lambda: invitation.render(token), "Invitation", "invitation", ":material/mail:",
+                 default=True)
+    st.navigation([page], position="hidden").run()
+
+
 def _public() -> None:
     st.set_page_config(page_title="Partnership Health Check", layout="wide")
     pages = [
@@ -155,6 +164,10 @@ def main() -> None:
         join = _param("join")
         if join:
             _participant(join)
+            return
+        invite = _param("invite")
+        if invite:
+            _invitation(invite)
             return
         # A link's own token wins; the session remembers it across page switches.
         funder, admin = _param("funder"), _param("admin")

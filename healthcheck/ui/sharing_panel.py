@@ -1,7 +1,8 @@
 """Share a round with a funder, from the partnership's Rounds page (sharing, not surveillance).
 
 The partnership decides: the panel says plainly what a funder will see *before* anything is
-shared, makes a single-use share code for the funder to enter on its portfolio page, lists the
+shared, makes a single-use share code for the funder to enter on its portfolio page, or shares
+with the funder behind a pasted invitation link once the admin has seen its name. It lists the
 funders the round is shared with and lets the partnership stop sharing at any time. Thin over
 `healthcheck.sharing`. Drawn inside the round's expander, so it uses no expanders itself.
 """
@@ -19,23 +20,28 @@ from healthcheck.store import RoundInfo
 from .common import AdminContext, plain, show_problems
 
 _CODES = "hc_share_codes"  # round id -> (code, expiry date, with comments): shown in this session only
-_FLASH = "hc_share_flash"  # round id -> message after "Stop sharing"
+_FLASH = "hc_share_flash"  # round id -> message after "Stop sharing" or sharing by invitation
+_INVITED = "hc_share_invited"  # round id -> (funder, token) looked up from a pasted invitation
 
 
 def _codes() -> dict[int, tuple[str, date, bool]]:
     return st.session_state.setdefault(_CODES, {})
 
 
-def _flash() -> dict[int, str]:
+def _flash() -> dict[int, tuple[bool, str]]:
+    """round id -> (went well, message) for the next run."""
     return st.session_state.setdefault(_FLASH, {})
 
 
-def what_a_funder_sees(threshold: int) -> str:
-    """The plain explanation shown before sharing (markdown, no user text in it)."""
+def what_a_funder_sees(threshold: int | None) -> str:
+    """The plain explanation shown before sharing (markdown, no user text in it); `threshold` is
+    the partnership's anonymity threshold, None where the partnership is not known yet."""
+    enough = (f"at least {threshold} responses" if threshold is not None
+              else "enough responses to stay anonymous (your partnership sets how many)")
     return (
-        "If you share this round with a funder, it appears in the funder's portfolio. The funder sees:\n"
-        "- the scores of the whole partnership, and of each organisation and level that has at least "
-        f"{threshold} responses; smaller groups stay hidden, as they do for you;\n"
+        "If you share a round with a funder, it appears in the funder's portfolio. The funder sees:\n"
+        "- the scores of the whole partnership, and of each organisation and level that has "
+        f"{enough}; smaller groups stay hidden, as they do for you;\n"
         "- the findings and their recommended actions;\n"
         "- respondents' comments **only** if you tick *Also share comments* (never who wrote them).\n\n"
         "The funder never sees individual answers, who answered, your action plan or your partner "
@@ -45,8 +51,52 @@ def what_a_funder_sees(threshold: int) -> str:
 
 def _stop(round_id: int, funder: sharing.FunderInfo, ctx: AdminContext) -> None:
     done = sharing.revoke(ctx.store, funder.id, round_id)
-    _flash()[round_id] = (f"This round is no longer shared with {funder.name}." if done
-                             else f"This round was no longer shared with {funder.name}.")
+    _flash()[round_id] = (True, f"This round is no longer shared with {funder.name}." if done
+                          else f"This round was no longer shared with {funder.name}.")
+
+
+def _invited() -> dict[int, tuple[sharing.FunderInfo, str]]:
+    return st.session_state.setdefault(_INVITED, {})
+
+
+def _look_up(ctx: AdminContext, round_id: int, pasted: str) -> None:
+    funder = sharing.funder_by_invitation(ctx.store, pasted)
+    if funder is None:
+        _invited().pop(round_id, None)
+        _flash()[round_id] = (False, "This invitation link does not work. It may have been mistyped, or "
+                              "the funder has made a newer one: ask the funder for its current link.")
+    else:
+        _invited()[round_id] = (funder, sharing.invitation_token(pasted) or "")
+
+
+def _share_invited(ctx: AdminContext, round_id: int, comments: bool) -> None:
+    funder, token = _invited().pop(round_id)
+    # Checked again: the funder may have replaced its invitation since the admin looked it up.
+    if sharing.funder_by_invitation(ctx.store, token) != funder:
+        _flash()[round_id] = (False, "This invitation link no longer works: ask the funder for its "
+                              "current link.")
+        return
+    sharing.share_round(ctx.store, round_id, funder.id, include_comments=comments)
+    _flash()[round_id] = (True, f"This round is now shared with {funder.name}.")
+
+
+def _invitation(ctx: AdminContext, r: RoundInfo, comments: bool) -> None:
+    """Paste a funder's invitation link, see who it is from, then share. The database work runs
+    in the page's own run (not a widget callback), inside the app's error boundary."""
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    pasted = left.text_input("Or paste a funder's invitation link", key=f"invite_{r.id}",
+                             placeholder="https://.../?invite=...")
+    if right.button("Look up", key=f"invite_look_{r.id}"):
+        _look_up(ctx, r.id, pasted)
+    found = _invited().get(r.id)
+    if not found:
+        return
+    funder = found[0]
+    what = "scores, findings and comments" if comments else "scores and findings, no comments"
+    st.markdown(f"The invitation is from **{plain(funder.name)}**. Share this round with it ({what})?")
+    if st.button(f"Share with {plain(funder.name)}", key=f"invite_share_{r.id}", type="primary"):
+        _share_invited(ctx, r.id, comments)
+        st.rerun()  # show the new share in the list below and the message once
 
 
 def render(ctx: AdminContext, round: RoundInfo) -> None:
@@ -79,10 +129,12 @@ def render(ctx: AdminContext, round: RoundInfo) -> None:
         else:
             days = sharing.DEFAULT_CODE_VALIDITY.days
             st.caption(f"Each code works once, for one funder, and expires after {days} days.")
+        _invitation(ctx, r, comments)
 
-    message = _flash().pop(r.id, None)
-    if message:
-        st.success(plain(message))
+    flash = _flash().pop(r.id, None)
+    if flash:
+        went_well, message = flash
+        (st.success if went_well else st.error)(plain(message))
     shares = sharing.shares_of_round(ctx.store, r.id)
     if not shares:
         st.caption("This round is not shared with any funder.")
