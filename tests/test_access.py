@@ -82,6 +82,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         fir, old_fir = sharing.create_funder(store, "Fir Fund")
         w.tokens["funder_F_rotated"] = old_fir
         w.tokens["funder_F"] = sharing.rotate_funder_token(store, fir.id)
+        w.tokens["invite_F_rotated"] = sharing.new_invitation(store, fir.id)
+        w.tokens["invite_F"] = sharing.new_invitation(store, fir.id)
         used = sharing.create_share_code(store, w.ids["round_A"])
         sharing.redeem_share_code(store, fir.id, used)
         w.tokens["share_used"] = used
@@ -156,6 +158,7 @@ EXPECTED = {  # what each kind of link says when its token does not work
     "funder": ("funder link does not work",),
     "facilitate": ("facilitator link does not work",),
     "join": ("code does not work", "has ended", "Too many wrong codes"),
+    "invite": ("invitation link does not work",),
 }
 STALE = {
     "admin": ["admin_A_rotated"],
@@ -163,11 +166,12 @@ STALE = {
     "funder": ["funder_F_rotated"],
     "facilitate": ["fac_A_rotated"],
     "join": ["join_A_ended", "share_expired"],
+    "invite": ["invite_F_rotated"],
 }
 KIND_OF = {"admin": "admin", "resp": "r", "funder": "funder", "fac": "facilitate", "join": "join",
-           "share": "share"}
+           "share": "share", "invite": "invite"}
 OTHER_PARTY = ["admin_A", "admin_B", "resp_A", "resp_B", "fac_A", "fac_B", "join_A", "join_B", "funder_F",
-               "share_live_B", "share_used"]
+               "share_live_B", "share_used", "invite_F"]
 
 
 
@@ -243,11 +247,14 @@ def test_b_admin_sees_only_b(world: World) -> None:
 def test_b_links_of_every_kind_never_show_a(world: World) -> None:
     clear_throttle(world.store)
     for param, label in (("r", "resp_B"), ("facilitate", "fac_B"), ("join", "join_B"),
-                         ("funder", "funder_P_revoked")):
+                         ("funder", "funder_P_revoked"), ("invite", "invite_F")):
         at = app(**{param: world.tokens[label]}).run()
         page = plain_failure(at)
         assert not at.error, (label, [e.value for e in at.error])
         no_partnership_data(page, world, "A")
+        if param == "invite":  # a funder's invitation names the funder and nothing else
+            assert "Fir Fund" in page and not at.dataframe and not charts(at)
+            no_partnership_data(page, world, "B")
         if param == "funder":  # B stopped sharing: nothing of B either
             no_partnership_data(page, world, "B")
             assert "No partnership has shared a round" in page

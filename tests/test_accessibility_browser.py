@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from healthcheck import sharing
 from healthcheck import workshop as ws
 from healthcheck.demo import STORY_BY_KEY
 from healthcheck.demo_store import load_demo_links
@@ -92,6 +93,7 @@ class Site:
     revealed: ws.WorkshopInfo  # results revealed, enough answers to show them
     revealed_token: str
     sent_key: str  # the submission key of a participant of each workshop
+    invite: str  # the demo funder's invitation token
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ PAGES: list[PageCheck] = [
               "How the whole partnership sees it"),
     PageCheck("portfolio", lambda s: f"{s.base}/?funder={s.funder}", "The 13 tasks across the portfolio",
               (("portfolio-drill-down", _drill_down),)),
+    PageCheck("invitation", lambda s: f"{s.base}/?invite={s.invite}", "To share a round"),
 ]
 BATCH = 4  # pages loading side by side: the server works on the next pages while axe checks one
 
@@ -188,9 +191,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         for k, answer in enumerate((2, 3, 4, 5)):
             _submit_pulse(store, revealed, sent_key if k == 0 else f"{k:032x}", org.id, answer)
         ws.reveal(store, revealed.id, True)
+        funder = sharing.funder_by_token(store, links.funder_token)
+        assert funder is not None
+        invite = sharing.new_invitation(store, funder.id)
     with streamlit_server(db_url, tmp / "streamlit.log") as base:
         yield Site(base, admin, respondent, links.funder_token, hidden, hidden_token, revealed,
-                   revealed_token, sent_key)
+                   revealed_token, sent_key, invite)
 
 
 # ----------------------------------------------------------------------------- known issues

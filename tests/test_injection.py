@@ -97,6 +97,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         w.tokens["join"] = info.join_code
         funder, w.tokens["funder"] = sharing.create_funder(store, FUNDER)
         sharing.share_round(store, r.id, funder.id, include_comments=True)
+        w.tokens["invite"] = sharing.new_invitation(store, funder.id)
         w.ids.update(partnership=p.id, round=r.id, workshop=info.id, funder=funder.id)
         yield w
 
@@ -181,6 +182,14 @@ def test_answer_page_shows_payloads_as_text(world: World) -> None:
 def test_funder_portfolio_shows_payloads_as_text(world: World) -> None:
     at = app(funder=world.tokens["funder"]).run()
     check_page(at, FUNDER, NAME, COMMENTS[0], COMMENTS[1])
+
+
+def test_funder_invitation_shows_payloads_as_text(world: World) -> None:
+    check_page(app(invite=world.tokens["invite"]).run(), FUNDER)  # the partnership's landing page
+    at = open_page(app(admin=world.tokens["admin"]).run(), "rounds")  # pasted on a round's panel
+    at.text_input(key=f"invite_{world.ids['round']}").input(world.tokens["invite"])
+    at.button(key=f"invite_look_{world.ids['round']}").click().run()
+    check_page(at, FUNDER, f"Share with {FUNDER}")
 
 
 def test_workshop_pages_show_payloads_as_text(world: World) -> None:

@@ -234,3 +234,38 @@ def test_funder_page_shows_only_shared_partnerships(store: Store, db_url: str,
     assert any("No partnership has shared" in str(i.value) for i in other.info)
     bad = AppTest.from_function(_funder_page, args=(db_url, token + "x"), default_timeout=60).run()
     assert any("does not work" in str(e.value) for e in bad.error)
+
+
+# ----------------------------------------------------------------------------- invitations
+
+
+def test_invitation_names_its_funder_until_replaced(store: Store) -> None:
+    a, _ = sharing.create_funder(store, "Fund A")
+    b, _ = sharing.create_funder(store, "Fund B")
+    assert sharing.funder_by_invitation(store, "") is None  # no funder has an invitation yet
+    first = sharing.new_invitation(store, a.id)
+    assert sharing.funder_by_invitation(store, first) == a
+    link = f"https://health.example.org/?invite={first}&utm_source=email"
+    assert sharing.funder_by_invitation(store, f"  {link}  ") == a  # the whole link, pasted loosely
+    assert sharing.funder_by_invitation(store, f"invite={first}") == a
+    second = sharing.new_invitation(store, a.id)
+    assert sharing.funder_by_invitation(store, first) is None  # the old link stops working
+    assert sharing.funder_by_invitation(store, second) == a
+    other = sharing.new_invitation(store, b.id)
+    assert sharing.funder_by_invitation(store, other) == b != a
+    for bad in (None, "", "   ", "https://health.example.org/?invite=", "https://x/?admin=" + second,
+                second[:-1], "A" * 5000, "' OR 1=1 --"):
+        assert sharing.funder_by_invitation(store, bad) is None, bad
+    with store.reading() as s:  # only the hash is kept
+        stored = s.scalars(select(sharing.Funder.invite_hash)).all()
+    assert hash_token(second) in stored and second not in stored
+    with pytest.raises(InputError):
+        sharing.new_invitation(store, 999_999)
+
+
+def test_invitation_token_reads_links_and_bare_tokens() -> None:
+    assert sharing.invitation_token("abc") == "abc"
+    assert sharing.invitation_token(" https://h/?lang=cy&invite=abc#top ") == "abc"
+    assert sharing.invitation_token("https://h/?invite=%20abc") == "abc"
+    for nothing in (None, "", "  ", "https://h/?invite=", 42):
+        assert sharing.invitation_token(nothing) is None

@@ -160,3 +160,82 @@ def test_demo_funder_sees_three_partnerships_and_reruns_rotate_its_link(
     (line,) = [line for line in out.splitlines() if "?funder=" in line]
     with Store(url) as store:
         assert sharing.funder_by_token(store, line.split("?funder=")[1]) is not None
+
+
+# ----------------------------------------------------------------------------- invitations
+
+
+def _invitation_link(funder_token: str) -> str:
+    """Make an invitation link on the funder's portfolio page, as the funder would."""
+    at = app(funder=funder_token).run()
+    ok(at)
+    at.button(key="pf_invite").click().run()
+    ok(at)
+    links = [c.value for c in at.code if "?invite=" in c.value]
+    assert len(links) == 1, [c.value for c in at.code]
+    return links[0]
+
+
+def _paste(admin_token: str, round_id: int, pasted: str) -> AppTest:
+    at = open_page(app(admin=admin_token).run(), "rounds")
+    at.text_input(key=f"invite_{round_id}").input(pasted)
+    at.button(key=f"invite_look_{round_id}").click().run()
+    ok(at)
+    return at
+
+
+def test_invitation_link_lets_a_partnership_share(db: Store, answered: tuple[Any, str, Any]) -> None:
+    p, token, r = answered
+    funder, funder_token = sharing.create_funder(db, "Bright Futures Fund")
+    link = _invitation_link(funder_token)
+    # The partnership opens the link: who invites, what it would see, how to share. Nothing shared.
+    landing = app(invite=link.split("invite=", 1)[1]).run()
+    ok(landing)
+    page = texts(landing).replace("\\", "")
+    assert "**Bright Futures Fund** asks your partnership to share" in page
+    assert "never sees individual answers" in page and "paste this invitation link" in page
+    assert NAME not in page and COMMENT not in page
+    assert sharing.shares_of_round(db, r.id) == []
+
+    at = _paste(token, r.id, link)
+    assert "The invitation is from **Bright Futures Fund**" in texts(at).replace("\\", "")
+    assert sharing.shares_of_round(db, r.id) == []  # looking it up shares nothing
+    at.button(key=f"invite_share_{r.id}").click().run()
+    ok(at)
+    assert "now shared with Bright Futures Fund" in texts(at)
+    assert "Bright Futures Fund: scores and findings, no comments" in texts(at)
+    assert [(f.id, c) for f, c in sharing.shares_of_round(db, r.id)] == [(funder.id, False)]
+    portfolio = app(funder=funder_token).run()
+    ok(portfolio)
+    assert _listed(portfolio) == [NAME]
+    assert COMMENT not in texts(portfolio)
+
+
+def test_invitation_shares_comments_only_when_ticked(db: Store, answered: tuple[Any, str, Any]) -> None:
+    p, token, r = answered
+    funder, funder_token = sharing.create_funder(db, "Bright Futures Fund")
+    at = _paste(token, r.id, _invitation_link(funder_token))
+    at.checkbox(key=f"share_comments_{r.id}").check().run()
+    assert "(scores, findings and comments)" in texts(at)
+    at.button(key=f"invite_share_{r.id}").click().run()
+    ok(at)
+    assert [(f.id, c) for f, c in sharing.shares_of_round(db, r.id)] == [(funder.id, True)]
+
+
+def test_replaced_or_wrong_invitation_is_refused(db: Store, answered: tuple[Any, str, Any]) -> None:
+    p, token, r = answered
+    _, funder_token = sharing.create_funder(db, "Bright Futures Fund")
+    old = _invitation_link(funder_token)
+    wrong = _paste(token, r.id, "https://example.org/?invite=not-a-real-invitation")
+    assert any("invitation link does not work" in e.value for e in wrong.error)
+    assert not [b for b in wrong.button if b.key == f"invite_share_{r.id}"]
+    # Looked up, then the funder makes a new link before the admin presses Share: refused.
+    at = _paste(token, r.id, old)
+    _invitation_link(funder_token)
+    at.button(key=f"invite_share_{r.id}").click().run()
+    ok(at)
+    assert any("no longer works" in e.value for e in at.error)
+    assert sharing.shares_of_round(db, r.id) == []
+    landing = app(invite=old.split("invite=", 1)[1]).run()
+    ok(landing)
+    assert any("invitation link does not work" in e.value for e in landing.error)
