@@ -3,13 +3,18 @@
 Shown only when the questionnaire has a translation. The choice is kept in the session and in
 the address bar (`?lang=en-US`), so a lead can send a link in a given language. Only the text
 changes: ids, answer values and so the stored responses are the same in every language.
+The page also declares the chosen language (`<html lang>`), so screen readers read the
+questions with the right voice.
 """
 
 from __future__ import annotations
 
+import json
+import re
+
 import streamlit as st
 
-from healthcheck.questionnaire import Questionnaire, find_questionnaire
+from healthcheck.questionnaire import LANGUAGE_PATTERN, Questionnaire, find_questionnaire
 from healthcheck.translations import Language, available_languages, localised
 
 from .common import get_questionnaire
@@ -35,6 +40,15 @@ def _keep_answers(prefixes: tuple[str, ...]) -> None:
         ss[key] = ss[key]
 
 
+def declare_page_language(tag: str) -> None:
+    """WCAG 3.1.1: the page says which language its text is in. Streamlit has no setting for
+    `<html lang>`, so one line of script sets it. `tag` comes from a translation's file name and
+    is checked against the BCP 47 pattern again here: no visitor's text reaches the script."""
+    if re.fullmatch(LANGUAGE_PATTERN, tag):
+        st.html(f"<script>document.documentElement.lang = {json.dumps(tag)};</script>",
+                unsafe_allow_javascript=True)
+
+
 def language_picker(questionnaire_id: str, keep: tuple[str, ...] = ()) -> Questionnaire:
     """Draw the picker (when there is a choice) and return the questionnaire in the chosen
     language. `keep`: key prefixes of the page's answer widgets, kept across a change."""
@@ -50,6 +64,7 @@ def language_picker(questionnaire_id: str, keep: tuple[str, ...] = ()) -> Questi
                        on_change=_keep_answers, args=(keep,))
     if st.query_params.get("lang") != tag and ("lang" in st.query_params or tag != languages[0].tag):
         st.query_params["lang"] = tag
+    declare_page_language(tag)
     if tag == languages[0].tag:
         return get_questionnaire(questionnaire_id)
     return get_localised(questionnaire_id, tag)
