@@ -46,6 +46,7 @@ from .store import (
 from .throttle import Throttle, funder_key, throttle_message
 
 __all__ = [
+    "BAD_INVITATION",
     "CODE_ALPHABET",
     "DEFAULT_CODE_VALIDITY",
     "FunderInfo",
@@ -154,35 +155,37 @@ def create_funder(store: Store, name: str) -> tuple[FunderInfo, str]:
     return info, token
 
 
-def funder_by_token(store: Store, token: str | None) -> FunderInfo | None:
+def _funder_by(store: Store, column: Any, token: str | None) -> FunderInfo | None:
     digest = _lookup_hash(token)
     if digest is None:
         return None
     with store.reading() as s:
-        f = s.scalars(select(Funder).where(Funder.token_hash == digest)).first()
+        f = s.scalars(select(Funder).where(column == digest)).first()
         return _funder_info(f) if f else None
+
+
+def _replace_token(store: Store, funder_id: int, attribute: str) -> str:
+    token = new_token()
+    with store.writing() as s:
+        f = s.get(Funder, funder_id)
+        if f is None:
+            raise _fail("funder", "This funder no longer exists.")
+        setattr(f, attribute, hash_token(token))
+    return token
+
+
+def funder_by_token(store: Store, token: str | None) -> FunderInfo | None:
+    return _funder_by(store, Funder.token_hash, token)
 
 
 def rotate_funder_token(store: Store, funder_id: int) -> str:
     """A new link for a funder; the old one stops working."""
-    token = new_token()
-    with store.writing() as s:
-        f = s.get(Funder, funder_id)
-        if f is None:
-            raise _fail("funder", "This funder no longer exists.")
-        f.token_hash = hash_token(token)
-    return token
+    return _replace_token(store, funder_id, "token_hash")
 
 
 def new_invitation(store: Store, funder_id: int) -> str:
     """A new invitation token for partnerships to share with this funder; the old one stops working."""
-    token = new_token()
-    with store.writing() as s:
-        f = s.get(Funder, funder_id)
-        if f is None:
-            raise _fail("funder", "This funder no longer exists.")
-        f.invite_hash = hash_token(token)
-    return token
+    return _replace_token(store, funder_id, "invite_hash")
 
 
 def invitation_token(text: object) -> str | None:
@@ -196,14 +199,13 @@ def invitation_token(text: object) -> str | None:
     return text
 
 
+BAD_INVITATION = ("This invitation link does not work. It may have been mistyped, or the funder has "
+                  "made a newer one: ask the funder for its current link.")
+
+
 def funder_by_invitation(store: Store, link_or_token: str | None) -> FunderInfo | None:
     """The funder whose current invitation this is (link or token), or None."""
-    digest = _lookup_hash(invitation_token(link_or_token))
-    if digest is None:
-        return None
-    with store.reading() as s:
-        f = s.scalars(select(Funder).where(Funder.invite_hash == digest)).first()
-        return _funder_info(f) if f else None
+    return _funder_by(store, Funder.invite_hash, invitation_token(link_or_token))
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,8 +19,7 @@ def render(token: str) -> None:
     st.title("An invitation to share")
     funder = sharing.funder_by_invitation(get_store(), token)
     if funder is None:
-        st.error("This invitation link does not work. It may have been mistyped, or the funder has "
-                 "made a newer one: ask the funder for its current link.")
+        st.error(sharing.BAD_INVITATION)
         return
     st.markdown(f"**{plain(funder.name)}** asks your partnership to share the results of its "
                 "health check. Nothing is shared unless your partnership decides to, one round at "

@@ -63,8 +63,7 @@ def _look_up(ctx: AdminContext, round_id: int, pasted: str) -> None:
     funder = sharing.funder_by_invitation(ctx.store, pasted)
     if funder is None:
         _invited().pop(round_id, None)
-        _flash()[round_id] = (False, "This invitation link does not work. It may have been mistyped, or "
-                              "the funder has made a newer one: ask the funder for its current link.")
+        _flash()[round_id] = (False, sharing.BAD_INVITATION)
     else:
         _invited()[round_id] = (funder, sharing.invitation_token(pasted) or "")
 
