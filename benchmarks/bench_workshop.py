@@ -10,6 +10,8 @@
 2. 200 concurrent submissions (20 threads, each also re-sending once: a double tap) through the
    store on SQLite and, when tests/pgserver.py can start one, PostgreSQL: 0 lost, 0 duplicated;
    time against the same 200 sent (and re-sent) one after another.
+3. The server's own work for one "Send" (the participant page's script run in AppTest, no
+   browser) against the store's bare submit: target under 100 ms.
 
 Run: .venv/bin/python -m benchmarks.bench_workshop   (needs chromium; PHONES=20 by default)
 """
@@ -285,9 +287,60 @@ def bench_browsers(phones: int = 20) -> bool:
     return ok
 
 
+# --------------------------------------------------------------------------------------------
+# The server's own work for one Send (no browser)
+
+
+def bench_send_run(runs: int = 15) -> bool:
+    """The participant page's script run for "Send" (AppTest, so no browser), against the store's
+    own `submit` of the same answers: what each phone costs the server. The browser figures below
+    run 20 headless Chromiums on the same cores as the server, so their latency is mostly the rig."""
+    from apptest import app  # tests/apptest.py
+
+    q = _pulse()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'send.db'}"
+        old = os.environ.get("HEALTHCHECK_DATABASE_URL")
+        os.environ["HEALTHCHECK_DATABASE_URL"] = url
+        try:
+            with Store(url) as store:
+                p, _ = store.create_partnership("Bench", "pulse", 3, ORGS)
+                info, _ = ws.create_workshop(store, p.id, "Send", questionnaire=q)
+                org = store.organisations(p.id)[0].id
+                items = [i for i in ws.items_for(info.dimensions, q) if i.type == "likert"]
+                bare: list[float] = []
+                for _ in range(runs):
+                    start = time.perf_counter()
+                    ws.submit(store, info, org, "operational", {i.id: 4 for i in items}, uuid.uuid4().hex, q)
+                    bare.append(time.perf_counter() - start)
+            page: list[float] = []
+            f = f"ws{info.id}_"
+            for _ in range(runs):
+                at = app(join=info.join_code).run()
+                at.selectbox(key=f + "org").set_value(org)
+                at.radio(key=f + "level").set_value("operational")
+                for item in items:
+                    at.radio(key=f + "a:" + item.id).set_value(4)
+                at.run()
+                start = time.perf_counter()
+                at.button(key=f + "send").click().run()
+                page.append(time.perf_counter() - start)
+                assert any("Thank you" in s.value for s in at.success), [e.value for e in at.error]
+        finally:
+            if old is None:
+                os.environ.pop("HEALTHCHECK_DATABASE_URL", None)
+            else:
+                os.environ["HEALTHCHECK_DATABASE_URL"] = old
+    send = statistics.median(page[1:])  # the first run warms caches
+    print(f"send: 20 phones' Sends are about {20 * send:.2f} s of server work in all")
+    return report("send: participant page's Send run (median) vs the store's submit alone",
+                  send, statistics.median(bare), target_seconds=0.1)
+
+
 def main() -> bool:
     phones = int(os.environ.get("PHONES", "20"))
     ok = bench_store()
+    ok &= bench_send_run()
     ok &= bench_browsers(phones)
     return ok
 
