@@ -209,6 +209,13 @@ def test_invitation_link_lets_a_partnership_share(db: Store, answered: tuple[Any
     ok(portfolio)
     assert _listed(portfolio) == [NAME]
     assert COMMENT not in texts(portfolio)
+    # Pasted again for a round already shared: said so, and sharing again can add comments.
+    again = _paste(token, r.id, link)
+    assert "already shared with it" in texts(again)
+    again.checkbox(key=f"share_comments_{r.id}").check().run()
+    again.button(key=f"invite_share_{r.id}").click().run()
+    ok(again)
+    assert [(f.id, c) for f, c in sharing.shares_of_round(db, r.id)] == [(funder.id, True)]
 
 
 def test_invitation_shares_comments_only_when_ticked(db: Store, answered: tuple[Any, str, Any]) -> None:

@@ -92,7 +92,11 @@ def _invitation(ctx: AdminContext, r: RoundInfo, comments: bool) -> None:
         return
     funder = found[0]
     what = "scores, findings and comments" if comments else "scores and findings, no comments"
-    st.markdown(f"The invitation is from **{plain(funder.name)}**. Share this round with it ({what})?")
+    if any(f.id == funder.id for f, _ in sharing.shares_of_round(ctx.store, r.id)):
+        ask = f"This round is already shared with it; share it again as {what}?"
+    else:
+        ask = f"Share this round with it ({what})?"
+    st.markdown(f"The invitation is from **{plain(funder.name)}**. {ask}")
     if st.button(f"Share with {plain(funder.name)}", key=f"invite_share_{r.id}", type="primary"):
         _share_invited(ctx, r.id, comments)
         st.rerun()  # show the new share in the list below and the message once
