@@ -5,6 +5,9 @@ respondent reads, never ids, scales, values, reverse-keying or dimensions: apply
 strings in a copy of the questionnaire, so scoring is the same whichever language was used.
 Entries it leaves out fall back to the questionnaire's own text.
 
+A translation may also carry `page:`, the page wording around the questions (buttons, notices),
+keyed by the ids in `healthcheck.pagetext`; placeholders such as `{threshold}` must be kept.
+
 Every entry records `source`, a fingerprint of the text it was translated from (the first 8 hex
 digits of the SHA-1 of that text; an entry holding several texts joins them with line breaks).
 When the questionnaire's text changes, the fingerprint no longer matches and `healthcheck
@@ -27,6 +30,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from .errors import InputError, Problem
+from .pagetext import PAGE_TEXT, PageText, placeholders
 from .questionnaire import (
     LANGUAGE_PATTERN,
     TRANSLATION_NAME,
@@ -115,6 +119,7 @@ class TranslationFile(_Strict):
     scale: ScaleEntry | None = None
     sections: dict[str, SectionEntry] = {}  # keyed by section number, 1 = the first
     items: dict[str, ItemEntry] = {}
+    page: dict[str, TextEntry] = {}  # the page wording, keyed by healthcheck.pagetext ids
 
     @field_validator("language")
     @classmethod
@@ -136,6 +141,10 @@ class Translation:
     warnings: tuple[Problem, ...]  # entries translated from older text
 
     @property
+    def page_text(self) -> PageText:
+        return PageText({key: entry.text for key, entry in self.file.page.items()})
+
+    @property
     def language(self) -> str:
         return self.file.language
 
@@ -146,7 +155,8 @@ class Translation:
     def summary(self) -> str:
         pct = 100 * self.covered // self.total if self.total else 100
         return (f"{self.path}: {self.name} ({self.language}) translates {self.covered} of "
-                f"{self.total} texts ({pct}%)")
+                f"{self.total} texts ({pct}%), and {len(self.file.page)} of {len(PAGE_TEXT)} texts of "
+                "the page wording")
 
 
 @dataclass(frozen=True)
@@ -277,6 +287,25 @@ def load_translation(path: str | Path, q: Questionnaire, text: str | None = None
                     + sum(1 for c in entry.choices if c in known))
         check_source(entry, _item_texts(item), f"item '{item_id}'", "items", item_id)
 
+    for key, entry in tf.page.items():
+        english = PAGE_TEXT.get(key)
+        if english is None:
+            close = difflib.get_close_matches(key, list(PAGE_TEXT), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(Problem(str(path), f"there is no page text '{key}'{hint}", at("page", key)))
+            continue
+        try:
+            kept = placeholders(entry.text)
+        except ValueError:
+            kept = None
+        if kept != placeholders(english):
+            wanted = ", ".join(f"{{{n}}}" for n in sorted(placeholders(english))) or "none"
+            problems.append(Problem(str(path), f"page text '{key}' must keep the same placeholders as "
+                                    f"the original ({wanted}); write a brace that is not a placeholder "
+                                    "twice, {{ or }}", at("page", key, "text")))
+            continue
+        check_source(entry, [english], f"page text '{key}'", "page", key)
+
     if problems:
         raise InputError(problems)
     return Translation(path, tf, covered, count_texts(q), tuple(warnings))
@@ -356,6 +385,16 @@ def available_languages(questionnaire_path: Path) -> list[Language]:
     q = load_questionnaire(questionnaire_path)
     return [Language(q.language, q.language_name),
             *(Language(t.language, t.name) for t in translations_of(questionnaire_path, q))]
+
+
+def page_text(questionnaire_path: Path, language: str) -> PageText:
+    """The page wording in `language` from that translation of the questionnaire; English where
+    it has none (and for the questionnaire's own language)."""
+    q = load_questionnaire(questionnaire_path)
+    for t in translations_of(questionnaire_path, q):
+        if t.language.lower() == language.lower():
+            return t.page_text
+    return PageText()
 
 
 def localised(questionnaire_path: Path, language: str) -> Questionnaire:
@@ -470,6 +509,10 @@ def template(q: Questionnaire, language: str, name: str | None = None, questionn
             if i == 0:
                 items.yaml_set_comment_before_after_key(item.id, before=f"section {n}: {s.title}", indent=2)
     doc["items"] = items
+    doc["page"] = CommentedMap((key, CommentedMap(source=_fp(text), text=text))
+                               for key, text in PAGE_TEXT.items())
+    doc.yaml_set_comment_before_after_key(
+        "page", before="The page around the questions (buttons, notices). Keep every {placeholder}.")
     doc.yaml_set_start_comment(
         f"{doc['name']} text for {source_file} ({q.title}, version {q.version}).\n"
         f"Save as {Path(source_file).stem}.{language}.yaml beside {source_file}. Replace each text with its\n"

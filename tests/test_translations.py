@@ -23,6 +23,7 @@ from healthcheck.assess import assess
 from healthcheck.cli import main
 from healthcheck.errors import InputError
 from healthcheck.frameworks import LEVELS
+from healthcheck.pagetext import PAGE_TEXT
 from healthcheck.questionnaire import (
     QUESTIONNAIRE_DIR,
     Questionnaire,
@@ -345,9 +346,13 @@ def test_cli_validate_reports_completeness_and_out_of_date_entries(
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("ok: 1 questionnaire(s)")
     total = count_texts(mini)
-    assert f"{tmp_path / 'mini.cy.yaml'}: Test Welsh (cy) translates 0 of {total} texts (0%)" in out
+    n = len(PAGE_TEXT)
+    page = f"of {n} texts of the page wording"
+    cy = tmp_path / "mini.cy.yaml"
+    assert f"{cy}: Test Welsh (cy) translates 0 of {total} texts (0%), and 0 {page}" in out
     us = tmp_path / "mini.en-US.yaml"
-    assert f"{us}: English (US) (en-US) translates {total} of {total} texts (100%)" in out
+    # the template carries every text, page wording included
+    assert f"{us}: English (US) (en-US) translates {total} of {total} texts (100%), and {n} {page}" in out
     assert (f"{tmp_path / 'mini.en-US.yaml'}:9: warning: the title was translated from older English (UK) "
             f"text: check the translation against the current text, then set its source to "
             f'"{fingerprint(mini.title)}"') in out

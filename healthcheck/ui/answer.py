@@ -15,20 +15,15 @@ import streamlit as st
 
 from healthcheck.errors import InputError
 from healthcheck.frameworks import LEVELS
+from healthcheck.pagetext import PageText
 from healthcheck.questionnaire import Item, Questionnaire
 from healthcheck.store import OrganisationInfo, PartnershipInfo, RoundInfo
 
-from .common import DB_UNAVAILABLE, get_store, is_outage, outage_summary, plain, show_problems, submission_key
-from .language import language_picker
+from .common import get_store, is_outage, outage_summary, plain, show_problems, submission_key
+from .language import chosen_page_text, language_picker
 
 log = logging.getLogger("healthcheck.ui")
 DONT_KNOW = "dk"
-LEVEL_HELP = {
-    "funder": "You fund the work, or manage the grant for a funder.",
-    "strategic": "You manage or plan the partnership's work in your organisation.",
-    "operational": "You work directly with children, young people or families, or organise "
-                   "sessions day to day.",
-}
 
 
 class FormState:
@@ -98,22 +93,13 @@ def needs_comment(item: Item, value: Any) -> bool:
     return keyed < item.comment_prompt_below
 
 
-def reporting_rules(partnership: PartnershipInfo) -> str:
-    n = partnership.threshold
-    return (
-        "**Before you start: who sees what**\n\n"
-        "- Your answers are anonymous. We do not ask for your name or e-mail address.\n"
-        "- Nobody in the partnership sees individual answers, including yours. Results are shown "
-        "only as totals.\n"
-        f"- Results for a group (an organisation or a level) with fewer than {n} responses are "
-        "never shown separately.\n"
-        "- Comments and written answers are shown to the partnership admin (the person who runs the "
-        f"health check) without names, and only when at least {n} people from your organisation have "
-        "answered. Please do not name colleagues or children in them.\n"
-        "- You can skip any question, or choose \"Don't know\".")
+def level_question(tr: PageText, key: str) -> Any:
+    """"Where do you work in the partnership?", with each level's name and who it is for."""
+    return st.radio(tr("where_you_work"), list(LEVELS), index=None, key=key,
+                    format_func=tr.levels().__getitem__, captions=[tr(f"level_help.{lv}") for lv in LEVELS])
 
 
-def _item_widget(form: FormState, q: Questionnaire, item: Item) -> None:
+def _item_widget(form: FormState, q: Questionnaire, item: Item, tr: PageText) -> None:
     wkey = form.wkey("a", item.id)
     form.restore(wkey, form.answers, item.id)
     if item.type == "likert":
@@ -135,31 +121,27 @@ def _item_widget(form: FormState, q: Questionnaire, item: Item) -> None:
     if needs_comment(item, value):
         ckey = form.wkey("c", item.id)
         form.restore(ckey, form.comments, item.id)
-        comment = st.text_area("Would you like to say what is behind this answer? (optional)", key=ckey,
-                               max_chars=1000, height=80)
+        comment = st.text_area(tr("answer.comment"), key=ckey, max_chars=1000, height=80)
         if comment.strip():
             form.comments[item.id] = comment
         else:
             form.comments.pop(item.id, None)
 
 
-def _about(form: FormState, partnership: PartnershipInfo, orgs: list[OrganisationInfo]) -> None:
-    st.info(reporting_rules(partnership))
+def _about(form: FormState, partnership: PartnershipInfo, orgs: list[OrganisationInfo], tr: PageText) -> None:
+    st.info(tr("answer.before_you_start", threshold=partnership.threshold))
     names = {o.id: o.name for o in orgs}
     okey = form.wkey("about", "organisation")
     form.restore(okey, form.about, "organisation")
-    org = st.selectbox("Your organisation", list(names), index=None, key=okey,
-                       format_func=names.__getitem__, placeholder="Choose your organisation")
+    org = st.selectbox(tr("your_organisation"), list(names), index=None, key=okey,
+                       format_func=names.__getitem__, placeholder=tr("choose_organisation"))
     lkey = form.wkey("about", "level")
     form.restore(lkey, form.about, "level")
-    level = st.radio("Where do you work in the partnership?", list(LEVELS), index=None, key=lkey,
-                     format_func=LEVELS.__getitem__,
-                     captions=[LEVEL_HELP.get(lv, "") for lv in LEVELS])
+    level = level_question(tr, lkey)
     rkey = form.wkey("about", "role")
     form.restore(rkey, form.about, "role")
-    role = st.text_input("Your role (optional)", key=rkey, max_chars=100,
-                         placeholder="e.g. social worker, music leader",
-                         help="Leave this blank if your role would tell others who you are.")
+    role = st.text_input(tr("answer.role"), key=rkey, max_chars=100, placeholder=tr("answer.role_example"),
+                         help=tr("answer.role_help"))
     for name, value in (("organisation", org), ("level", level), ("role", role)):
         if value in (None, ""):
             form.about.pop(name, None)
@@ -219,12 +201,11 @@ def _submit(form: FormState, q: Questionnaire, r: RoundInfo) -> None:
     st.session_state[form.p + "done"] = "stored" if stored else "already"
 
 
-def _thank_you(form: FormState) -> None:
-    st.success("**Thank you.** Your answers have been sent.")
+def _thank_you(form: FormState, tr: PageText) -> None:
+    st.success(tr("thanks"))
     if st.session_state.get(form.p + "done") == "already":
-        st.info("These answers had already been sent from this page, so nothing was stored twice.")
-    st.markdown("The person who runs the health check will share the results with the partnership, "
-                "usually at your next meeting. You can close this page now.")
+        st.info(tr("sent_before"))
+    st.markdown(tr("answer.after"))
 
 
 _LOOKUP = "ans_lookup"
@@ -262,16 +243,14 @@ def render(token: str) -> None:
         return
     form = FormState(r.id)
     if form.done:
-        _thank_you(form)
+        _thank_you(form, chosen_page_text(r.questionnaire_id))
         return
     if not r.is_open:
-        st.info("This round of the health check is closed, so it no longer takes answers. Thank you "
-                "for looking. If you think this is a mistake, contact the person who sent you the link.")
+        st.info(chosen_page_text(r.questionnaire_id)("answer.closed"))
         return
-    q = language_picker(r.questionnaire_id, keep=(form.p + "a:",))  # the chosen language's text
+    q, tr = language_picker(r.questionnaire_id, keep=(form.p + "a:",))  # the chosen language's text
     if not orgs:
-        st.info("This health check is not ready yet: no organisations have been added. Please try "
-                "again later.")
+        st.info(tr("answer.not_ready"))
         return
     form.submission_key()
     st.markdown(f"**{plain(partnership.name)}** · {plain(r.label)}")
@@ -280,35 +259,35 @@ def render(token: str) -> None:
     total = len(sections)
     step = min(max(form.step, 0), total)
     if step == 0:
-        st.progress(0.0, text=f"About you, then {total} short sections")
+        st.progress(0.0, text=tr("answer.about_then", sections=total))
         if q.description:
             st.caption(plain(q.description))
-        _about(form, partnership, orgs)
+        _about(form, partnership, orgs, tr)
         ready = "organisation" in form.about and "level" in form.about
         if not ready:
-            st.caption("Choose your organisation and where you work to begin.")
-        st.button("Start", type="primary", disabled=not ready, on_click=_go, args=(form, 1),
+            st.caption(tr("answer.choose_to_begin"))
+        st.button(tr("answer.start"), type="primary", disabled=not ready, on_click=_go, args=(form, 1),
                   key=form.wkey("nav", "start"))
         return
 
     section = sections[step - 1]
-    st.progress(step / total, text=f"Section {step} of {total}: {section.title}")
+    st.progress(step / total, text=tr("answer.section", number=step, sections=total, title=section.title))
     st.subheader(plain(section.title))
     if section.intro:
         st.caption(plain(section.intro))
     for item in section.items:
-        _item_widget(form, q, item)
+        _item_widget(form, q, item, tr)
 
     left, right = st.columns(2)
-    left.button("Back", on_click=_go, args=(form, step - 1, q), key=form.wkey("nav", f"back{step}"))
+    left.button(tr("answer.back"), on_click=_go, args=(form, step - 1, q),
+                key=form.wkey("nav", f"back{step}"))
     if step < total:
-        right.button("Next", type="primary", on_click=_go, args=(form, step + 1, q),
+        right.button(tr("answer.next"), type="primary", on_click=_go, args=(form, step + 1, q),
                      key=form.wkey("nav", f"next{step}"))
         return
     answered = sum(1 for i in q.items if form.answers.get(i.id) is not None)
-    st.caption(f"You answered {answered} of {len(q.items)} questions. Questions you skipped are fine. "
-               "When you send your answers you cannot change them.")
-    if right.button("Send my answers", type="primary", key=form.wkey("nav", "send")):
+    st.caption(tr("answer.answered", answered=answered, questions=len(q.items)))
+    if right.button(tr("send"), type="primary", key=form.wkey("nav", "send")):
         try:
             _submit(form, q, r)
         except InputError as exc:
@@ -319,6 +298,6 @@ def render(token: str) -> None:
                 raise
             # Not sent; everything stays on the page and the same key is used when they try again.
             log.warning("answers not sent: database unreachable (%s)", outage_summary(exc))
-            st.error(DB_UNAVAILABLE)
+            st.error(tr("outage"))
             return
         st.rerun()

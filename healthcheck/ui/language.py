@@ -2,7 +2,9 @@
 
 Shown only when the questionnaire has a translation. The choice is kept in the session and in
 the address bar (`?lang=en-US`), so a lead can send a link in a given language. Only the text
-changes: ids, answer values and so the stored responses are the same in every language.
+changes: ids, answer values and so the stored responses are the same in every language. The
+page wording around the questions (buttons, notices) follows the choice where the translation
+carries it (`healthcheck.pagetext`).
 The page also declares the chosen language (`<html lang>`), so screen readers read the
 questions with the right voice.
 """
@@ -14,8 +16,9 @@ import re
 
 import streamlit as st
 
+from healthcheck.pagetext import ENGLISH, PageText
 from healthcheck.questionnaire import LANGUAGE_PATTERN, Questionnaire, find_questionnaire
-from healthcheck.translations import Language, available_languages, localised
+from healthcheck.translations import Language, available_languages, localised, page_text
 
 from .common import get_questionnaire
 
@@ -30,6 +33,18 @@ def get_languages(questionnaire_id: str) -> tuple[Language, ...]:
 @st.cache_resource(show_spinner=False)
 def get_localised(questionnaire_id: str, language: str) -> Questionnaire:
     return localised(find_questionnaire(questionnaire_id), language)
+
+
+@st.cache_resource(show_spinner=False)
+def get_page_text(questionnaire_id: str, language: str) -> PageText:
+    return page_text(find_questionnaire(questionnaire_id), language)
+
+
+def chosen_page_text(questionnaire_id: str) -> PageText:
+    """The page wording in the language this session picked (English before any choice), for
+    what a page shows before or without its picker."""
+    tag = st.session_state.get(LANG_KEY)
+    return get_page_text(questionnaire_id, tag) if isinstance(tag, str) else ENGLISH
 
 
 def _keep_answers(prefixes: tuple[str, ...]) -> None:
@@ -49,12 +64,12 @@ def declare_page_language(tag: str) -> None:
                 unsafe_allow_javascript=True)
 
 
-def language_picker(questionnaire_id: str, keep: tuple[str, ...] = ()) -> Questionnaire:
-    """Draw the picker (when there is a choice) and return the questionnaire in the chosen
-    language. `keep`: key prefixes of the page's answer widgets, kept across a change."""
+def language_picker(questionnaire_id: str, keep: tuple[str, ...] = ()) -> tuple[Questionnaire, PageText]:
+    """Draw the picker (when there is a choice) and return the questionnaire and the page wording
+    in the chosen language. `keep`: key prefixes of the page's answer widgets, kept across a change."""
     languages = get_languages(questionnaire_id)
     if len(languages) < 2:
-        return get_questionnaire(questionnaire_id)
+        return get_questionnaire(questionnaire_id), ENGLISH
     names = {lang.tag: lang.name for lang in languages}
     ss = st.session_state
     if ss.get(LANG_KEY) not in names:  # on entry: the link's ?lang= (any letter case), else the original
@@ -66,5 +81,5 @@ def language_picker(questionnaire_id: str, keep: tuple[str, ...] = ()) -> Questi
         st.query_params["lang"] = tag
     declare_page_language(tag)
     if tag == languages[0].tag:
-        return get_questionnaire(questionnaire_id)
-    return get_localised(questionnaire_id, tag)
+        return get_questionnaire(questionnaire_id), ENGLISH
+    return get_localised(questionnaire_id, tag), get_page_text(questionnaire_id, tag)

@@ -22,18 +22,18 @@ import streamlit as st
 from healthcheck import throttle as th
 from healthcheck import workshop as ws
 from healthcheck.errors import InputError
-from healthcheck.frameworks import LEVELS
+from healthcheck.pagetext import PAGE_TEXT, PageText
 from healthcheck.questionnaire import Item, Questionnaire
 
-from .answer import DONT_KNOW, LEVEL_HELP
-from .common import DB_UNAVAILABLE, KEY_PATTERN, get_store, is_outage, plain, submission_key
-from .language import language_picker
+from .answer import DONT_KNOW, level_question
+from .common import KEY_PATTERN, get_store, is_outage, plain, submission_key
+from .language import chosen_page_text, language_picker
 from .workshop_console import asked, guarded_fragment, radars, workshop_data
 
 PARTICIPANT_REFRESH_SECONDS = 3
 BAD_CODE = ("This code does not work. Please check it: it has six letters and numbers, shown on the "
             "screen at the front of the room.")
-ENDED = "This workshop has ended, so it no longer takes answers. Thank you for coming."
+ENDED = PAGE_TEXT["workshop.ended"]  # also said to a visitor typing the code, before any language
 _JOINED = "ws_joined"  # {canonical code: workshop id} for this session
 T = TypeVar("T")
 
@@ -137,57 +137,52 @@ def _answer_widget(form: _Form, q: Questionnaire, item: Item, number: int) -> An
     return None  # free text is not asked in a live workshop
 
 
-def _thank_you(w: ws.WorkshopInfo, form: _Form) -> None:
-    st.success("**Thank you.** Your answers have been sent.")
+def _thank_you(w: ws.WorkshopInfo, form: _Form, tr: PageText) -> None:
+    st.success(tr("thanks"))
     if st.session_state.get(form.p + "done") == "already":
-        st.caption("These answers had already been sent from this page, so nothing was stored twice.")
+        st.caption(tr("sent_before"))
     if w.is_open and not w.revealed:
-        _waiting(w.id)
+        _waiting(w.id, tr)
     else:
-        guarded_fragment(_after_body)(w.id)
+        guarded_fragment(_after_body)(w.id, tr)
 
 
-def _after_body(workshop_id: int) -> None:
+def _after_body(workshop_id: int, tr: PageText) -> None:
     w = ws.get_workshop(get_store(), workshop_id)
     if w is None:
         return
     if not w.revealed:
-        if w.is_open:
-            st.info("The results will appear here when the facilitator shows them to the room.")
-        else:
-            st.info("The workshop has ended. The facilitator will share the results with the partnership.")
+        st.info(tr("workshop.wait_for_reveal" if w.is_open else "workshop.ended_results_later"))
         return
     data = workshop_data(w)
     total = 0 if data is None else len(data.frame)
     if data is None or data.assessment is None or total < w.threshold:
-        st.info(f"Results are shown once at least {w.threshold} people have answered, so nobody's answers "
-                "can be picked out.")
+        st.info(tr("workshop.too_few", threshold=w.threshold))
         return
-    st.subheader("How the whole partnership sees it")
-    st.caption(f"{total} people answered. Scores run from 0 to 100; only totals are shown, never anyone's "
-               "own answers.")
+    st.subheader(tr("workshop.results"))
+    st.caption(tr("workshop.results_note", answered=total))
     radars(data, asked(w), None, key="ws_participant_radar", size=230)
 
 
-def _waiting_body(workshop_id: int) -> None:
+def _waiting_body(workshop_id: int, tr: PageText) -> None:
     """While results are hidden: a cheap check every few seconds; on the reveal (or the close) the
     page is redrawn once, with the results, and the checking stops."""
     w = ws.get_workshop(get_store(), workshop_id)
     if w is not None and (w.revealed or not w.is_open):
         st.rerun(scope="app")
-    st.info("The results will appear here when the facilitator shows them to the room.")
+    st.info(tr("workshop.wait_for_reveal"))
 
 
 _waiting = st.fragment(run_every=PARTICIPANT_REFRESH_SECONDS)(guarded_fragment(_waiting_body))
 
 
-def _send(form: _Form, w: ws.WorkshopInfo, q: Questionnaire, items: list[Item]) -> None:
+def _send(form: _Form, w: ws.WorkshopInfo, q: Questionnaire, items: list[Item], tr: PageText) -> None:
     """The Send button's callback: runs before the page is drawn again, so the same run shows
     "thank you" (one server run per tap, not two). Problems are kept for that run to show."""
     ss = st.session_state
     org, level = ss.get(form.key("org")), ss.get(form.key("level"))
     if org is None or level is None:
-        ss[form.p + "error"] = "Please choose your organisation and where you work, at the top of the page."
+        ss[form.p + "error"] = tr("workshop.choose_first")
         return
     answers = {i.id: ss[form.key(f"a:{i.id}")] for i in items if ss.get(form.key(f"a:{i.id}")) is not None}
     try:
@@ -198,7 +193,7 @@ def _send(form: _Form, w: ws.WorkshopInfo, q: Questionnaire, items: list[Item]) 
     except Exception as exc:
         if not is_outage(exc):
             raise
-        ss[form.p + "error"] = DB_UNAVAILABLE  # the answers stay on screen; the same key sends once later
+        ss[form.p + "error"] = tr("outage")  # the answers stay on screen; the same key sends once later
         return
     ss[form.p + "done"] = "stored" if stored else "already"
 
@@ -250,20 +245,21 @@ def render(code: str) -> None:
     store = get_store()
     form = _Form(w.id)
     key = form.submission_key()
+    before = chosen_page_text(w.questionnaire_id)  # the language picked so far, if any
     st.header(plain(w.title))
-    st.caption(f"{plain(w.partnership_name)} · live workshop")
+    st.caption(before("workshop.live", partnership=plain(w.partnership_name)))
     if form.done or _or_last(f"sent:{key}", lambda: ws.has_submitted(store, w, key)):
         st.session_state.setdefault(form.p + "done", "stored")
-        _thank_you(w, form)
+        _thank_you(w, form, before)
         return
     if not w.is_open:
-        st.info(ENDED)
+        st.info(before("workshop.ended"))
         return
-    q = language_picker(w.questionnaire_id, keep=(form.key("a:"),))  # the chosen language's text
+    q, tr = language_picker(w.questionnaire_id, keep=(form.key("a:"),))  # the chosen language's text
     items = [i for i in ws.items_for(w.dimensions, q) if i.type in ("likert", "choice")]
     orgs = _or_last(f"orgs:{w.id}", lambda: store.organisations(w.partnership_id))
     if not orgs:
-        st.info("This workshop is not ready yet: no organisations have been added.")
+        st.info(tr("workshop.not_ready"))
         return
     if not st.session_state.get(form.p + "registered"):
         try:
@@ -273,15 +269,14 @@ def render(code: str) -> None:
             if not is_outage(exc):
                 raise
 
-    st.caption(f"Anonymous: no names. Nobody sees anyone's own answers; results are shown only as totals, "
-               f"and only for groups of at least {w.threshold} people. Skip any question you like.")
+    st.caption(tr("workshop.anonymous", threshold=w.threshold))
     answered = sum(1 for i in items if st.session_state.get(form.key(f"a:{i.id}")) is not None)
-    st.progress(answered / max(len(items), 1), text=f"{answered} of {len(items)} answered")
+    st.progress(answered / max(len(items), 1), text=tr("workshop.progress", answered=answered,
+                                                       questions=len(items)))
     names = {o.id: o.name for o in orgs}
-    st.selectbox("Your organisation", list(names), index=None, key=form.key("org"),
-                 format_func=names.__getitem__, placeholder="Choose your organisation")
-    st.radio("Where do you work in the partnership?", list(LEVELS), index=None, key=form.key("level"),
-             format_func=LEVELS.__getitem__, captions=[LEVEL_HELP.get(lv, "") for lv in LEVELS])
+    st.selectbox(tr("your_organisation"), list(names), index=None, key=form.key("org"),
+                 format_func=names.__getitem__, placeholder=tr("choose_organisation"))
+    level_question(tr, form.key("level"))
     st.divider()
     for n, item in enumerate(items, start=1):
         _answer_widget(form, q, item, n)
@@ -289,5 +284,5 @@ def render(code: str) -> None:
     problem = st.session_state.pop(form.p + "error", None)
     if problem:
         st.error(plain(problem))
-    st.button("Send my answers", type="primary", key=form.key("send"), width="stretch", on_click=_send,
-              args=(form, w, q, items))
+    st.button(tr("send"), type="primary", key=form.key("send"), width="stretch", on_click=_send,
+              args=(form, w, q, items, tr))
