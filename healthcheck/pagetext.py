@@ -22,9 +22,9 @@ PAGE_TEXT: dict[str, str] = {
     "level.strategic": "Strategic",
     "level.operational": "Operational",
     "level_help.funder": "You fund the work, or manage the grant for a funder.",
-    "level_help.strategic": "You manage or plan the partnership's work in your organisation.",
-    "level_help.operational": ("You work directly with children, young people or families, or organise "
-                               "sessions day to day."),
+    "level_help.strategic": "You plan or lead this work in your organisation.",
+    "level_help.operational": ("You work with children, young people or families, or run sessions day "
+                               "to day."),
     "your_organisation": "Your organisation",
     "choose_organisation": "Choose your organisation",
     "where_you_work": "Where do you work in the partnership?",
@@ -73,11 +73,11 @@ PAGE_TEXT: dict[str, str] = {
     "workshop.progress": "{answered} of {questions} answered",
     "workshop.choose_first": ("Please choose your organisation and where you work, at the top of the "
                               "page."),
-    "workshop.not_ready": "This workshop is not ready yet: no organisations have been added.",
+    "workshop.not_ready": "This workshop is not ready yet. No organisations have been added.",
     "workshop.ended": "This workshop has ended, so it no longer takes answers. Thank you for coming.",
     "workshop.wait_for_reveal": "The results will appear here when the facilitator shows them to the room.",
-    "workshop.ended_results_later": ("The workshop has ended. The facilitator will share the results "
-                                     "with the partnership."),
+    "workshop.ended_results_later": ("The workshop has ended. The person who ran it will share the "
+                                     "results with the partnership."),
     "workshop.too_few": ("Results are shown once at least {threshold} people have answered, so nobody's "
                          "answers can be picked out."),
     "workshop.results": "How the whole partnership sees it",

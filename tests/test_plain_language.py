@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import textstat
 
+from healthcheck.pagetext import PAGE_TEXT
 from healthcheck.questionnaire import Questionnaire, load_questionnaire, shipped_questionnaires
 from healthcheck.ruleset import Rule, load_rules
 
@@ -136,6 +137,17 @@ def test_questionnaire_items_are_easy_to_read() -> None:
     failures = hard_to_read(texts, ITEM_MIN)
     assert not failures, (f"{len(failures)} questionnaire text(s) are hard to read; reword them:\n"
                           + "\n".join(failures))
+
+
+def test_page_wording_is_easy_to_read() -> None:
+    """The respondent and participant pages' own sentences (healthcheck.pagetext): Flesch >= 60,
+    and no unexplained acronym. Buttons and labels of a few words are not scored."""
+    sentences = [(f"page {key}", text.replace("{", "").replace("}", "")) for key, text in PAGE_TEXT.items()
+                 if len(text.split()) >= 8]
+    assert len(sentences) >= 15, "the collector lost the page's sentences"
+    failures = hard_to_read(sentences, ITEM_MIN)
+    assert not failures, f"{len(failures)} page text(s) are hard to read:\n" + "\n".join(failures)
+    assert jargon_problems(list(PAGE_TEXT.items())) == []
 
 
 def test_rule_explanations_and_actions_are_easy_to_read() -> None:

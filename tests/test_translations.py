@@ -7,6 +7,7 @@ with one defect, named on its first line. Expected lines were read off the files
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import random
 import shutil
@@ -23,7 +24,7 @@ from healthcheck.assess import assess
 from healthcheck.cli import main
 from healthcheck.errors import InputError
 from healthcheck.frameworks import LEVELS
-from healthcheck.pagetext import PAGE_TEXT
+from healthcheck.pagetext import PAGE_TEXT, PageText, placeholders
 from healthcheck.questionnaire import (
     QUESTIONNAIRE_DIR,
     Questionnaire,
@@ -194,6 +195,10 @@ BAD_CASES = [
     ("items_is_a_list.yaml", 4, "items: this should be a mapping of keys to values"),
     ("syntax_tab_indent.yaml", 6, "YAML syntax error"),
     ("empty.yaml", 1, "the file is empty"),
+    ("page_unknown_id.yaml", 5, "there is no page text 'answer.nxt' (did you mean 'answer.next'?)"),
+    ("page_placeholder_dropped.yaml", 7, "page text 'answer.section' must keep the same placeholders as "
+                                         "the original ({number}, {sections}, {title})"),
+    ("page_lone_brace.yaml", 7, "write a brace that is not a placeholder twice"),
 ]
 
 
@@ -527,6 +532,70 @@ def test_participant_page_language_picker(db: Store, pulse: Questionnaire) -> No
     ok(again)
     assert again.selectbox(key="hc_lang").value == "en-US"
     assert plain(us.item_by_id[item.id].text) in again.radio(key=key).label
+
+
+# ----------------------------------------------------------------------------- page wording
+
+
+def test_page_text_falls_back_to_english_and_fills_placeholders() -> None:
+    tr = PageText({"answer.next": "Nesaf", "answer.section": "Adran {number} o {sections}: {title}"})
+    assert tr("answer.next") == "Nesaf"
+    assert tr("answer.back") == PAGE_TEXT["answer.back"] == "Back"  # not translated: the English
+    assert tr("answer.section", number=2, sections=9, title="Pwrpas") == "Adran 2 o 9: Pwrpas"
+    assert PageText()("workshop.progress", answered=3, questions=7) == "3 of 7 answered"
+    assert PageText().levels() == dict(LEVELS)
+
+
+def test_page_texts_and_the_pages_agree() -> None:
+    """Every text the pages ask for exists, and every text in the catalogue is asked for: a
+    translator never translates a text nobody sees."""
+    asked: set[str] = set()
+    for path in (ROOT / "healthcheck" / "ui").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("tr", "before") and node.args):
+                first = node.args[0]
+                options = [first.body, first.orelse] if isinstance(first, ast.IfExp) else [first]
+                for option in options:
+                    if isinstance(option, ast.JoinedStr):  # f"level_help.{lv}": one per level, below
+                        assert ast.unparse(option).startswith(("f'level.", "f'level_help.")), node.lineno
+                        continue
+                    assert isinstance(option, ast.Constant), f"{path.name}:{node.lineno}: name the text's id"
+                    asked.add(option.value)
+    unknown = asked - set(PAGE_TEXT)
+    assert not unknown, unknown
+    built = {f"level.{lv}" for lv in LEVELS} | {f"level_help.{lv}" for lv in LEVELS}  # level_question
+    assert set(PAGE_TEXT) - asked - built == set()
+    for key, text in PAGE_TEXT.items():  # the catalogue itself is well formed
+        placeholders(text)
+        assert text.strip() == text and text, key
+
+
+def test_us_english_page_wording_on_the_answer_page(db: Store) -> None:
+    r, token, _ = _round(db, "core")
+    at = app(r=token).run()
+    ok(at)
+    assert at.selectbox(key=f"ans{r.id}_about:organisation").label == "Your organisation"
+    at.selectbox(key="hc_lang").set_value("en-US").run()
+    ok(at)
+    assert at.selectbox(key=f"ans{r.id}_about:organisation").label == "Your organization"
+    assert "people from your organization have answered" in texts(at)
+    assert at.radio(key=f"ans{r.id}_about:level").label == "Where do you work in the partnership?"
+    at.selectbox(key="hc_lang").set_value("en-GB").run()
+    assert at.selectbox(key=f"ans{r.id}_about:organisation").label == "Your organisation"
+
+
+def test_us_english_page_wording_on_the_participant_page(db: Store) -> None:
+    p, _ = db.create_partnership("Harbour + City", "pulse", 3,
+                                 [("Harbour Music", "music"), ("City CYPS", "childrens_services")])
+    info, _ = ws.create_workshop(db, p.id, "Away day workshop")
+    at = app(join=info.join_code, lang="en-US").run()
+    ok(at)
+    assert at.selectbox(key=f"ws{info.id}_org").label == "Your organization"
+    at.button(key=f"ws{info.id}_send").click().run()  # nothing chosen yet: asked in US English too
+    ok(at)
+    assert [e.value for e in at.error] == [plain("Please choose your organization and where you work, at "
+                                                 "the top of the page.")]
 
 
 def test_readme_example_is_a_valid_translation() -> None:

@@ -242,11 +242,12 @@ def render(token: str) -> None:
         st.error("This health check no longer exists.")
         return
     form = FormState(r.id)
+    before = chosen_page_text(r.questionnaire_id)  # the language picked so far, if any
     if form.done:
-        _thank_you(form, chosen_page_text(r.questionnaire_id))
+        _thank_you(form, before)
         return
     if not r.is_open:
-        st.info(chosen_page_text(r.questionnaire_id)("answer.closed"))
+        st.info(before("answer.closed"))
         return
     q, tr = language_picker(r.questionnaire_id, keep=(form.p + "a:",))  # the chosen language's text
     if not orgs:
