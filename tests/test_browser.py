@@ -67,7 +67,7 @@ def _respond(browser: Any, link: str, organisation: str, level: str, viewport: d
     try:
         page.goto(link)
         wait_idle(page)
-        page.get_by_text("Before you start").wait_for(timeout=20_000)
+        page.get_by_text("Before you start").wait_for(timeout=30_000)
         assert page.get_by_text("fewer than 3 responses are never shown separately").count() >= 1
         if shot:
             screenshot(page, shot + "-start")
@@ -84,7 +84,7 @@ def _respond(browser: Any, link: str, organisation: str, level: str, viewport: d
                 click_and_wait(page, send)
                 break
             _click(page, page.get_by_role("button", name="Next"))
-        page.get_by_text("Thank you").first.wait_for(timeout=10_000)
+        page.get_by_text("Thank you").first.wait_for(timeout=30_000)
         if shot:
             screenshot(page, shot + "-thanks")
     finally:
@@ -107,7 +107,7 @@ def test_away_day_flow(tmp_path: Path) -> None:
             # --- the admin sets up the partnership
             admin.goto(base)
             wait_idle(admin)
-            admin.get_by_label("Name of the partnership").wait_for(timeout=20_000)
+            admin.get_by_label("Name of the partnership").wait_for(timeout=30_000)
             admin.get_by_label("Name of the partnership").fill("Harbour Music + City Children's Services")
             admin.get_by_label("Organisation 1", exact=True).fill(ORG_A)
             admin.get_by_label("Organisation 2", exact=True).fill(ORG_B)
@@ -115,7 +115,7 @@ def test_away_day_flow(tmp_path: Path) -> None:
             screenshot(admin, "01-start")
             _click(admin, admin.get_by_role("button", name="Create the health check"))
             code = admin.locator("[data-testid='stCode']", has_text="?admin=").first
-            code.wait_for(timeout=15_000)
+            code.wait_for(timeout=30_000)
             admin_link = code.inner_text().strip()
             assert "?admin=" in admin_link, admin_link
             assert admin.get_by_text("Keep this admin link safe").is_visible()
@@ -124,11 +124,11 @@ def test_away_day_flow(tmp_path: Path) -> None:
             # --- opens a round and reads the respondent link
             admin.goto(admin_link)
             wait_idle(admin)
-            admin.get_by_text("No rounds yet").first.wait_for(timeout=20_000)
+            admin.get_by_text("No rounds yet").first.wait_for(timeout=30_000)
             _nav(admin, "Rounds")
             _click(admin, admin.get_by_role("button", name="Open the round"))
             respondent_code = admin.locator("[data-testid='stCode']", has_text="?r=").first
-            respondent_code.wait_for(timeout=15_000)
+            respondent_code.wait_for(timeout=30_000)
             respondent_link = respondent_code.inner_text().strip()
             assert respondent_link.startswith(base), respondent_link
             screenshot(admin, "03-rounds")
@@ -141,16 +141,16 @@ def test_away_day_flow(tmp_path: Path) -> None:
             # --- the counts never show a group below the threshold as a number
             admin.reload()
             wait_idle(admin)
-            admin.get_by_text("3 responses").first.wait_for(timeout=20_000)
+            admin.get_by_text("3 responses").first.wait_for(timeout=30_000)
 
             # --- the dashboard: radar drawn, a finding with its actions
             _nav(admin, "Dashboard")
             chart = admin.locator("[data-testid='stVegaLiteChart']").first
-            chart.wait_for(timeout=15_000)
-            chart.locator("svg, canvas").first.wait_for(timeout=15_000)
+            chart.wait_for(timeout=30_000)
+            chart.locator("svg, canvas").first.wait_for(timeout=30_000)
             assert chart.is_visible()
             finding = admin.locator("[data-testid='stExpander']", has_text="Nobody is leading").first
-            finding.wait_for(timeout=10_000)
+            finding.wait_for(timeout=30_000)
             if not finding.get_by_text("Recommended actions").is_visible():
                 _click(admin, finding.locator("summary").first)
             assert finding.get_by_text("Recommended actions").is_visible()
@@ -162,7 +162,7 @@ def test_away_day_flow(tmp_path: Path) -> None:
             phone = phone_ctx.new_page()
             phone.goto(admin_link)
             wait_idle(phone)
-            phone.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=15_000)
+            phone.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)
             screenshot(phone, "07-dashboard-phone")
             phone_ctx.close()
 
@@ -177,7 +177,7 @@ def test_away_day_flow(tmp_path: Path) -> None:
             # --- a bad link shows a plain message
             admin.goto(base + "/?r=not-a-token")
             wait_idle(admin)
-            admin.get_by_text("This link does not work").wait_for(timeout=20_000)
+            admin.get_by_text("This link does not work").wait_for(timeout=30_000)
             screenshot(admin, "12-bad-link")
             admin_ctx.close()
         finally:
