@@ -31,7 +31,7 @@ PAGE_TEXT: dict[str, str] = {
     "send": "Send my answers",
     "thanks": "**Thank you.** Your answers have been sent.",
     "sent_before": "These answers had already been sent from this page, so nothing was stored twice.",
-    # the same words as the admin pages' outage message (healthcheck.ui.common.DB_UNAVAILABLE)
+    # also the admin pages' outage message (healthcheck.ui.common.DB_UNAVAILABLE)
     "outage": ("The database cannot be reached just now. Nothing that was already saved has been "
                "lost, and what you typed on this page is kept: please try again in a minute."),
     # --- the answer page (a round's respondent link)

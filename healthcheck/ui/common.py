@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - a Streamlit without it: send plain val
 from healthcheck import charts
 from healthcheck.assess import Assessment, assess
 from healthcheck.errors import InputError
+from healthcheck.pagetext import PAGE_TEXT
 from healthcheck.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
 from healthcheck.responses import frame_from_records
 from healthcheck.ruleset import RulePack, load_rules
@@ -43,8 +44,7 @@ SAFE_ERROR = ("Something went wrong on our side and this page could not be shown
 # nothing is wrong with the page, so say so plainly. The Streamlit session, and so what the
 # visitor typed, survives; once the database is back the same click works (submissions are
 # idempotent per key).
-DB_UNAVAILABLE = ("The database cannot be reached just now. Nothing that was already saved has been "
-                  "lost, and what you typed on this page is kept: please try again in a minute.")
+DB_UNAVAILABLE = PAGE_TEXT["outage"]  # the same words on every page; respondents may read them translated
 
 # Connection-level failures by SQLSTATE class: 08 connection exception, 57P admin/crash shutdown or
 # "cannot connect now" (starting up), 53 insufficient resources (e.g. too many connections).
