@@ -328,15 +328,22 @@ def heatmap(frame: pd.DataFrame, title: str = "") -> alt.LayerChart:
     columns = list(dict.fromkeys(data["name"]))
     rows = list(dict.fromkeys(data["partnership"]))
     source = _data(data)
-    x = alt.X("name:N", sort=columns, title=None, axis=alt.Axis(orient="top", labelAngle=-40, labelLimit=200))
+    # On a narrow page (a phone) the cells get too small for their numbers, which would overlap:
+    # the numbers are left out there (the table beside the chart has them), the column labels
+    # stand upright and the legend names the bands without their meaning.
+    cell = f"width / {len(columns)}"
+    upright = alt.ExprRef(f"{cell} >= 26 ? -40 : -90")
+    x = alt.X("name:N", sort=columns, title=None,
+              axis=alt.Axis(orient="top", labelLimit=200, labelAngle=upright))
     y = alt.Y("partnership:N", sort=rows, title=None, axis=alt.Axis(labelLimit=260))
+    legend = alt.Legend(orient="bottom", title="Band", labelLimit=400,
+                        labelExpr=f"width < 320 ? datum.label : ({_band_label_expr()})")
     cells = alt.Chart(source).mark_rect(stroke="white", strokeWidth=1).encode(
-        x=x, y=y, color=band_scale(alt.Legend(orient="bottom", title="Band", labelExpr=_band_label_expr(),
-                                                labelLimit=400)),
+        x=x, y=y, color=band_scale(legend),
         tooltip=[alt.Tooltip("partnership:N", title="Partnership"), alt.Tooltip("label:N", title="Area"),
                  alt.Tooltip("score:Q", title="Score", format=".0f"), alt.Tooltip("band:N", title="Band")])
     ink = alt.Scale(domain=BANDS, range=["white", "black", "white", "black"])
-    text = alt.Chart(source).mark_text(fontSize=10).encode(
+    text = alt.Chart(source).mark_text(fontSize=10, opacity=alt.ExprRef(f"{cell} >= 22 ? 1 : 0")).encode(
         x=x, y=y, text="text:N", color=alt.Color("band:N", scale=ink, legend=None))
     return alt.layer(cells, text).resolve_scale(color="independent").properties(
         width=max(34 * len(columns), 200), height=max(22 * len(rows), 40), title=title)
