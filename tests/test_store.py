@@ -151,6 +151,24 @@ def test_migrations_create_tables_and_rerun_is_noop(db_url: str) -> None:
     assert heads == [ScriptDirectory.from_config(store_mod.alembic_config()).get_current_head()]
 
 
+def test_invitation_migration_goes_down_and_up_keeping_shares(db_url: str) -> None:
+    from alembic import command
+
+    from healthcheck import sharing
+
+    with Store(db_url) as s:
+        p, _ = s.create_partnership("P", "core", 3, [("Harbour Music", "music")])
+        r, _ = s.open_round(p.id, "Spring", "core", "1")
+        funder, _ = sharing.create_funder(s, "Fund A")
+        sharing.share_round(s, r.id, funder.id)
+        sharing.new_invitation(s, funder.id)
+        for step, target in ((command.downgrade, "0004"), (command.upgrade, "head")):
+            with s._write_engine.begin() as conn:  # noqa: SLF001 - as Store.migrate runs it
+                step(store_mod.alembic_config(conn), target)
+            assert _count(db_url, "shares") == 1 and _count(db_url, "funders") == 1, target
+        assert [x.round.id for x in sharing.shared_rounds(s, funder.id)] == [r.id]
+
+
 def test_migrations_match_models(store: Store) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext

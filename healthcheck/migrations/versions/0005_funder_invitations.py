@@ -23,5 +23,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_funders_invite_hash"), table_name="funders")
-    with op.batch_alter_table("funders") as batch:  # SQLite cannot drop a column in place
-        batch.drop_column("invite_hash")
+    # In place (SQLite 3.35+ can): a batch rebuild would drop the table, and with foreign keys on,
+    # that would cascade to every share.
+    op.drop_column("funders", "invite_hash")
