@@ -87,8 +87,16 @@ PAGE_TEXT: dict[str, str] = {
 
 
 def placeholders(text: str) -> set[str]:
-    """The `{name}` placeholders in a text."""
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    """The `{name}` placeholders in a text. Raises ValueError for a lone brace, and for anything
+    but a bare name in braces (`{}`, `{0}`, `{name!r}`, `{name:>5}`), which could fail when shown."""
+    found: set[str] = set()
+    for _, name, spec, conversion in string.Formatter().parse(text):
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise ValueError(f"{{{name}}} is not a placeholder")
+        found.add(name)
+    return found
 
 
 class PageText:
@@ -98,7 +106,13 @@ class PageText:
         self._translated = dict(translated or {})
 
     def __call__(self, key: str, **values: Any) -> str:
-        return (self._translated.get(key) or PAGE_TEXT[key]).format(**values)
+        translated = self._translated.get(key)
+        if translated:
+            try:
+                return translated.format(**values)
+            except (KeyError, IndexError, ValueError):  # checked on loading; never fail a page over it
+                pass
+        return PAGE_TEXT[key].format(**values)
 
     def levels(self) -> dict[str, str]:
         """The partnership levels' names, by level id."""

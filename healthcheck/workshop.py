@@ -11,8 +11,8 @@ responses go through `Store.submit_response` (idempotent per submission key; ref
   workshops ever made, so a closed workshop's code is recognised as "ended", never reused.
 - The facilitator's console needs the facilitator token (>= 128 bits); a join code never opens it.
 - Results are hidden until the facilitator reveals them (no anchoring); closing stops answers.
-- `JoinThrottle` slows down repeated wrong codes, counted in the store per coarse client and
-  app-wide, so neither a new session nor a new address starts afresh (injectable clock).
+- Wrong join codes are slowed down by `healthcheck.throttle`, counted in the store per coarse
+  client and app-wide, so neither a new session nor a new address starts afresh.
 
 Nothing here imports Streamlit.
 """

@@ -199,6 +199,7 @@ BAD_CASES = [
     ("page_placeholder_dropped.yaml", 7, "page text 'answer.section' must keep the same placeholders as "
                                          "the original ({number}, {sections}, {title})"),
     ("page_lone_brace.yaml", 7, "write a brace that is not a placeholder twice"),
+    ("page_empty_braces.yaml", 7, "page text 'send' must keep the same placeholders as the original (none)"),
 ]
 
 
@@ -544,6 +545,10 @@ def test_page_text_falls_back_to_english_and_fills_placeholders() -> None:
     assert tr("answer.section", number=2, sections=9, title="Pwrpas") == "Adran 2 o 9: Pwrpas"
     assert PageText()("workshop.progress", answered=3, questions=7) == "3 of 7 answered"
     assert PageText().levels() == dict(LEVELS)
+    # a text that slipped past the checks falls back to English rather than failing the page
+    assert PageText({"send": "Send {}", "answer.about_then": "{oops}"})("send") == "Send my answers"
+    assert PageText({"answer.about_then": "{oops}"})("answer.about_then", sections=3) == (
+        "About you, then 3 short sections")
 
 
 def test_page_texts_and_the_pages_agree() -> None:

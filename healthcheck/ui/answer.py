@@ -249,7 +249,8 @@ def render(token: str) -> None:
     if not r.is_open:
         st.info(before("answer.closed"))
         return
-    q, tr = language_picker(r.questionnaire_id, keep=(form.p + "a:",))  # the chosen language's text
+    # the chosen language's text; answers and the level (its name is translated too) are kept
+    q, tr = language_picker(r.questionnaire_id, keep=(form.p + "a:", form.p + "about:"))
     if not orgs:
         st.info(tr("answer.not_ready"))
         return

@@ -255,7 +255,8 @@ def render(code: str) -> None:
     if not w.is_open:
         st.info(before("workshop.ended"))
         return
-    q, tr = language_picker(w.questionnaire_id, keep=(form.key("a:"),))  # the chosen language's text
+    # the chosen language's text; answers and the level (its name is translated too) are kept
+    q, tr = language_picker(w.questionnaire_id, keep=(form.key("a:"), form.key("level")))
     items = [i for i in ws.items_for(w.dimensions, q) if i.type in ("likert", "choice")]
     orgs = _or_last(f"orgs:{w.id}", lambda: store.organisations(w.partnership_id))
     if not orgs:
