@@ -90,6 +90,21 @@ def launch_chromium(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
 
 
+@contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """A headless Debian Chromium under Playwright, closed afterwards (skips without Playwright)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover
+        unavailable("playwright is not installed")
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 _OBSERVE = """() => {
     if (window.__hcObserved) return window.__hcRuns;
     const app = document.querySelector("[data-testid='stApp']");

@@ -34,7 +34,16 @@ from healthcheck.demo import STORY_BY_KEY
 from healthcheck.demo_store import load_demo_links
 from healthcheck.store import Store
 
-from .browser import ROOT, choose, click_and_wait, launch_chromium, streamlit_server, unavailable, wait_idle
+from .browser import (
+    ROOT,
+    choose,
+    chromium_browser,
+    click_and_wait,
+    launch_chromium,
+    streamlit_server,
+    unavailable,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -348,19 +357,11 @@ def test_every_page_passes_axe(site: Site) -> None:
 def test_answer_page_declares_the_questionnaire_language(site: Site) -> None:
     """WCAG 3.1.1: `<html lang>` follows the language the respondent picks, so a screen reader
     reads the questions with the right voice."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover
-        unavailable("playwright is not installed")
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        try:
-            page = browser.new_page()
-            page.goto(f"{site.base}/?r={site.respondent}&lang=en-us")
-            page.get_by_text("Before you start").first.wait_for(timeout=30_000)
-            page.wait_for_function("document.documentElement.lang === 'en-US'", timeout=15_000)
-            choose(page, "Language", "English (UK)")
-            page.wait_for_function("document.documentElement.lang === 'en-GB'", timeout=15_000)
-            assert "lang=en-GB" in page.url
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        page = browser.new_page()
+        page.goto(f"{site.base}/?r={site.respondent}&lang=en-us")
+        page.get_by_text("Before you start").first.wait_for(timeout=30_000)
+        page.wait_for_function("document.documentElement.lang === 'en-US'", timeout=15_000)
+        choose(page, "Language", "English (UK)")
+        page.wait_for_function("document.documentElement.lang === 'en-GB'", timeout=15_000)
+        assert "lang=en-GB" in page.url

@@ -29,7 +29,7 @@ from healthcheck import workshop as ws
 from healthcheck.questionnaire import find_questionnaire, load_questionnaire
 from healthcheck.store import Store
 
-from .browser import _OBSERVE, launch_chromium, screenshot, streamlit_server, unavailable, wait_idle
+from .browser import _OBSERVE, chromium_browser, screenshot, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -89,16 +89,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def browser(site: Site) -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover
-        unavailable("playwright is not installed")
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 def _press(page: Any, key: str, started: float = 2_000) -> None:
