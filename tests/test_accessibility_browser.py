@@ -288,7 +288,12 @@ def _check(page: Any, axe: Any, key: str, phone: bool, known: list[KnownIssue], 
                 unknown.append(f"{key}: {v['id']} at {node.get('target')}: {node.get('html', '')[:160]}")
     if phone:
         overflow += [f"{key}: {o}" for o in page.evaluate(_OVERFLOW)]
-    for chart in page.evaluate(_CHART_TEXT):
+    charts = page.evaluate(_CHART_TEXT)
+    if not all(c["shown"] for c in charts):  # a chart redrawn after _settle: give its name time to return
+        with contextlib.suppress(Exception):
+            page.wait_for_function(_CHARTS_DRAWN, timeout=30_000)
+        charts = page.evaluate(_CHART_TEXT)
+    for chart in charts:
         outcome.charts += 1
         if not (chart["shown"] and chart["table"]):
             outcome.chart_problems.append(f"{key}: a chart without its summary as text or its table: {chart}")
