@@ -29,9 +29,9 @@ TARGET_MS = 300.0
 def _records(n: int) -> list[dict[str, object]]:
     import pandas as pd
 
-    from healthcheck.demo import bulk_responses
-    from healthcheck.questionnaire import find_questionnaire, load_questionnaire
-    from healthcheck.responses import records_from_frame
+    from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+    from healthcheck.core.responses import records_from_frame
+    from healthcheck.services.demo_stories import bulk_responses
 
     q = load_questionnaire(find_questionnaire("core"))
     df: pd.DataFrame = bulk_responses(q, partnerships=1, respondents=n, seed=7)
@@ -49,10 +49,10 @@ def main(argv: list[str] | None = None) -> bool:
         os.environ["HEALTHCHECK_DATABASE_URL"] = url
         from streamlit.testing.v1 import AppTest
 
-        from healthcheck.assess import assess
-        from healthcheck.questionnaire import find_questionnaire, load_questionnaire
-        from healthcheck.responses import frame_from_records
-        from healthcheck.ruleset import load_rules
+        from healthcheck.core.assess import assess
+        from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+        from healthcheck.core.responses import frame_from_records
+        from healthcheck.core.rules import load_rules
         from healthcheck.store import Store
 
         q = load_questionnaire(find_questionnaire("core"))

@@ -13,10 +13,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from healthcheck.demo import bulk_responses
-from healthcheck.errors import InputError
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
-from healthcheck.responses import export_csv, read_responses, record_problems, records_from_frame
+from healthcheck.core.errors import InputError
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.responses import export_csv, read_responses, record_problems, records_from_frame
+from healthcheck.services.demo_stories import bulk_responses
 from healthcheck.store import Store
 
 from .common import best_of, report

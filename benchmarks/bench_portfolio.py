@@ -18,13 +18,13 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from healthcheck import portfolio as pf
-from healthcheck.demo import bulk_responses
-from healthcheck.engine import get_engine
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
-from healthcheck.responses import export_csv, read_responses
-from healthcheck.ruleset import load_rules
-from healthcheck.scoring import ScoreTable
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.responses import export_csv, read_responses
+from healthcheck.core.rules import load_rules
+from healthcheck.core.rules.engine import get_engine
+from healthcheck.core.scoring import ScoreTable
+from healthcheck.services import portfolio as pf
+from healthcheck.services.demo_stories import bulk_responses
 
 from .common import best_of, report
 

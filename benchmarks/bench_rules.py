@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-from healthcheck.demo import bulk_responses
-from healthcheck.engine import Engine
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
-from healthcheck.ruleset import RULES_DIR, load_rules
-from healthcheck.scoring import ScoreTable
-from healthcheck.yamlsource import read_yaml, to_plain
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.rules import RULES_DIR, load_rules
+from healthcheck.core.rules.engine import Engine
+from healthcheck.core.scoring import ScoreTable
+from healthcheck.core.yamlsource import read_yaml, to_plain
+from healthcheck.services.demo_stories import bulk_responses
 from tests.reference import fired as reference_fired
 
 from .common import best_of, report

@@ -12,9 +12,9 @@ import sys
 
 import numpy as np
 
-from healthcheck.demo import bulk_responses
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
-from healthcheck.scoring import ScoreTable
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.scoring import ScoreTable
+from healthcheck.services.demo_stories import bulk_responses
 
 from .common import best_of, report
 

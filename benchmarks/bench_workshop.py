@@ -31,9 +31,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from healthcheck import workshop as ws
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
 from healthcheck.store import Store
+from healthcheck.store import workshops as ws
 
 from .common import report
 
@@ -279,7 +279,7 @@ def bench_browsers(phones: int = 20) -> bool:
     ok = lost == 0 and duplicated == 0
     report(f"browsers: p50 submit latency with {phones} at once vs one alone", p50, result["baseline"])
     report(f"browsers: p95 submit latency with {phones} at once vs one alone", p95, result["baseline"])
-    from healthcheck.ui.workshop_console import REFRESH_SECONDS
+    from healthcheck.ui.pages.workshop_console import REFRESH_SECONDS
 
     ok &= report(f"browsers: console shows all {expected} after the last submit vs refresh interval",
                  result["console_delay"], float(REFRESH_SECONDS), target_seconds=3.0)

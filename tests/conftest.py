@@ -79,6 +79,6 @@ def db(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture(scope="module")
 def pulse():  # type: ignore[no-untyped-def]
-    from healthcheck.questionnaire import find_questionnaire, load_questionnaire
+    from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
 
     return load_questionnaire(find_questionnaire("pulse"))

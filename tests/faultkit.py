@@ -24,7 +24,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
 from healthcheck.store import Store
 
 # Real core items: the store refuses answers its reader could not read back.
@@ -32,8 +32,8 @@ LIKERT = [i.id for i in load_questionnaire(find_questionnaire("core")).items if 
 Q1, Q2 = LIKERT[0], LIKERT[1]
 
 if TYPE_CHECKING:  # the workshop module (pandas) is imported only by the commands that use it
-    from healthcheck import workshop as ws
-    from healthcheck.questionnaire import Questionnaire
+    from healthcheck.core.questionnaire import Questionnaire
+    from healthcheck.store import workshops as ws
 
 ORGS = [("Harbour Music", "music"), ("City CYPS", "childrens_services"), ("Foster Care Co", "fostering")]
 
@@ -64,7 +64,7 @@ def records(n: int, prefix: str) -> list[dict[str, Any]]:
 
 
 def workshop_answers(workshop: ws.WorkshopInfo, q: Questionnaire, i: int) -> dict[str, int | str]:
-    from healthcheck import workshop as ws
+    from healthcheck.store import workshops as ws
 
     return {item.id: 1 + (i + n) % 5 for n, item in enumerate(ws.items_for(workshop.dimensions, q))
             if item.type == "likert"}
@@ -87,7 +87,7 @@ def _import(args: dict[str, Any]) -> None:
 
 
 def _submitter(store: Store, workshop_id: int) -> tuple[ws.WorkshopInfo, list[int]]:
-    from healthcheck import workshop as ws
+    from healthcheck.store import workshops as ws
 
     workshop = ws.get_workshop(store, workshop_id)
     assert workshop is not None
@@ -97,7 +97,7 @@ def _submitter(store: Store, workshop_id: int) -> tuple[ws.WorkshopInfo, list[in
 
 def _burst(args: dict[str, Any]) -> None:
     store = Store(args["url"], migrate=False)
-    from healthcheck import workshop as ws
+    from healthcheck.store import workshops as ws
 
     workshop, org_ids = _submitter(store, args["workshop_id"])
     q = ws._load_questionnaire(workshop.questionnaire_id)  # noqa: SLF001
@@ -118,7 +118,7 @@ def _burst(args: dict[str, Any]) -> None:
 def _same_keys(args: dict[str, Any]) -> None:
     """Forks into args["processes"] processes after the imports (one start-up cost, not one per
     process); each makes its own Store after the fork, as separate app servers would."""
-    from healthcheck import workshop as ws
+    from healthcheck.store import workshops as ws
 
     q = ws._load_questionnaire("pulse")  # noqa: SLF001
     children: list[int] = []

@@ -5,8 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from healthcheck.engine import Engine
-from healthcheck.ruleset import (
+from healthcheck.core.rules import (
     MAX_RULE_COST,
     Example,
     Facts,
@@ -16,6 +15,7 @@ from healthcheck.ruleset import (
     compile_rule,
     expression_cost,
 )
+from healthcheck.core.rules.engine import Engine
 
 DIMS = ["task.taking_stock", "task.communicating", "factor.debate", "prereq.clear_roles",
         "task.exercising_leadership", "task.investing_resources"]

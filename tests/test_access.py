@@ -20,10 +20,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from healthcheck import sharing
-from healthcheck import throttle as th
-from healthcheck import workshop as ws
-from healthcheck.store import JoinFailure, Store, hash_token
+from healthcheck.store import JoinFailure, Store, hash_token, sharing
+from healthcheck.store import throttle as th
+from healthcheck.store import workshops as ws
 
 from .apptest import app, app_store
 from .test_app import _answer_all, _fill_about, open_page, texts

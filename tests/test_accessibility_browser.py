@@ -28,11 +28,10 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from healthcheck import sharing
-from healthcheck import workshop as ws
-from healthcheck.demo import STORY_BY_KEY
-from healthcheck.demo_store import load_demo_links
-from healthcheck.store import Store
+from healthcheck.services.demo import load_demo_links
+from healthcheck.services.demo_stories import STORY_BY_KEY
+from healthcheck.store import Store, sharing
+from healthcheck.store import workshops as ws
 
 from .browser import (
     ROOT,

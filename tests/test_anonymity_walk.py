@@ -24,16 +24,16 @@ import pytest
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from healthcheck import portfolio as pf
-from healthcheck import report, sharing
-from healthcheck import workshop as ws
-from healthcheck.assess import assess
 from healthcheck.cli import main as cli
-from healthcheck.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
-from healthcheck.responses import export_csv, frame_from_records
-from healthcheck.ruleset import load_rules
-from healthcheck.store import Store
-from healthcheck.ui.exports import anonymised_csv
+from healthcheck.core.assess import assess
+from healthcheck.core.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
+from healthcheck.core.responses import export_csv, frame_from_records
+from healthcheck.core.rules import load_rules
+from healthcheck.present import report
+from healthcheck.services import portfolio as pf
+from healthcheck.store import Store, sharing
+from healthcheck.store import workshops as ws
+from healthcheck.ui.pages.exports import anonymised_csv
 
 from .apptest import app, app_store
 from .test_app import open_page

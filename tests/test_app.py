@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from healthcheck.demo_store import load_demo
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
-from healthcheck.responses import frame_from_records
-from healthcheck.ruleset import load_rules
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.responses import frame_from_records
+from healthcheck.core.rules import load_rules
+from healthcheck.services.demo import load_demo
 from healthcheck.store import Store
 from healthcheck.ui.common import plain
-from healthcheck.ui.exports import SUPPRESSED_ORG, anonymised_csv, groups_to_suppress
+from healthcheck.ui.pages.exports import SUPPRESSED_ORG, anonymised_csv, groups_to_suppress
 
 from .apptest import app
 
@@ -448,7 +448,7 @@ def test_exports_page_and_files(db: Store) -> None:
 
 def test_a_failing_page_shows_a_friendly_message(db: Store, demo: dict[str, str],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from healthcheck import views
+    from healthcheck.present import views
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("internal detail that must not reach the browser")

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from healthcheck import charts, views
-from healthcheck.demo import STORIES, STORY_BY_KEY, story_responses
-from healthcheck.questionnaire import Questionnaire, load_questionnaire
-from healthcheck.scoring import PartnershipScores, score
+from healthcheck.core.questionnaire import Questionnaire, load_questionnaire
+from healthcheck.core.scoring import PartnershipScores, score
+from healthcheck.present import charts, views
+from healthcheck.services.demo_stories import STORIES, STORY_BY_KEY, story_responses
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "charts"
 SMALL_ORG = "County Fostering Team"
@@ -290,7 +290,7 @@ def test_other_charts_render(story_scores: dict[str, PartnershipScores], small: 
 def test_radar_of_a_framework_nobody_answered_is_empty_not_an_error() -> None:
     import pandas as pd
 
-    from healthcheck.charts import radar, radar_points
+    from healthcheck.present.charts import radar, radar_points
 
     frame = pd.DataFrame({"series": ["Whole partnership"] * 2, "grouping": [None, None],
                           "dimension": ["factor.debate", "factor.change"], "label": ["a", "b"],

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from healthcheck import demo
-from healthcheck.frameworks import DIMENSION_IDS
-from healthcheck.questionnaire import Questionnaire, load_questionnaire
-from healthcheck.responses import columns_of, export_csv
-from healthcheck.ruleset import SEVERITY_RANK
+from healthcheck.core.frameworks import DIMENSION_IDS
+from healthcheck.core.questionnaire import Questionnaire, load_questionnaire
+from healthcheck.core.responses import columns_of, export_csv
+from healthcheck.core.rules import SEVERITY_RANK
+from healthcheck.services import demo_stories as demo
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = load_questionnaire(ROOT / "questionnaires" / "core.yaml")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from healthcheck.cli import build_parser
-from healthcheck.frameworks import DIMENSION_IDS
-from healthcheck.ruleset import load_rules
+from healthcheck.core.frameworks import DIMENSION_IDS
+from healthcheck.core.rules import load_rules
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

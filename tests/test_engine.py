@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from healthcheck.engine import Engine, EngineError, compile_pack, get_engine
-from healthcheck.ruleset import RULES_DIR, Facts, load_rules
-from healthcheck.yamlsource import read_yaml, to_plain
+from healthcheck.core.rules import RULES_DIR, Facts, load_rules
+from healthcheck.core.rules.engine import Engine, EngineError, compile_pack, get_engine
+from healthcheck.core.yamlsource import read_yaml, to_plain
 
 from . import randompacks as rp
 from .reference import fired as reference_fired
@@ -26,7 +26,7 @@ RAW_SHIPPED = {p.stem: to_plain(read_yaml(p))["when"] for p in sorted(RULES_DIR.
 
 def _shipped_facts(rng: random.Random) -> dict:
     """Random facts over everything the shipped rules read, values clustered at their thresholds."""
-    from healthcheck.ruleset import leaves
+    from healthcheck.core.rules import leaves
 
     out: dict = {"scores": {}, "spreads": {}, "gaps": {}, "lowest_groups": {}, "unknown": {},
                  "items": {}, "answers": {}}
@@ -140,8 +140,8 @@ import gc, json, random, sys, time
 sys.path.insert(0, {root!r})
 import psutil
 from hypothesis import HealthCheck, given, settings, strategies as st
-from healthcheck.engine import Engine
-from healthcheck.ruleset import MAX_RULE_COST, _parse_condition, compile_rule, expression_cost
+from healthcheck.core.rules.engine import Engine
+from healthcheck.core.rules import MAX_RULE_COST, _parse_condition, compile_rule, expression_cost
 from tests import randompacks as rp
 from tests.reference import fired as reference_fired
 
@@ -243,7 +243,7 @@ def _chain(n: int) -> dict:
 
 
 def test_rules_within_the_cost_limit_compile_in_the_real_engine() -> None:
-    from healthcheck.ruleset import MAX_RULE_COST, compile_rule, expression_cost
+    from healthcheck.core.rules import MAX_RULE_COST, compile_rule, expression_cost
 
     n = 1
     while expression_cost(compile_rule(rp.compile_raw({"r": _chain(n + 1)}).rules[0].when)) <= MAX_RULE_COST:
@@ -255,8 +255,8 @@ def test_rules_within_the_cost_limit_compile_in_the_real_engine() -> None:
 
 
 def test_loader_refuses_a_rule_too_complex_for_the_engine(tmp_path: Path) -> None:
-    from healthcheck.errors import InputError
-    from healthcheck.ruleset import parse_rule
+    from healthcheck.core.errors import InputError
+    from healthcheck.core.rules import parse_rule
 
     rule = {"id": "too-big", "title": "Too big", "severity": "low", "tasks": ["task.taking_stock"],
             "explanation": "A rule with far too many nested conditions for the engine.",

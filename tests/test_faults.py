@@ -31,9 +31,9 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from healthcheck import workshop as ws
-from healthcheck.errors import InputError
+from healthcheck.core.errors import InputError
 from healthcheck.store import Store, normalise_url
+from healthcheck.store import workshops as ws
 
 from .apptest import app
 from .browser import free_port
@@ -234,7 +234,7 @@ def test_kill9_during_submission_burst_keeps_every_acknowledged_answer(db_url: s
 
 
 def _pulse() -> Any:
-    from healthcheck.questionnaire import find_questionnaire, load_questionnaire
+    from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
 
     return load_questionnaire(find_questionnaire("pulse"))
 

@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from healthcheck import cli, demo
-from healthcheck.errors import InputError
-from healthcheck.formsimport import (
+from healthcheck import cli
+from healthcheck.core.errors import InputError
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.responses import DONT_KNOW, columns_of
+from healthcheck.core.responses.forms import (
     apply_mapping,
     is_personal,
     propose_mapping,
@@ -23,8 +25,7 @@ from healthcheck.formsimport import (
     read_forms_file,
     read_score_json,
 )
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
-from healthcheck.responses import DONT_KNOW, columns_of
+from healthcheck.services import demo_stories as demo
 
 PERSONAL = ["Timestamp", "Email address", "Name"]
 META = ["Which organisation do you work for?", "At which level do you work?", "Partnership"]

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from healthcheck.demo import STORY_BY_KEY
-from healthcheck.demo_store import DEMO_FUNDER, DEMO_SHARED, load_demo_links
-from healthcheck.ruleset import load_rules
+from healthcheck.core.rules import load_rules
+from healthcheck.services.demo import DEMO_FUNDER, DEMO_SHARED, load_demo_links
+from healthcheck.services.demo_stories import STORY_BY_KEY
 from healthcheck.store import Store
 
 from .browser import (

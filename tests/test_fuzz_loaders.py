@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from healthcheck.errors import InputError, Problem
-from healthcheck.questionnaire import Questionnaire, load_questionnaire
-from healthcheck.ruleset import Rule, load_rules, parse_rule
-from healthcheck.yamlsource import MAX_DEPTH, MAX_VALUES, read_yaml, to_plain
+from healthcheck.core.errors import InputError, Problem
+from healthcheck.core.questionnaire import Questionnaire, load_questionnaire
+from healthcheck.core.rules import Rule, load_rules, parse_rule
+from healthcheck.core.yamlsource import MAX_DEPTH, MAX_VALUES, read_yaml, to_plain
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_RULES = sorted((ROOT / "rules").glob("*.yaml"))

@@ -23,11 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from healthcheck import sharing
-from healthcheck.errors import InputError, Problem
-from healthcheck.formsimport import read_forms_file
-from healthcheck.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
-from healthcheck.responses import (
+from healthcheck.core.errors import InputError, Problem
+from healthcheck.core.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
+from healthcheck.core.responses import (
     MAX_COLUMNS,
     MAX_FILE_BYTES,
     MAX_PROBLEMS,
@@ -38,7 +36,8 @@ from healthcheck.responses import (
     records_from_frame,
     template_csv,
 )
-from healthcheck.store import Store
+from healthcheck.core.responses.forms import read_forms_file
+from healthcheck.store import Store, sharing
 
 from .test_responses import BAD_CASES, problems_of
 

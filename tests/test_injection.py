@@ -26,16 +26,16 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from healthcheck import portfolio as pf
-from healthcheck import report, sharing
-from healthcheck import workshop as ws
-from healthcheck.assess import assess
-from healthcheck.csvsafe import FORMULA_STARTS
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
-from healthcheck.responses import frame_from_records
-from healthcheck.ruleset import load_rules
-from healthcheck.store import Store
-from healthcheck.ui.exports import anonymised_csv
+from healthcheck.core.assess import assess
+from healthcheck.core.csvsafe import FORMULA_STARTS
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.responses import frame_from_records
+from healthcheck.core.rules import load_rules
+from healthcheck.present import report
+from healthcheck.services import portfolio as pf
+from healthcheck.store import Store, sharing
+from healthcheck.store import workshops as ws
+from healthcheck.ui.pages.exports import anonymised_csv
 
 from .apptest import app, app_store
 from .test_app import open_page

@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
-from healthcheck import workshop as ws
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
 from healthcheck.store import Store
+from healthcheck.store import workshops as ws
 
 from .browser import _OBSERVE, chromium_browser, screenshot, streamlit_server, wait_idle
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from healthcheck.errors import InputError, Problem
-from healthcheck.questionnaire import is_translation_file, load_questionnaire
-from healthcheck.ruleset import load_rules, parse_rule
+from healthcheck.core.errors import InputError, Problem
+from healthcheck.core.questionnaire import is_translation_file, load_questionnaire
+from healthcheck.core.rules import load_rules, parse_rule
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "data" / "bad_yaml"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
 from healthcheck.store import Store, normalise_url
 from healthcheck.ui.common import DB_UNAVAILABLE, SAFE_ERROR
 

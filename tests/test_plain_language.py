@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import textstat
 
-from healthcheck.pagetext import PAGE_TEXT
-from healthcheck.questionnaire import Questionnaire, load_questionnaire, shipped_questionnaires
-from healthcheck.ruleset import Rule, load_rules
+from healthcheck.core.pagetext import PAGE_TEXT
+from healthcheck.core.questionnaire import Questionnaire, load_questionnaire, shipped_questionnaires
+from healthcheck.core.rules import Rule, load_rules
 
 ITEM_MIN = 60.0  # items, help, intros: read by every respondent, often on a phone
 RULE_MIN = 50.0  # rule explanations and actions: read by the partnership's leads

@@ -12,14 +12,15 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from healthcheck import cli, demo
-from healthcheck import portfolio as pf
-from healthcheck.assess import iter_assessments
-from healthcheck.csvsafe import FORMULA_STARTS
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
-from healthcheck.responses import export_csv
-from healthcheck.ruleset import load_rules
-from healthcheck.scoring import ScoreTable
+from healthcheck import cli
+from healthcheck.core.assess import iter_assessments
+from healthcheck.core.csvsafe import FORMULA_STARTS
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.responses import export_csv
+from healthcheck.core.rules import load_rules
+from healthcheck.core.scoring import ScoreTable
+from healthcheck.services import demo_stories as demo
+from healthcheck.services import portfolio as pf
 
 MONEY = demo.STORY_BY_KEY["money"].partnership
 LEADERLESS = demo.STORY_BY_KEY["leaderless"].partnership
@@ -132,7 +133,7 @@ def test_common_risks_and_heatmap(portfolio: pf.Portfolio) -> None:
     heat = pf.heatmap_frame(portfolio.rows)
     assert len(heat) == 13 * len(portfolio.rows)
     assert list(heat.columns) == ["partnership", "dimension", "label", "number", "score", "band"]
-    from healthcheck import charts
+    from healthcheck.present import charts
 
     charts.heatmap(heat).to_dict()
 

@@ -25,12 +25,12 @@ import pytest
 from markdown_it import MarkdownIt
 from pypdf import PdfReader
 
-from healthcheck import report, views
-from healthcheck.assess import Assessment, assess
-from healthcheck.demo import STORIES, STORY_BY_KEY, story_responses
-from healthcheck.questionnaire import Questionnaire, load_questionnaire
-from healthcheck.responses import export_csv
-from healthcheck.ruleset import RulePack, load_rules
+from healthcheck.core.assess import Assessment, assess
+from healthcheck.core.questionnaire import Questionnaire, load_questionnaire
+from healthcheck.core.responses import export_csv
+from healthcheck.core.rules import RulePack, load_rules
+from healthcheck.present import report, views
+from healthcheck.services.demo_stories import STORIES, STORY_BY_KEY, story_responses
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "report"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from healthcheck.demo_store import load_demo
+from healthcheck.services.demo import load_demo
 from healthcheck.store import Store
 
 from .browser import launch_chromium, streamlit_server, unavailable, wait_idle

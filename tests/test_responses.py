@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from healthcheck.csvsafe import neutralise, neutralise_frame
-from healthcheck.errors import InputError
-from healthcheck.frameworks import DIMENSION_IDS
-from healthcheck.questionnaire import Questionnaire, load_questionnaire
-from healthcheck.responses import (
+from healthcheck.core.csvsafe import neutralise, neutralise_frame
+from healthcheck.core.errors import InputError
+from healthcheck.core.frameworks import DIMENSION_IDS
+from healthcheck.core.questionnaire import Questionnaire, load_questionnaire
+from healthcheck.core.responses import (
     DONT_KNOW,
     MAX_PROBLEMS,
     META_COLUMNS,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from healthcheck.engine import get_engine
-from healthcheck.ruleset import RULES_DIR, load_rules
-from healthcheck.yamlsource import read_yaml, to_plain
+from healthcheck.core.rules import RULES_DIR, load_rules
+from healthcheck.core.rules.engine import get_engine
+from healthcheck.core.yamlsource import read_yaml, to_plain
 
 from .reference import evaluate
 

@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from healthcheck.frameworks import DIMENSION_IDS
-from healthcheck.questionnaire import Questionnaire, load_questionnaire
-from healthcheck.responses import DONT_KNOW, frame_from_records
-from healthcheck.scoring import MIN_THRESHOLD, DimensionScore, PartnershipScores, ScoreTable, score
+from healthcheck.core.frameworks import DIMENSION_IDS
+from healthcheck.core.questionnaire import Questionnaire, load_questionnaire
+from healthcheck.core.responses import DONT_KNOW, frame_from_records
+from healthcheck.core.scoring import MIN_THRESHOLD, DimensionScore, PartnershipScores, ScoreTable, score
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI_PATH = ROOT / "tests" / "data" / "mini.yaml"
@@ -533,7 +533,7 @@ def _answered(record: dict[str, Any], dimension: str) -> bool:
 
 
 def test_visible_counts_hide_a_lone_small_group_and_the_next_smallest() -> None:
-    from healthcheck.scoring import visible_counts
+    from healthcheck.core.scoring import visible_counts
 
     # 10 in all: showing 3 and 5 would give away the hidden 2 by subtraction
     assert visible_counts({"funder": 3, "operational": 5, "strategic": 2}, 3) == {

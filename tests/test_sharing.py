@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, select, text, update
 
-from healthcheck import sharing
-from healthcheck.demo import STORY_BY_KEY
-from healthcheck.demo_store import load_demo
-from healthcheck.errors import InputError
-from healthcheck.portfolio import store_portfolio
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
-from healthcheck.ruleset import load_rules
-from healthcheck.store import Store, hash_token
+from healthcheck.core.errors import InputError
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.rules import load_rules
+from healthcheck.services.demo import load_demo
+from healthcheck.services.demo_stories import STORY_BY_KEY
+from healthcheck.services.portfolio import store_portfolio
+from healthcheck.store import Store, hash_token, sharing
 
 MONEY = STORY_BY_KEY["money"].partnership
 STRONG = STORY_BY_KEY["strong"].partnership
@@ -197,7 +196,7 @@ def test_unknown_ids_and_names(store: Store) -> None:
 
 def _funder_page(url: str, token: str) -> None:
     from healthcheck.store import Store
-    from healthcheck.ui import portfolio
+    from healthcheck.ui.pages import portfolio
 
     store = Store(url)
     try:

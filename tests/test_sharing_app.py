@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from healthcheck import sharing
-from healthcheck.store import Store
+from healthcheck.store import Store, sharing
 
 from .test_app import app, ok, open_page, partnership, record, texts
 
@@ -138,7 +137,7 @@ def test_demo_funder_sees_three_partnerships_and_reruns_rotate_its_link(
     from sqlalchemy import func, select
 
     from healthcheck.cli import main
-    from healthcheck.demo_store import DEMO_FUNDER, DEMO_NAMES, DEMO_SHARED, load_demo_links
+    from healthcheck.services.demo import DEMO_FUNDER, DEMO_NAMES, DEMO_SHARED, load_demo_links
 
     links = load_demo_links(db)
     funder = sharing.funder_by_token(db, links.funder_token)

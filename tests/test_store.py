@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
 from healthcheck import store as store_mod
-from healthcheck.errors import InputError
-from healthcheck.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.errors import InputError
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
 from healthcheck.store import (
     Base,
     Store,
@@ -154,7 +154,7 @@ def test_migrations_create_tables_and_rerun_is_noop(db_url: str) -> None:
 def test_invitation_migration_goes_down_and_up_keeping_shares(db_url: str) -> None:
     from alembic import command
 
-    from healthcheck import sharing
+    from healthcheck.store import sharing
 
     with Store(db_url) as s:
         p, _ = s.create_partnership("P", "core", 3, [("Harbour Music", "music")])

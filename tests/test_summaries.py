@@ -10,11 +10,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from healthcheck import summaries, views
-from healthcheck import workshop as ws
-from healthcheck.demo import STORIES, STORY_BY_KEY, story_responses
-from healthcheck.questionnaire import Questionnaire, load_questionnaire
-from healthcheck.scoring import PartnershipScores, score
+from healthcheck.core.questionnaire import Questionnaire, load_questionnaire
+from healthcheck.core.scoring import PartnershipScores, score
+from healthcheck.present import summaries, views
+from healthcheck.services.demo_stories import STORIES, STORY_BY_KEY, story_responses
+from healthcheck.store import workshops as ws
 
 
 @pytest.fixture(scope="module")

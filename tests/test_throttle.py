@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from healthcheck import sharing
-from healthcheck import throttle as th
-from healthcheck.errors import InputError
-from healthcheck.store import JoinFailure, Store
+from healthcheck.core.errors import InputError
+from healthcheck.store import JoinFailure, Store, sharing
+from healthcheck.store import throttle as th
 from healthcheck.ui.common import plain
 
 from .test_sharing_app import _redeem

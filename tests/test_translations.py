@@ -19,13 +19,12 @@ import pytest
 from ruamel.yaml import YAML
 from streamlit.testing.v1 import AppTest
 
-from healthcheck import workshop as ws
-from healthcheck.assess import assess
 from healthcheck.cli import main
-from healthcheck.errors import InputError
-from healthcheck.frameworks import LEVELS
-from healthcheck.pagetext import PAGE_TEXT, PageText, placeholders
-from healthcheck.questionnaire import (
+from healthcheck.core.assess import assess
+from healthcheck.core.errors import InputError
+from healthcheck.core.frameworks import LEVELS
+from healthcheck.core.pagetext import PAGE_TEXT, PageText, placeholders
+from healthcheck.core.questionnaire import (
     QUESTIONNAIRE_DIR,
     Questionnaire,
     find_questionnaire,
@@ -33,10 +32,9 @@ from healthcheck.questionnaire import (
     load_questionnaire,
     shipped_questionnaires,
 )
-from healthcheck.responses import frame_from_records
-from healthcheck.ruleset import load_rules
-from healthcheck.store import Store
-from healthcheck.translations import (
+from healthcheck.core.responses import frame_from_records
+from healthcheck.core.rules import load_rules
+from healthcheck.core.translations import (
     available_languages,
     count_texts,
     fingerprint,
@@ -46,6 +44,8 @@ from healthcheck.translations import (
     template,
     translation_paths,
 )
+from healthcheck.store import Store
+from healthcheck.store import workshops as ws
 from healthcheck.ui.common import plain
 
 from .apptest import app
@@ -555,7 +555,7 @@ def test_page_texts_and_the_pages_agree() -> None:
     """Every text the pages ask for exists, and every text in the catalogue is asked for: a
     translator never translates a text nobody sees."""
     asked: set[str] = set()
-    for path in (ROOT / "healthcheck" / "ui").glob("*.py"):
+    for path in (ROOT / "healthcheck" / "ui").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                     and node.func.id in ("tr", "before") and node.args):

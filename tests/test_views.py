@@ -8,14 +8,14 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from healthcheck import views
-from healthcheck.assess import Assessment, iter_assessments
-from healthcheck.demo import STORY_BY_KEY, all_stories, story_responses
-from healthcheck.engine import Evidence, Finding
-from healthcheck.frameworks import dimensions_of
-from healthcheck.questionnaire import Questionnaire, load_questionnaire
-from healthcheck.ruleset import RulePack, load_rules
-from healthcheck.scoring import PartnershipScores, score
+from healthcheck.core.assess import Assessment, iter_assessments
+from healthcheck.core.frameworks import dimensions_of
+from healthcheck.core.questionnaire import Questionnaire, load_questionnaire
+from healthcheck.core.rules import RulePack, load_rules
+from healthcheck.core.rules.engine import Evidence, Finding
+from healthcheck.core.scoring import PartnershipScores, score
+from healthcheck.present import views
+from healthcheck.services.demo_stories import STORY_BY_KEY, all_stories, story_responses
 
 SMALL_ORG = "County Fostering Team"
 

@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select, text
 
-from healthcheck import workshop as ws
-from healthcheck.errors import InputError
+from healthcheck.core.errors import InputError
 from healthcheck.store import Store, hash_token
+from healthcheck.store import workshops as ws
 
 
 def _partnership(store: Store) -> tuple[int, dict[str, int]]:

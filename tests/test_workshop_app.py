@@ -8,9 +8,9 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from healthcheck import throttle as th
-from healthcheck import workshop as ws
 from healthcheck.store import Store
+from healthcheck.store import throttle as th
+from healthcheck.store import workshops as ws
 from healthcheck.ui.common import plain
 
 from .apptest import app

@@ -15,8 +15,8 @@ from typing import Any
 import browser as browser_helpers
 import pytest
 
-from healthcheck import workshop as ws
 from healthcheck.store import Store
+from healthcheck.store import workshops as ws
 
 from .browser import launch_chromium, screenshot, streamlit_server, unavailable, wait_idle
 

@@ -24,13 +24,13 @@ try:  # Streamlit's own Arrow encoder: lets cached chart specs skip re-encoding 
 except ImportError:  # pragma: no cover - a Streamlit without it: send plain values
     _to_arrow = None
 
-from healthcheck import charts
-from healthcheck.assess import Assessment, assess
-from healthcheck.errors import InputError
-from healthcheck.pagetext import PAGE_TEXT
-from healthcheck.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
-from healthcheck.responses import frame_from_records
-from healthcheck.ruleset import RulePack, load_rules
+from healthcheck.core.assess import Assessment, assess
+from healthcheck.core.errors import InputError
+from healthcheck.core.pagetext import PAGE_TEXT
+from healthcheck.core.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
+from healthcheck.core.responses import frame_from_records
+from healthcheck.core.rules import RulePack, load_rules
+from healthcheck.present import charts
 from healthcheck.store import PartnershipInfo, RoundInfo, Store, default_url
 
 DEFAULT_BASE_URL = "http://localhost:8501"

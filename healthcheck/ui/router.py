@@ -22,9 +22,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from healthcheck.errors import InputError
-
-from . import (
+from healthcheck.core.errors import InputError
+from healthcheck.ui.common import AdminContext, get_store, plain, show_failure, show_problems
+from healthcheck.ui.pages import (
     actions,
     answer,
     dashboard,
@@ -38,7 +38,6 @@ from . import (
     workshop_console,
     workshop_join,
 )
-from .common import AdminContext, get_store, plain, show_failure, show_problems
 
 log = logging.getLogger("healthcheck.ui")
 

@@ -1,0 +1,71 @@
+"""The pipeline: questionnaire + responses -> scores -> facts -> findings (-> JSON contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from healthcheck.core.questionnaire import Questionnaire
+from healthcheck.core.rules import Facts, RulePack
+from healthcheck.core.rules.engine import Finding, get_engine
+from healthcheck.core.scoring import MIN_THRESHOLD, PartnershipScores, ScoreTable
+
+
+@dataclass(frozen=True)
+class Assessment:
+    questionnaire: Questionnaire
+    scores: PartnershipScores
+    findings: list[Finding]
+
+    @property
+    def partnership(self) -> str:
+        return self.scores.partnership
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `healthcheck score --format json` contract (ARCHITECTURE.md)."""
+        s = self.scores
+        return {
+            "partnership": s.partnership,
+            "questionnaire": {"id": self.questionnaire.id, "version": self.questionnaire.version},
+            "respondents": s.respondents,
+            "threshold": s.threshold,
+            "organisations": s.visible_counts("organisation"),
+            "dimensions": [d.as_dict() for d in s.dimensions],
+            "answers": s.answers,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+def facts_from_scores(s: PartnershipScores) -> Facts:
+    scores, spreads, gaps, lowest, unknown = {}, {}, {}, {}, {}
+    for d in s.dimensions:
+        for table, value in ((scores, d.score), (spreads, d.spread), (gaps, d.gap),
+                             (lowest, d.lowest_group), (unknown, d.unknown)):
+            if value is not None:
+                table[d.id] = value
+    return Facts(scores=scores, spreads=spreads, gaps=gaps, lowest_groups=lowest, unknown=unknown,
+                 items=dict(s.items), answers={k: dict(v) for k, v in s.answers.items()},
+                 respondents=s.respondents)
+
+
+def iter_assessments(questionnaire: Questionnaire, responses: pd.DataFrame, pack: RulePack,
+                     threshold: int = MIN_THRESHOLD,
+                     progress: Callable[[int, int], None] | None = None) -> Iterator[Assessment]:
+    """One assessment per partnership in the table, in order of first appearance."""
+    table = ScoreTable(questionnaire, responses, threshold)
+    engine = get_engine(pack)
+    total = len(table)
+    for code in range(total):
+        scores = table.partnership(code)
+        yield Assessment(questionnaire, scores, engine.evaluate(facts_from_scores(scores)))
+        if progress is not None:
+            progress(code + 1, total)
+
+
+def assess(questionnaire: Questionnaire, responses: pd.DataFrame, pack: RulePack,
+           threshold: int = MIN_THRESHOLD) -> Assessment:
+    """The assessment of one partnership (the table's first, if it holds several)."""
+    return next(iter_assessments(questionnaire, responses, pack, threshold))

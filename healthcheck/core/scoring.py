@@ -1,0 +1,339 @@
+"""Responses -> scores: per dimension, per organisation and level, with anonymity suppression.
+
+Everything is computed for all partnerships of a table in one vectorised pass (a funder's
+portfolio has thousands); `ScoreTable.partnership(name)` gives the view of one.
+
+Method, in brief (the method note of reports repeats it):
+- an answer of 1-5 maps to 0-100 (1 -> 0, 5 -> 100); reverse-keyed items are flipped first;
+- a respondent's dimension score is the weighted mean of their answered items on it;
+- the dimension score is the mean of respondents' scores, `spread` their standard deviation,
+  `unknown` the share of "don't know" among the answers given to the dimension's items;
+- a group (organisation or level) is shown only when at least `threshold` of its respondents
+  answered the dimension. When exactly one group is hidden, the next smallest is hidden too:
+  otherwise the hidden one could be worked out from the total and the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from healthcheck.core.frameworks import DIMENSION_BY_ID
+from healthcheck.core.questionnaire import Questionnaire
+from healthcheck.core.responses import DONT_KNOW
+
+MIN_THRESHOLD = 3
+GROUPINGS = {"organisation": "organisation", "level": "level"}
+
+
+def to_percent(mean_1_to_5: Any) -> Any:
+    return (mean_1_to_5 - 1.0) * 25.0
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    id: str
+    framework: str
+    label: str
+    score: float | None
+    band: str
+    answered: int
+    unknown: float | None
+    spread: float | None
+    by_organisation: dict[str, float | None]
+    by_level: dict[str, float | None]
+    suppressed: list[str]
+    gap: float | None = None  # largest difference between shown groups (organisations or levels)
+    gap_between: tuple[str, str] | None = None  # the two groups furthest apart
+    lowest_group: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "framework": self.framework, "label": self.label,
+                "score": _r(self.score), "band": self.band, "answered": self.answered,
+                "unknown": _r(self.unknown, 3), "spread": _r(self.spread),
+                "by_organisation": {k: _r(v) for k, v in self.by_organisation.items()},
+                "by_level": {k: _r(v) for k, v in self.by_level.items()},
+                "suppressed": list(self.suppressed)}
+
+
+def visible_counts(counts: dict[str, int], threshold: int) -> dict[str, int | None]:
+    """Response counts safe to show: None for a group below the threshold and, when exactly one
+    group is hidden, also for the smallest shown one (otherwise total minus the rest gives it)."""
+    shown: dict[str, int | None] = {k: (v if v >= threshold else None) for k, v in counts.items()}
+    hidden = [k for k, v in counts.items() if 0 < v < threshold]
+    if len(hidden) == 1:
+        rest = sorted((v, k) for k, v in counts.items() if v >= threshold)
+        if rest:
+            shown[rest[0][1]] = None
+    return shown
+
+
+def _r(v: float | None, digits: int = 1) -> float | None:
+    return None if v is None else round(float(v), digits)
+
+
+@dataclass(frozen=True)
+class PartnershipScores:
+    partnership: str
+    respondents: int
+    threshold: int
+    dimensions: list[DimensionScore]
+    answers: dict[str, dict[str, float]]
+    items: dict[str, float]
+    organisations: dict[str, int] = field(default_factory=dict)
+    levels: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def by_id(self) -> dict[str, DimensionScore]:
+        return {d.id: d for d in self.dimensions}
+
+    def visible_counts(self, grouping: str = "organisation") -> dict[str, int | None]:
+        return visible_counts(self.organisations if grouping == "organisation" else self.levels,
+                              self.threshold)
+
+
+def _nan_to_none(v: Any) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def _blocks(keys: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """Row order that groups equal keys together (None: already so), and where each block starts."""
+    order = None if bool(np.all(keys[1:] >= keys[:-1])) else np.argsort(keys, kind="stable")
+    ordered = keys if order is None else keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return order, starts
+
+
+def _take(matrix: np.ndarray, order: np.ndarray | None) -> np.ndarray:
+    """Columns (respondents) of a features x respondents matrix in block order."""
+    return matrix if order is None else matrix[:, order]
+
+
+def _reduce(matrix: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Block sums of a features x respondents matrix, as blocks x features."""
+    return np.add.reduceat(matrix, starts, axis=1).T
+
+
+class _Grouped:
+    """Counts, means and spreads of per-respondent values by a dense key.
+
+    Values come as features x respondents (each feature's row contiguous), so np.add.reduceat
+    runs along memory: one pass, no per-group Python, whatever the number of groups.
+    """
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray, spread: bool = True) -> None:
+        order, starts = _blocks(keys)
+        values = _take(values, order)
+        present = ~np.isnan(values)
+        clean = np.where(present, values, 0.0)
+        self.keys = (keys if order is None else keys[order])[starts]
+        self.n = _reduce(present.astype(float), starts).astype(np.int64)
+        total = _reduce(clean, starts)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.mean = total / self.n
+            if spread:  # population standard deviation, from the sums of squares
+                squares = _reduce(clean * clean, starts)
+                self.spread = np.sqrt(np.maximum(squares / self.n - self.mean ** 2, 0.0))
+                self.spread[self.n < 2] = np.nan
+
+
+class ScoreTable:
+    """Scores of every partnership in a response table, computed in one vectorised pass."""
+
+    def __init__(self, questionnaire: Questionnaire, responses: pd.DataFrame, threshold: int = MIN_THRESHOLD):
+        if threshold < MIN_THRESHOLD:
+            raise ValueError(f"the anonymity threshold cannot be below {MIN_THRESHOLD}")
+        self.questionnaire = questionnaire
+        self.threshold = threshold
+        q = questionnaire
+        self.dims = list(q.dimensions)
+        likert = q.likert_items
+        self._item_ids = [i.id for i in likert]
+        n = len(responses)
+        partnership = (responses["partnership"].fillna("").astype(str) if "partnership" in responses
+                       else pd.Series([""] * n, index=responses.index))
+        codes, self.partnerships = pd.factorize(partnership, sort=False)
+        self.partnership_codes = codes
+        n_p = len(self.partnerships)
+
+        # answers -> items x respondents matrices (pandas stores the columns that way round, and
+        # every reduction below then runs along contiguous memory): valid 1-5 values, reverse-keyed
+        # items flipped
+        values = responses[self._item_ids].to_numpy(dtype=float, na_value=np.nan).T
+        valid = (values >= 1) & (values <= 5)
+        dont_know = values == DONT_KNOW
+        reverse = np.flatnonzero([i.reverse for i in likert])
+        keyed = values.copy()
+        keyed[reverse] = 6.0 - keyed[reverse]
+        keyed[~valid] = 0.0
+        weights = np.zeros((len(self.dims), len(likert)))
+        index = {d: j for j, d in enumerate(self.dims)}
+        for i, item in enumerate(likert):
+            for ref in item.dimensions:
+                weights[index[ref.id], i] = ref.weight
+        measured = (weights > 0).astype(float)
+        valid_f = valid.astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_resp = to_percent((weights @ keyed) / (weights @ valid_f))  # dims x respondents
+
+        # partnership level: respondents in partnership blocks, each block reduced
+        order, starts = _blocks(codes)
+        by_p = _Grouped(codes, per_resp)
+        self._score_arr, self._spread_arr = by_p.mean, by_p.spread
+        self._answered_arr = by_p.n
+        # reduce to partnerships first, then map items to dimensions: far fewer rows to multiply
+        item_n = _reduce(_take(valid_f, order), starts)
+        item_dk = _reduce(_take(dont_know, order).astype(float), starts)
+        dk, vc = item_dk @ measured.T, item_n @ measured.T
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self._unknown_arr = dk / (dk + vc)
+            self._item_arr = to_percent(_reduce(_take(keyed, order), starts) / item_n)
+        self.respondents = pd.Series(np.diff(np.r_[starts, n]), index=range(n_p))
+
+        # organisation and level groups, with suppression
+        self._groups = {g: self._group(codes, responses[col], per_resp, n_p) for g, col in GROUPINGS.items()}
+        gap = np.full((n_p, len(self.dims)), np.nan)
+        lowest = np.full((n_p, len(self.dims)), np.nan)
+        for grp in self._groups.values():
+            # group rows come in partnership blocks, and every partnership has at least one
+            shown_mean = np.where(grp["shown"], grp["mean"], np.nan)
+            blocks = grp["starts"][:-1]
+            hi = np.fmax.reduceat(shown_mean, blocks)
+            lo = np.fmin.reduceat(shown_mean, blocks)
+            count = np.add.reduceat(grp["shown"].astype(float), blocks)
+            span = np.where(count >= 2, hi - lo, np.nan)
+            gap = np.fmax(gap, span)
+            lowest = np.fmin(lowest, lo)
+        self._gap_arr, self._lowest_arr = gap, lowest
+
+        # answer shares of choice items, among those who answered
+        self._share_arrs: dict[str, tuple[list[str], np.ndarray]] = {}
+        for item in q.choice_items:
+            choice_codes, choices = pd.factorize(responses[item.id], sort=True)
+            answered = choice_codes >= 0
+            if not answered.any():
+                continue
+            k = len(choices)
+            counts = np.bincount(codes[answered] * k + choice_codes[answered], minlength=n_p * k)
+            counts = counts.reshape(n_p, k).astype(float)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                self._share_arrs[item.id] = ([str(c) for c in choices],
+                                             counts / counts.sum(axis=1, keepdims=True))
+
+    def _group(self, codes: np.ndarray, labels: pd.Series, per_resp: np.ndarray, n_p: int) -> dict[str, Any]:
+        """Means by (partnership, group) with primary and secondary suppression."""
+        label_codes, names = pd.factorize(labels.fillna("").astype(str), sort=True)
+        key = codes.astype(np.int64) * (len(names) + 1) + label_codes
+        grouped = _Grouped(key, per_resp, spread=False)  # blocks by partnership, then label
+        p = grouped.keys // (len(names) + 1)
+        label = np.asarray(names)[grouped.keys % (len(names) + 1)]
+        n_resp = np.bincount(np.searchsorted(grouped.keys, key), minlength=len(grouped.keys))
+        n = grouped.n
+        suppressed = (n > 0) & (n < self.threshold)
+        # Secondary suppression: a lone hidden group could be worked out from the total and the
+        # rest, so the smallest shown group of that partnership is hidden too.
+        starts = np.searchsorted(p, np.arange(n_p + 1))
+        primaries = np.add.reduceat(suppressed.astype(float), starts[:-1])
+        lone_p, lone_d = np.nonzero(primaries == 1)
+        for pc, dj in zip(lone_p.tolist(), lone_d.tolist(), strict=True):
+            rows = range(starts[pc], starts[pc + 1])
+            eligible = [r for r in rows if n[r, dj] >= self.threshold]
+            if eligible:
+                suppressed[min(eligible, key=lambda r: (n[r, dj], label[r])), dj] = True
+        shown = (n >= self.threshold) & ~suppressed
+        return {"p": p, "label": label, "mean": grouped.mean, "n": n, "respondents": n_resp,
+                "suppressed": suppressed, "shown": shown, "starts": starts}
+
+    def __len__(self) -> int:
+        return len(self.partnerships)
+
+    def names(self) -> list[str]:
+        return [str(p) for p in self.partnerships]
+
+    def code_of(self, name: str | int) -> int:
+        return name if isinstance(name, int) else list(self.partnerships).index(name)
+
+    @property
+    def score(self) -> pd.DataFrame:
+        """Partnerships x dimensions, 0-100 (NaN where nobody answered)."""
+        return pd.DataFrame(self._score_arr, columns=self.dims)
+
+    def _answers(self, code: int) -> dict[str, dict[str, float]]:
+        out = {}
+        for item_id, (choices, arr) in self._share_arrs.items():
+            row = arr[code].tolist()
+            shares = {c: round(float(v), 4) for c, v in zip(choices, row, strict=True) if v > 0}
+            if shares:
+                out[item_id] = shares
+        return out
+
+    def facts(self, name: str | int):  # type: ignore[no-untyped-def]
+        """The rule facts of one partnership, straight from the arrays (the batch fast path)."""
+        from healthcheck.core.rules import Facts
+
+        code = self.code_of(name)
+
+        def row(arr: np.ndarray, keys: list[str]) -> dict[str, float]:
+            return {k: float(v) for k, v in zip(keys, arr[code].tolist(), strict=True) if v == v}
+
+        return Facts(scores=row(self._score_arr, self.dims), spreads=row(self._spread_arr, self.dims),
+                     gaps=row(self._gap_arr, self.dims), lowest_groups=row(self._lowest_arr, self.dims),
+                     unknown=row(self._unknown_arr, self.dims), items=row(self._item_arr, self._item_ids),
+                     answers=self._answers(code), respondents=int(self.respondents.iloc[code]))
+
+    def partnership(self, name: str | int = 0) -> PartnershipScores:
+        code = self.code_of(name)
+        bands = self.questionnaire.bands
+        by: dict[str, dict[str, dict[str, float | None]]] = {g: {d: {} for d in self.dims} for g in GROUPINGS}
+        suppressed: dict[str, list[str]] = {d: [] for d in self.dims}
+        between: dict[str, tuple[float, tuple[str, str]]] = {}
+        counts: dict[str, dict[str, int]] = {}
+        for grouping, grp in self._groups.items():
+            rows = range(grp["starts"][code], grp["starts"][code + 1])
+            counts[grouping] = {str(grp["label"][r]): int(grp["respondents"][r]) for r in rows}
+            for j, dim in enumerate(self.dims):
+                shown_means = []
+                for r in rows:
+                    label = str(grp["label"][r])
+                    if grp["n"][r, j] == 0:
+                        by[grouping][dim][label] = None  # nobody in this group answered: no data
+                        continue
+                    if grp["shown"][r, j]:
+                        mean = float(grp["mean"][r, j])
+                        by[grouping][dim][label] = mean
+                        shown_means.append((mean, label))
+                    else:
+                        by[grouping][dim][label] = None
+                        suppressed[dim].append(f"{grouping}:{label}")
+                if len(shown_means) >= 2:
+                    hi, lo = max(shown_means), min(shown_means)
+                    if dim not in between or hi[0] - lo[0] > between[dim][0]:
+                        between[dim] = (hi[0] - lo[0], (hi[1], lo[1]))
+        dimensions = []
+        for j, dim in enumerate(self.dims):
+            d = DIMENSION_BY_ID[dim]
+            score = _nan_to_none(self._score_arr[code, j])
+            dimensions.append(DimensionScore(
+                id=dim, framework=d.framework, label=d.label, score=score, band=bands.band(score),
+                answered=int(self._answered_arr[code, j]),
+                unknown=_nan_to_none(self._unknown_arr[code, j]),
+                spread=_nan_to_none(self._spread_arr[code, j]),
+                by_organisation=by["organisation"][dim], by_level=by["level"][dim],
+                suppressed=suppressed[dim], gap=_nan_to_none(self._gap_arr[code, j]),
+                gap_between=between[dim][1] if dim in between else None,
+                lowest_group=_nan_to_none(self._lowest_arr[code, j])))
+        items = {k: float(v) for k, v in zip(self._item_ids, self._item_arr[code].tolist(), strict=True)
+                 if v == v}
+        return PartnershipScores(
+            partnership=str(self.partnerships[code]), respondents=int(self.respondents.iloc[code]),
+            threshold=self.threshold, dimensions=dimensions, answers=self._answers(code), items=items,
+            organisations=counts["organisation"], levels=counts["level"])
+
+
+def score(questionnaire: Questionnaire, responses: pd.DataFrame, threshold: int = MIN_THRESHOLD,
+          ) -> PartnershipScores:
+    """Scores of one partnership (the first, when the table holds several)."""
+    return ScoreTable(questionnaire, responses, threshold).partnership(0)

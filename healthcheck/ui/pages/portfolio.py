@@ -1,0 +1,357 @@
+"""Portfolio: a funder's view of the partnerships it supports (opened by `?funder=TOKEN`).
+
+Sharing, not surveillance: the page shows only rounds a partnership shared with this funder,
+as aggregates with the partnership's anonymity threshold, and comments only when the
+partnership shared them too. Imported files (the funder's own Forms exports, CSVs or score
+JSON) live in this browser session only and are never written to the store.
+
+Thin over `healthcheck.portfolio` (rows, sort, filter, exports), `healthcheck.formsimport`
+(mapping) and `healthcheck.views` / `healthcheck.charts` (the read-only drill-down).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from healthcheck.core.errors import InputError, Problem
+from healthcheck.core.frameworks import DIMENSIONS, FRAMEWORKS
+from healthcheck.core.responses import frame_from_records, read_responses
+from healthcheck.core.responses.forms import (
+    FormsMapping,
+    apply_mapping,
+    is_canonical_header,
+    propose_mapping,
+    read_forms_file,
+    read_score_json,
+    target_label,
+    targets_of,
+)
+from healthcheck.core.rules import SEVERITIES
+from healthcheck.present import charts, summaries, views
+from healthcheck.services import portfolio as pf
+from healthcheck.store import Store, sharing
+from healthcheck.ui.common import (
+    QUESTIONNAIRE_CHOICES,
+    RoundData,
+    chart_with_table,
+    get_questionnaire,
+    get_rules,
+    invitation_link,
+    plain,
+)
+from healthcheck.ui.pages.dashboard import SEVERITY_LABEL, low_score_comments, radar_table
+
+_IMPORT_KEY = "hc_pf_import"
+_ANY = "(any)"
+HEATMAP_ROWS = 40
+# Risk first (the page is for spotting who needs support); a narrow window scrolls to the rest.
+SHOWN_COLUMNS = {"partnership": "Partnership", "top_risk": "Top risk", "high": "High", "medium": "Medium",
+                 "low": "Low", "tasks": "Tasks", "change": "Change (tasks)", "factors": "Conditions",
+                 "prerequisites": "Prerequisites", "info": "Info", "respondents": "Respondents",
+                 "round": "Round"}
+
+_SCORE_HELP = "Average score of the areas (0-100), for the whole partnership"
+_COLUMN_CONFIG: dict[str, Any] = {
+    **{SHOWN_COLUMNS[fw]: st.column_config.NumberColumn(format="%.0f", help=_SCORE_HELP)
+       for fw in ("factors", "prerequisites", "tasks")},
+    "Change (tasks)": st.column_config.NumberColumn(
+        format="%+.0f", help="Change in the tasks score since the previous round shared with you"),
+    **{SHOWN_COLUMNS[sev]: st.column_config.NumberColumn(
+        help=f"Number of findings: {SEVERITY_LABEL[sev].lower()}", width="small")
+       for sev in ("high", "medium", "low", "info")},
+    "Top risk": st.column_config.TextColumn(help="The most serious finding"),
+}
+
+
+def render(store: Store, funder_token: str | None) -> None:
+    """The whole funder page; the router calls it for `?funder=TOKEN`."""
+    funder = sharing.funder_by_token(store, funder_token)
+    if funder is None:
+        st.title("Portfolio")
+        st.error("This funder link does not work. It may have been mistyped or replaced by a newer link.")
+        return
+    st.title("Portfolio")
+    st.caption(plain(funder.name))
+    st.markdown("You see only the health-check rounds that partnerships chose to share with you: scores "
+                "for the whole partnership and for groups large enough to stay anonymous, and comments "
+                "only where a partnership shared them as well.")
+    _redeem(store, funder.id)
+    _invite(store, funder.id)
+    source = st.segmented_control("Partnerships", ["Shared with you", "Imported files"],
+                                  default="Shared with you", key="pf_source", required=True)
+    if source == "Imported files":
+        _import_widget()
+        imported = st.session_state.get(_IMPORT_KEY)
+        if imported is None:
+            return
+        _portfolio_view(imported, {}, store, funder.id)
+        return
+    portfolio, entries = pf.store_portfolio(store, funder.id, get_rules(), get_questionnaire)
+    if not len(portfolio):
+        st.info("No partnership has shared a round with answers yet. A partnership can give you a share "
+                "code (enter it above), or share a round with you from its own pages after you send it "
+                "your invitation link.")
+        return
+    _portfolio_view(portfolio, entries, store, funder.id)
+
+
+# ----------------------------------------------------------------------------- share codes
+
+
+_INVITE_KEY = "pf_invitation"  # the invitation link made in this session (shown only here)
+
+
+def _invite(store: Store, funder_id: int) -> None:
+    with st.expander("Invite partnerships to share with you"):
+        st.markdown("Send this link to the partnerships you fund. It names you and explains what you "
+                    "would see; each partnership then chooses which rounds to share, from its own "
+                    "Rounds page. Opening the link shares nothing by itself.")
+        if st.button("Make an invitation link", key="pf_invite",
+                     help="Making a new link stops the previous one from working."):
+            st.session_state[_INVITE_KEY] = invitation_link(sharing.new_invitation(store, funder_id))
+        link = st.session_state.get(_INVITE_KEY)
+        if link:
+            st.code(link, language=None, wrap_lines=True)
+            st.caption("For safety the link is shown only now. If it is lost, or reaches people it "
+                       "should not, make a new one: the old one then stops working. Rounds already "
+                       "shared stay shared.")
+
+
+def _redeem(store: Store, funder_id: int) -> None:
+    with st.expander("Add a partnership with a share code"), st.form("pf_redeem", clear_on_submit=True):
+        code = st.text_input("Share code", placeholder="ABCD-EFGH-JKMN")
+        if st.form_submit_button("Add"):
+            try:
+                shared = sharing.redeem_share_code(store, funder_id, code)
+            except InputError as exc:
+                st.error(plain(exc.problems[0].message))
+            else:
+                st.success(f"Added {plain(shared.partnership.name)}: {plain(shared.round.label)}.")
+
+
+# ----------------------------------------------------------------------------- the portfolio
+
+
+def _filters(rows: list[pf.PortfolioRow]) -> pf.FilterSpec:
+    risks = {r.rule: r.title for row in rows for r in row.risks}
+    areas = {**{fw: f"{label} (average)" for fw, label in FRAMEWORKS.items()},
+             **{d.id: f"{d.number} {d.label}" for d in DIMENSIONS}}
+    c1, c2, c3, c4, c5 = st.columns(5)
+    risk = c1.selectbox("Risk", [_ANY, *sorted(risks, key=risks.__getitem__)],
+                        format_func=lambda r: r if r == _ANY else risks[r], key="pf_risk")
+    severity = c2.selectbox("Severity", [_ANY, *SEVERITIES],
+                            format_func=lambda s: s if s == _ANY else SEVERITY_LABEL.get(s, s), key="pf_sev")
+    dimension = c3.selectbox("Area", [_ANY, *areas], format_func=lambda d: d if d == _ANY else areas[d],
+                             key="pf_dim")
+    band = c4.selectbox("Band", [_ANY, *pf.BANDS], key="pf_band")
+    sort = c5.selectbox("Sort", list(pf.SORT_KEYS), format_func=pf.SORT_KEYS.__getitem__, key="pf_sort")
+    text = st.text_input("Name contains", key="pf_text")
+    def chosen(v: str) -> str | None:
+        return None if v == _ANY else v
+
+    return pf.FilterSpec(risk=chosen(risk), severity=chosen(severity), band=chosen(band),
+                         dimension=chosen(dimension), text=text or None, sort=sort)
+
+
+def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], store: Store,
+                    funder_id: int) -> None:
+    spec = _filters(portfolio.rows)
+    rows = spec.apply(portfolio.rows)
+    st.caption(f"{len(rows)} of {len(portfolio.rows)} partnerships")
+    frame = pf.table(rows)
+    shown = frame[[c for c in SHOWN_COLUMNS if c in frame]].rename(columns=SHOWN_COLUMNS)
+    if "Top risk" in shown:
+        shown["Top risk"] = shown["Top risk"].fillna("No risk flagged")
+    st.dataframe(shown, hide_index=True, key="pf_table", column_config=_COLUMN_CONFIG)
+    left, right = st.columns(2)
+    left.download_button("Download (CSV)", data=pf.to_csv(rows).encode("utf-8"), file_name="portfolio.csv",
+                         mime="text/csv", key="pf_csv", on_click="ignore")
+    right.download_button("Download (Excel)", data=pf.to_xlsx(rows), file_name="portfolio.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key="pf_xlsx", on_click="ignore")
+    if not rows:
+        st.info("No partnership matches these filters.")
+        return
+
+    st.subheader("The 13 tasks across the portfolio")
+    heat = pf.heatmap_frame(rows[:HEATMAP_ROWS], "tasks")
+    if len(heat):
+        # Natural size (labels are not cut) and every task named (slanted labels do not overlap).
+        chart_with_table(charts.heatmap(heat).configure_axisX(labelOverlap=False), heatmap_table(heat),
+                         key="pf_heatmap", summary=summaries.heatmap_summary(heat))
+        if len(rows) > HEATMAP_ROWS:
+            st.caption(f"The first {HEATMAP_ROWS} partnerships in the current order.")
+
+    st.subheader("Most common risks")
+    common = pf.common_risks(rows, top=5)
+    if not common:
+        st.success("The rules flag no risks in these partnerships.")
+    for risk in common:
+        label = f"{risk['title']}: {risk['partnerships']} of {len(rows)} partnerships"
+        with st.expander(plain(label)):
+            st.caption(f"Severity: {SEVERITY_LABEL.get(risk['severity'], risk['severity'])}. What you could "
+                       "support:")
+            st.markdown("\n".join(f"- {plain(a['text'])} *({plain(a['task'])})*" for a in risk["actions"]))
+
+    st.subheader("One partnership")
+    names = [r.partnership for r in rows]
+    chosen = st.selectbox("Partnership", names, key="pf_detail")
+    if chosen:
+        _detail(portfolio, entries.get(chosen), portfolio.row(chosen), store, funder_id)
+
+
+def heatmap_table(heat: pd.DataFrame) -> pd.DataFrame:
+    """The heatmap's numbers: one row per partnership, one column per task, "score (band)"."""
+    cells = heat.assign(
+        area=[f"{int(n)} {lab}" for n, lab in zip(heat["number"], heat["label"], strict=True)],
+        value=[f"{s:.0f} ({b})" if pd.notna(s) else "no data" for s, b in zip(heat["score"], heat["band"],
+                                                                               strict=True)])
+    table = cells.pivot(index="partnership", columns="area", values="value")
+    table = table.reindex(index=list(dict.fromkeys(cells["partnership"])),
+                          columns=list(dict.fromkeys(cells["area"])))
+    return table.rename_axis(index="Partnership", columns=None).reset_index()
+
+
+def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.PortfolioRow | None, store: Store,
+            funder_id: int) -> None:
+    """A read-only dashboard of one partnership: summary, radar, findings (no editing)."""
+    assessment = portfolio.assessment(row.partnership) if row else None
+    if assessment is None or row is None:
+        return
+    scores = assessment.scores
+    st.markdown(plain(views.summary_sentence(scores, assessment.findings)))
+    if row.round:
+        st.caption(f"Round: {plain(row.round)}")
+    if row.change is not None:
+        tasks = row.means.get("tasks")
+        st.metric("Tasks score", "-" if tasks is None else f"{tasks:.0f}",
+                  f"{row.change:+.0f} since the previous round")
+    frame = views.radar_frame(scores, "tasks", by="organisation")
+    chart_with_table(charts.radar(frame, FRAMEWORKS["tasks"], size=420), radar_table(frame, scores.threshold),
+                     key="pf_radar", summary=summaries.radar_summary(frame, scores.threshold, "tasks"))
+    st.markdown("**Findings**")
+    finding_rows = views.finding_rows(assessment.findings, assessment.questionnaire)
+    if not finding_rows:
+        st.caption("The rules flag no risks.")
+    for f in finding_rows:
+        with st.expander(plain(f"{SEVERITY_LABEL.get(f['severity'], f['severity'])}: {f['title']}")):
+            st.markdown(plain(f["explanation"]))
+            st.markdown("\n".join(f"- {plain(w)}" for w in f["why"]) or "-")
+            st.markdown("**Recommended actions**")
+            st.markdown("\n".join(f"- {plain(a['text'])} *({plain(a['task'])})*" for a in f["actions"]))
+    if entry is not None and entry.include_comments:
+        records = sharing.shared_round_records(store, funder_id, entry.round_id) or []
+        q = assessment.questionnaire
+        comments = low_score_comments(RoundData(records, frame_from_records(records, q), None), q,
+                                      entry.threshold)
+        if comments:
+            st.markdown("**Comments on low scores** (shared by the partnership, without names)")
+            for item_text, texts in comments.items():
+                with st.expander(f"{plain(item_text)} ({len(texts)})"):
+                    for text in texts:
+                        st.text(text)
+
+
+# ----------------------------------------------------------------------------- import
+
+
+def _import_widget() -> None:
+    st.subheader("Import files")
+    st.caption("Responses CSVs (with a `partnership` column), Microsoft Forms or Google Forms exports, or "
+               "`healthcheck score` JSON files. Timestamps, e-mail addresses and names in a Forms export "
+               "are dropped and never kept. Imports stay in this browser session.")
+    qid = st.selectbox("Questionnaire", list(QUESTIONNAIRE_CHOICES), format_func=QUESTIONNAIRE_CHOICES.get,
+                       key="pf_import_q")
+    q = get_questionnaire(qid)
+    uploads = st.file_uploader("Files", type=["csv", "xlsx", "json"], accept_multiple_files=True,
+                               key="pf_upload") or []
+    plans: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for k, up in enumerate(uploads):
+        data = up.getvalue()
+        stem = Path(up.name).stem
+        if up.name.lower().endswith(".json"):
+            plans.append({"kind": "json", "name": up.name, "data": data})
+            continue
+        try:
+            forms = read_forms_file(data, up.name)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if not up.name.lower().endswith(".xlsx") and is_canonical_header(forms.header):
+            plans.append({"kind": "csv", "name": up.name, "data": data, "partnership": stem})
+            continue
+        mapping = _confirm_mapping(k, up.name, forms.header, q)
+        partnership = stem
+        if "partnership" not in mapping.targets:
+            partnership = st.text_input(f"Partnership name for {up.name}", value=stem, key=f"pf_pname_{k}")
+        plans.append({"kind": "forms", "name": up.name, "forms": forms, "mapping": mapping,
+                      "partnership": partnership})
+    if problems:
+        _show_all(problems)
+    if not plans or not st.button("Import", type="primary", key="pf_import_go"):
+        return
+    bar = st.progress(0.0, text="Reading files")
+    tables: list[pd.DataFrame] = []
+    docs: list[dict[str, Any]] = []
+    for k, plan in enumerate(plans):
+        def step(done: int, total: int, k: int = k, name: str = plan["name"]) -> None:
+            bar.progress(min(1.0, (k + done / max(total, 1)) / len(plans)), text=f"Reading {name}")
+
+        try:
+            if plan["kind"] == "json":
+                docs.extend(read_score_json(plan["data"], plan["name"]))
+            elif plan["kind"] == "csv":
+                tables.append(read_responses(plan["data"], q, name=plan["name"],
+                                             partnership=plan["partnership"], progress=step))
+            else:
+                tables.append(apply_mapping(plan["forms"], plan["mapping"], q,
+                                            partnership=plan["partnership"], progress=step))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        bar.empty()
+        st.error("Nothing was imported: please correct these problems and try again.")
+        _show_all(problems)
+        return
+    portfolio = pf.Portfolio()
+    try:
+        if tables:
+            bar.progress(0.9, text="Scoring")
+            portfolio.add_table(q, pd.concat(tables, ignore_index=True), get_rules())
+        if docs:
+            portfolio.add_documents(docs, q, get_rules())
+    except InputError as exc:
+        bar.empty()
+        st.error("Nothing was imported: please correct these problems and try again.")
+        _show_all(exc.problems)
+        return
+    portfolio.rows = pf.sort_rows(portfolio.rows, "risk")
+    bar.progress(1.0, text="Done")
+    st.session_state[_IMPORT_KEY] = portfolio
+    st.success(f"Imported {len(portfolio)} partnerships.")
+
+
+def _confirm_mapping(k: int, name: str, header: tuple[str, ...], q: Any) -> FormsMapping:
+    """Show the proposed mapping; the user confirms closest matches and decides unmatched columns."""
+    mapping = propose_mapping(header, q)
+    st.markdown(f"**{plain(name)}**: questions matched to the questionnaire")
+    st.dataframe(pd.DataFrame(mapping.describe(q)), hide_index=True, key=f"pf_map_{k}")
+    if mapping.dropped:
+        st.caption("Dropped and never stored: " + plain(", ".join(c.header for c in mapping.dropped)))
+    options = [None, *targets_of(q)]
+    for c in mapping.pending:
+        default = options.index(c.target) if c.target in options else 0
+        choice = st.selectbox(f"Column {c.letter}: '{c.header}'", options, index=default,
+                              format_func=lambda t: target_label(t, q), key=f"pf_map_{k}_{c.position}")
+        mapping = mapping.choose(c.position, choice)
+    return mapping
+
+
+def _show_all(problems: list[Problem]) -> None:
+    st.error("\n\n".join(plain(str(p)) for p in problems))
+

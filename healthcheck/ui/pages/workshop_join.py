@@ -1,0 +1,288 @@
+"""Joining a live workshop on a phone: `?join=CODE`, or the public "Join a workshop" page.
+
+No account and no name. One page: organisation and level, then the few questions with big
+answer buttons and a progress bar, then "Send". The submission key is made once per session and
+kept in the address bar (`&k=...`), so a double tap or a reload never stores answers twice.
+After sending: "thank you" and, once the facilitator reveals the results, the whole
+partnership's radar only (never anyone's answers; nothing below the anonymity threshold).
+
+Wrong codes get a plain message; after a few wrong codes from the same network (or too many
+app-wide) each further try must wait. The count is kept in the store, so a new session does not
+start afresh (see `healthcheck.throttle`). A join code never opens the facilitator
+console.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from healthcheck.core.errors import InputError
+from healthcheck.core.pagetext import PAGE_TEXT, PageText
+from healthcheck.core.questionnaire import Item, Questionnaire
+from healthcheck.store import throttle as th
+from healthcheck.store import workshops as ws
+from healthcheck.ui.common import KEY_PATTERN, get_store, is_outage, plain, submission_key
+from healthcheck.ui.pages.answer import DONT_KNOW, level_question
+from healthcheck.ui.pages.workshop_console import asked, guarded_fragment, radars, workshop_data
+from healthcheck.ui.widgets.language import chosen_page_text, language_picker
+
+PARTICIPANT_REFRESH_SECONDS = 3
+BAD_CODE = ("This code does not work. Please check it: it has six letters and numbers, shown on the "
+            "screen at the front of the room.")
+ENDED = PAGE_TEXT["workshop.ended"]  # also said to a visitor typing the code, before any language
+_JOINED = "ws_joined"  # {canonical code: workshop id} for this session
+T = TypeVar("T")
+
+# Bigger tap targets for the answer buttons on a phone (static; no user text).
+PHONE_CSS = """
+<style>
+div[role="radiogroup"] label {padding: 0.45rem 0.2rem; font-size: 1.05rem;}
+div[role="radiogroup"] label div:first-child {transform: scale(1.25);}
+</style>
+"""
+
+
+def _client_address() -> str | None:
+    """Where this visitor connects from: the connection's address, else (behind a reverse proxy on
+    this machine) the last X-Forwarded-For entry, which that proxy appended. None if unknown."""
+    try:
+        address = st.context.ip_address
+        if isinstance(address, str) and address:  # (a stand-in object under AppTest: ignored)
+            return address
+        forwarded = st.context.headers.get("X-Forwarded-For") or ""
+        if not isinstance(forwarded, str):
+            return None
+    except Exception:  # noqa: BLE001 - no browser session (bare mode, tests): the global bucket
+        return None
+    last = forwarded.split(",")[-1].strip()
+    return last or None
+
+
+def throttle() -> th.Throttle:
+    """The store-backed throttle for this visitor's network (shared by all its sessions)."""
+    return th.Throttle(get_store(), th.client_key(_client_address()))
+
+
+def try_code(code: str) -> ws.WorkshopInfo | None:
+    """Check a typed code under the shared throttle; shows the plain message when it fails."""
+    t = throttle()
+    attempt = t.begin()
+    if not attempt.allowed:
+        st.error(attempt.message())
+        return None
+    found = ws.lookup_join_code(get_store(), code)
+    if found is None or not found.is_open:  # the attempt stays counted as a wrong code
+        st.error(ENDED if found is not None else BAD_CODE)
+        return None
+    t.succeeded(attempt)
+    st.session_state.setdefault(_JOINED, {})[found.join_code] = found.id
+    return found
+
+
+def code_box(key: str = "ws_code_box") -> None:
+    """A code box; a right code opens the workshop (`?join=CODE`)."""
+    with st.form(key, border=False):
+        code = st.text_input("Workshop code", max_chars=20, placeholder="e.g. ABC 234", key=f"{key}_text")
+        go = st.form_submit_button("Join", type="primary")
+    if go:
+        found = try_code(code)
+        if found is not None:
+            st.query_params.clear()
+            st.query_params["join"] = found.join_code
+            st.rerun()
+
+
+def render_public() -> None:
+    """The public "Join a workshop" page."""
+    st.title("Join a workshop")
+    st.markdown("Type the code shown at the front of the room. You do not need an account, and we do "
+                "not ask your name.")
+    code_box()
+
+
+# --------------------------------------------------------------------------------------------
+
+
+class _Form:
+    """The participant's answers in session state, scoped by workshop."""
+
+    def __init__(self, workshop_id: int) -> None:
+        self.p = f"ws{workshop_id}_"
+
+    def key(self, name: str) -> str:
+        return self.p + name
+
+    @property
+    def done(self) -> bool:
+        return bool(st.session_state.get(self.p + "done"))
+
+    def submission_key(self) -> str:
+        return submission_key(self.p + "key")
+
+
+def _answer_widget(form: _Form, q: Questionnaire, item: Item, number: int) -> Any:
+    label = f"**{number}.** {plain(item.text)}"
+    if item.type == "likert":
+        labels = list(q.scale.labels)
+        return st.radio(label, [1, 2, 3, 4, 5, DONT_KNOW], index=None, key=form.key(f"a:{item.id}"),
+                        format_func=lambda v: q.scale.dont_know if v == DONT_KNOW else labels[int(v) - 1])
+    if item.type == "choice":
+        names = {c.id: c.label for c in item.choices}
+        return st.radio(label, list(names), index=None, key=form.key(f"a:{item.id}"),
+                        format_func=names.__getitem__)
+    return None  # free text is not asked in a live workshop
+
+
+def _thank_you(w: ws.WorkshopInfo, form: _Form, tr: PageText) -> None:
+    st.success(tr("thanks"))
+    if st.session_state.get(form.p + "done") == "already":
+        st.caption(tr("sent_before"))
+    if w.is_open and not w.revealed:
+        _waiting(w.id, tr)
+    else:
+        guarded_fragment(_after_body)(w.id, tr)
+
+
+def _after_body(workshop_id: int, tr: PageText) -> None:
+    w = ws.get_workshop(get_store(), workshop_id)
+    if w is None:
+        return
+    if not w.revealed:
+        st.info(tr("workshop.wait_for_reveal" if w.is_open else "workshop.ended_results_later"))
+        return
+    data = workshop_data(w)
+    total = 0 if data is None else len(data.frame)
+    if data is None or data.assessment is None or total < w.threshold:
+        st.info(tr("workshop.too_few", threshold=w.threshold))
+        return
+    st.subheader(tr("workshop.results"))
+    st.caption(tr("workshop.results_note", answered=total))
+    radars(data, asked(w), None, key="ws_participant_radar", size=230)
+
+
+def _waiting_body(workshop_id: int, tr: PageText) -> None:
+    """While results are hidden: a cheap check every few seconds; on the reveal (or the close) the
+    page is redrawn once, with the results, and the checking stops."""
+    w = ws.get_workshop(get_store(), workshop_id)
+    if w is not None and (w.revealed or not w.is_open):
+        st.rerun(scope="app")
+    st.info(tr("workshop.wait_for_reveal"))
+
+
+_waiting = st.fragment(run_every=PARTICIPANT_REFRESH_SECONDS)(guarded_fragment(_waiting_body))
+
+
+def _send(form: _Form, w: ws.WorkshopInfo, q: Questionnaire, items: list[Item], tr: PageText) -> None:
+    """The Send button's callback: runs before the page is drawn again, so the same run shows
+    "thank you" (one server run per tap, not two). Problems are kept for that run to show."""
+    ss = st.session_state
+    org, level = ss.get(form.key("org")), ss.get(form.key("level"))
+    if org is None or level is None:
+        ss[form.p + "error"] = tr("workshop.choose_first")
+        return
+    answers = {i.id: ss[form.key(f"a:{i.id}")] for i in items if ss.get(form.key(f"a:{i.id}")) is not None}
+    try:
+        stored = ws.submit(get_store(), w, int(org), str(level), answers, form.submission_key(), q)
+    except InputError as exc:
+        ss[form.p + "error"] = "\n\n".join(p.message for p in exc.problems)
+        return
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        ss[form.p + "error"] = tr("outage")  # the answers stay on screen; the same key sends once later
+        return
+    ss[form.p + "done"] = "stored" if stored else "already"
+
+
+def _workshop_for(code: str) -> ws.WorkshopInfo | None:
+    """The workshop this session joined with `code`, checking the code once per session."""
+    store = get_store()
+    canonical = ws.normalise_join_code(code)
+    joined = st.session_state.get(_JOINED, {})
+    if canonical is not None and canonical in joined:
+        return ws.get_workshop(store, joined[canonical])
+    checked = st.session_state.get("ws_checked_param")
+    if checked == code:  # this bad code was counted already; reruns do not count it again
+        t = throttle()
+        st.error(t.message() or BAD_CODE)
+        return None
+    st.session_state["ws_checked_param"] = code
+    found = ws.lookup_join_code(store, code)
+    if found is not None and not found.is_open:
+        # A reload after the end: someone who sent answers from this address still gets thanked.
+        sent = st.query_params.get("k")
+        if isinstance(sent, str) and KEY_PATTERN.match(sent) and ws.has_submitted(store, found, sent):
+            return found
+    return try_code(code)
+
+
+def _or_last(name: str, read: Callable[[], T]) -> T:
+    """`read()` from the store, remembered in the session. While the database cannot be reached,
+    the value last read stands in, so a participant half-way through keeps the form and their
+    answers on screen and can send again later; without one, the outage goes to the boundary."""
+    slot = f"ws_last:{name}"
+    try:
+        value = read()
+    except Exception as exc:
+        if is_outage(exc) and slot in st.session_state:
+            return st.session_state[slot]  # type: ignore[no-any-return]
+        raise
+    st.session_state[slot] = value
+    return value
+
+
+def render(code: str) -> None:
+    st.html(PHONE_CSS)
+    w = _or_last(f"workshop:{code}", lambda: _workshop_for(code))
+    if w is None:
+        st.markdown("Try the code again:")
+        code_box("ws_retry")
+        return
+    store = get_store()
+    form = _Form(w.id)
+    key = form.submission_key()
+    before = chosen_page_text(w.questionnaire_id)  # the language picked so far, if any
+    st.header(plain(w.title))
+    st.caption(before("workshop.live", partnership=plain(w.partnership_name)))
+    if form.done or _or_last(f"sent:{key}", lambda: ws.has_submitted(store, w, key)):
+        st.session_state.setdefault(form.p + "done", "stored")
+        _thank_you(w, form, before)
+        return
+    if not w.is_open:
+        st.info(before("workshop.ended"))
+        return
+    # the chosen language's text; answers and the level (its name is translated too) are kept
+    q, tr = language_picker(w.questionnaire_id, keep=(form.key("a:"), form.key("level")))
+    items = [i for i in ws.items_for(w.dimensions, q) if i.type in ("likert", "choice")]
+    orgs = _or_last(f"orgs:{w.id}", lambda: store.organisations(w.partnership_id))
+    if not orgs:
+        st.info(tr("workshop.not_ready"))
+        return
+    if not st.session_state.get(form.p + "registered"):
+        try:
+            ws.register_participant(store, w.id, key)
+            st.session_state[form.p + "registered"] = True
+        except Exception as exc:  # only counts who joined: tried again on the next run
+            if not is_outage(exc):
+                raise
+
+    st.caption(tr("workshop.anonymous", threshold=w.threshold))
+    answered = sum(1 for i in items if st.session_state.get(form.key(f"a:{i.id}")) is not None)
+    st.progress(answered / max(len(items), 1), text=tr("workshop.progress", answered=answered,
+                                                       questions=len(items)))
+    names = {o.id: o.name for o in orgs}
+    st.selectbox(tr("your_organisation"), list(names), index=None, key=form.key("org"),
+                 format_func=names.__getitem__, placeholder=tr("choose_organisation"))
+    level_question(tr, form.key("level"))
+    st.divider()
+    for n, item in enumerate(items, start=1):
+        _answer_widget(form, q, item, n)
+    st.divider()
+    problem = st.session_state.pop(form.p + "error", None)
+    if problem:
+        st.error(plain(problem))
+    st.button(tr("send"), type="primary", key=form.key("send"), width="stretch", on_click=_send,
+              args=(form, w, q, items, tr))
