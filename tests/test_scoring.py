@@ -533,7 +533,7 @@ def _answered(record: dict[str, Any], dimension: str) -> bool:
 
 
 def test_visible_counts_hide_a_lone_small_group_and_the_next_smallest() -> None:
-    from healthcheck.core.scoring import visible_counts
+    from healthcheck.core.anonymity import visible_counts
 
     # 10 in all: showing 3 and 5 would give away the hidden 2 by subtraction
     assert visible_counts({"funder": 3, "operational": 5, "strategic": 2}, 3) == {

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from healthcheck.core.anonymity import suppress_blocks, visible_counts
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses import DONT_KNOW
@@ -57,18 +58,6 @@ class DimensionScore:
                 "by_organisation": {k: _r(v) for k, v in self.by_organisation.items()},
                 "by_level": {k: _r(v) for k, v in self.by_level.items()},
                 "suppressed": list(self.suppressed)}
-
-
-def visible_counts(counts: dict[str, int], threshold: int) -> dict[str, int | None]:
-    """Response counts safe to show: None for a group below the threshold and, when exactly one
-    group is hidden, also for the smallest shown one (otherwise total minus the rest gives it)."""
-    shown: dict[str, int | None] = {k: (v if v >= threshold else None) for k, v in counts.items()}
-    hidden = [k for k, v in counts.items() if 0 < v < threshold]
-    if len(hidden) == 1:
-        rest = sorted((v, k) for k, v in counts.items() if v >= threshold)
-        if rest:
-            shown[rest[0][1]] = None
-    return shown
 
 
 def _r(v: float | None, digits: int = 1) -> float | None:
@@ -232,17 +221,8 @@ class ScoreTable:
         label = np.asarray(names)[grouped.keys % (len(names) + 1)]
         n_resp = np.bincount(np.searchsorted(grouped.keys, key), minlength=len(grouped.keys))
         n = grouped.n
-        suppressed = (n > 0) & (n < self.threshold)
-        # Secondary suppression: a lone hidden group could be worked out from the total and the
-        # rest, so the smallest shown group of that partnership is hidden too.
         starts = np.searchsorted(p, np.arange(n_p + 1))
-        primaries = np.add.reduceat(suppressed.astype(float), starts[:-1])
-        lone_p, lone_d = np.nonzero(primaries == 1)
-        for pc, dj in zip(lone_p.tolist(), lone_d.tolist(), strict=True):
-            rows = range(starts[pc], starts[pc + 1])
-            eligible = [r for r in rows if n[r, dj] >= self.threshold]
-            if eligible:
-                suppressed[min(eligible, key=lambda r: (n[r, dj], label[r])), dj] = True
+        suppressed = suppress_blocks(n, label, starts, self.threshold)
         shown = (n >= self.threshold) & ~suppressed
         return {"p": p, "label": label, "mean": grouped.mean, "n": n, "respondents": n_resp,
                 "suppressed": suppressed, "shown": shown, "starts": starts}

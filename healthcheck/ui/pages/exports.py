@@ -8,48 +8,17 @@ import re
 import pandas as pd
 import streamlit as st
 
+from healthcheck.core.anonymity import SUPPRESSED_ORG, deidentify_rows
 from healthcheck.core.responses import COMMENT_SUFFIX, export_csv
 from healthcheck.ui.common import AdminContext, pick_round, plain, round_data
 
-SUPPRESSED_ORG = "(suppressed)"
-
-
-def groups_to_suppress(counts: dict[str, int], threshold: int) -> set[str]:
-    """Organisations whose name must not appear in a responses export.
-
-    Those with fewer responses than the threshold; and while the hidden rows could still be
-    traced (a single hidden organisation is named by elimination; fewer than `threshold` hidden
-    rows together are a small group themselves), the next smallest organisation too."""
-    present = {org: n for org, n in counts.items() if n > 0}
-    small = {org for org, n in present.items() if n < threshold}
-    if not small:
-        return small
-    rest = sorted((n, org) for org, n in present.items() if org not in small)
-    while rest and (len(small) == 1 or sum(present[o] for o in small) < threshold):
-        small.add(rest.pop(0)[1])
-    return small
-
 
 def anonymised_csv(frame: pd.DataFrame, questionnaire, threshold: int) -> tuple[str, set[str]]:  # type: ignore[no-untyped-def]
-    """The responses CSV of a round, with small organisations' names (and roles) replaced.
-
-    Comments and written answers of organisations below the threshold are left out too:
-    respondents are promised that their words are shown only once enough people from their
-    organisation have answered (the dashboard and report follow the same rule)."""
-    counts = frame["organisation"].value_counts().to_dict()
-    hidden = groups_to_suppress({str(k): int(v) for k, v in counts.items()}, threshold)
-    if hidden:
-        frame = frame.copy()
-        small = frame["organisation"].map(lambda org: counts.get(org, 0) < threshold)
-        words = [c for c in frame.columns if str(c).endswith(COMMENT_SUFFIX)] + [
-            i.id for i in questionnaire.items if i.type == "text" and i.id in frame.columns]
-        for col in words:
-            frame[col] = frame[col].astype(object)
-            frame.loc[small, col] = None
-        mask = frame["organisation"].isin(hidden)
-        frame.loc[mask, "organisation"] = SUPPRESSED_ORG
-        frame["role"] = frame["role"].astype(object)
-        frame.loc[mask, "role"] = None
+    """The responses CSV of a round, de-identified by the anonymity module (hidden organisations
+    renamed, their roles and the words of every organisation that is not shown left out)."""
+    words = [c for c in frame.columns if str(c).endswith(COMMENT_SUFFIX)] + [
+        i.id for i in questionnaire.items if i.type == "text" and i.id in frame.columns]
+    frame, hidden = deidentify_rows(frame, words, threshold)
     return export_csv(frame, questionnaire), hidden
 
 

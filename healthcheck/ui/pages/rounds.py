@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from healthcheck.core.anonymity import visible_counts
 from healthcheck.core.errors import InputError
-from healthcheck.core.scoring import visible_counts
 from healthcheck.store import ROUND_KINDS, RoundInfo
 from healthcheck.ui.common import (
     QUESTIONNAIRE_CHOICES,

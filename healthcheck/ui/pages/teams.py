@@ -7,6 +7,7 @@ from collections import defaultdict
 
 import streamlit as st
 
+from healthcheck.core.anonymity import comment_groups
 from healthcheck.core.errors import InputError
 from healthcheck.store import ORGANISATION_KINDS, TEAM_QUESTIONS
 from healthcheck.ui.common import AdminContext, plain, round_data
@@ -59,9 +60,10 @@ def _respondent_notes(ctx: AdminContext) -> dict[str, dict[str, list[str]]]:
         counts: dict[str, int] = defaultdict(int)
         for rec in data.records:
             counts[rec["organisation"]] += 1
+        speaking = comment_groups(counts, ctx.partnership.threshold)
         out: dict[str, dict[str, list[str]]] = {}
         for rec in data.records:
-            if counts[rec["organisation"]] < ctx.partnership.threshold:
+            if rec["organisation"] not in speaking:
                 continue
             for question in TEAM_QUESTIONS:
                 text = rec["answers"].get(question)

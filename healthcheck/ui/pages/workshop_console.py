@@ -24,10 +24,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from healthcheck.core.anonymity import visible_counts
 from healthcheck.core.errors import InputError
 from healthcheck.core.frameworks import DIMENSION_BY_ID, FRAMEWORKS
 from healthcheck.core.questionnaire import Questionnaire
-from healthcheck.core.scoring import visible_counts
 from healthcheck.present import charts, summaries, views
 from healthcheck.store import workshops as ws
 from healthcheck.ui.common import (

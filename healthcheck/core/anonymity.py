@@ -1,0 +1,111 @@
+"""Every decision about what a group, a count or a comment may show.
+
+Respondents are staff talking about colleagues, so no figure, count, comment or exported row may
+let anyone work out one person's answers. Screens, exports, the report, the portfolio and the
+workshop console all ask this module; none decides for itself.
+
+The one rule for groups (organisations or levels): a group with fewer respondents than the
+threshold is hidden (primary suppression). While the hidden groups could still be traced, the
+smallest shown group is hidden too (secondary suppression): a single hidden group is the total
+minus the rest, and hidden groups that together number fewer than the threshold are a small
+group themselves. Of the rules the code used to apply in different places, this is the
+strictest, so it is the one kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "SUPPRESSED_ORG",
+    "comment_groups",
+    "deidentify_rows",
+    "hidden_groups",
+    "suppress_blocks",
+    "visible_counts",
+]
+
+# What a hidden organisation is called in a row-level export.
+SUPPRESSED_ORG = "(suppressed)"
+
+
+def _still_traceable(hidden_sizes: list[int], threshold: int) -> bool:
+    return len(hidden_sizes) == 1 or 0 < sum(hidden_sizes) < threshold
+
+
+def hidden_groups(counts: Mapping[str, int], threshold: int) -> set[str]:
+    """Groups (with at least one response) whose figures must not be shown.
+
+    Those below the threshold, and then, smallest first, as many others as it takes until the
+    hidden ones can neither be worked out by subtraction nor form a small group themselves."""
+    present = {g: n for g, n in counts.items() if n > 0}
+    hidden = {g for g, n in present.items() if n < threshold}
+    if not hidden:
+        return hidden
+    rest = sorted((n, g) for g, n in present.items() if g not in hidden)
+    while rest and _still_traceable([present[g] for g in hidden], threshold):
+        hidden.add(rest.pop(0)[1])
+    return hidden
+
+
+def visible_counts(counts: Mapping[str, int], threshold: int) -> dict[str, int | None]:
+    """Response counts safe to show: None for every hidden group (and for empty ones)."""
+    hidden = hidden_groups(counts, threshold)
+    return {g: (n if n >= threshold and g not in hidden else None) for g, n in counts.items()}
+
+
+def comment_groups(counts: Mapping[str, int], threshold: int) -> set[str]:
+    """Groups whose comments and written answers may be shown: exactly those whose figures are."""
+    hidden = hidden_groups(counts, threshold)
+    return {g for g, n in counts.items() if n >= threshold and g not in hidden}
+
+
+def suppress_blocks(n: np.ndarray, labels: np.ndarray, starts: np.ndarray, threshold: int) -> np.ndarray:
+    """`hidden_groups` for many partnerships and dimensions at once (the batch scoring path).
+
+    `n` is groups x dimensions (how many in each group answered each dimension), with the groups
+    of one partnership in consecutive rows from `starts[p]` to `starts[p + 1]`; `labels` names
+    each row (ties are broken by name, as in `hidden_groups`). Returns the hidden mask."""
+    hidden = (n > 0) & (n < threshold)
+    hidden_n = np.where(hidden, n, 0)
+    blocks = starts[:-1]
+    if len(n) == 0:
+        return hidden
+    count = np.add.reduceat(hidden.astype(np.int64), blocks, axis=0)
+    total = np.add.reduceat(hidden_n, blocks, axis=0)
+    traceable = (count == 1) | ((count > 0) & (total < threshold))
+    for pc, dj in zip(*np.nonzero(traceable), strict=True):
+        rows = range(int(starts[pc]), int(starts[pc + 1]))
+        counts = {str(labels[r]): int(n[r, dj]) for r in rows}
+        secret = hidden_groups(counts, threshold)
+        for r in rows:
+            if str(labels[r]) in secret:
+                hidden[r, dj] = True
+    return hidden
+
+
+def deidentify_rows(frame: pd.DataFrame, word_columns: Iterable[str],
+                    threshold: int) -> tuple[pd.DataFrame, set[str]]:
+    """A response table fit for a row-level export, and the organisations it had to hide.
+
+    Hidden organisations are renamed `SUPPRESSED_ORG` and lose their roles; comments and written
+    answers (`word_columns`) are kept only for organisations whose comments may be shown."""
+    counts = {str(k): int(v) for k, v in frame["organisation"].astype(str).value_counts().items()}
+    hidden = hidden_groups(counts, threshold)
+    if not hidden:
+        return frame, hidden
+    frame = frame.copy()
+    speaking = comment_groups(counts, threshold)
+    silent = ~frame["organisation"].astype(str).isin(speaking)
+    for col in word_columns:
+        frame[col] = frame[col].astype(object)
+        frame.loc[silent, col] = None
+    mask = frame["organisation"].astype(str).isin(hidden)
+    frame.loc[mask, "organisation"] = SUPPRESSED_ORG
+    if "role" in frame:
+        frame["role"] = frame["role"].astype(object)
+        frame.loc[mask, "role"] = None
+    return frame, hidden

@@ -1,0 +1,54 @@
+"""The anonymity module, driven directly: whatever the group sizes, nothing it lets show can be
+used to work out a hidden group, and the batch path agrees with the one-partnership rule."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from healthcheck.core.anonymity import comment_groups, hidden_groups, suppress_blocks, visible_counts
+
+sizes = st.dictionaries(st.sampled_from("ABCDEFG"), st.integers(0, 9), min_size=1, max_size=7)
+thresholds = st.integers(3, 6)
+
+
+@given(sizes, thresholds)
+def test_hidden_groups_cannot_be_traced(counts: dict[str, int], t: int) -> None:
+    hidden = hidden_groups(counts, t)
+    present = {g for g, n in counts.items() if n > 0}
+    assert {g for g in present if counts[g] < t} <= hidden <= present
+    if hidden != present:  # something is shown: the hidden part is neither one group nor a small pool
+        assert len(hidden) != 1
+        assert sum(counts[g] for g in hidden) in (0,) or sum(counts[g] for g in hidden) >= t
+
+
+@given(sizes, thresholds)
+def test_counts_and_comments_follow_the_same_rule(counts: dict[str, int], t: int) -> None:
+    hidden = hidden_groups(counts, t)
+    shown = visible_counts(counts, t)
+    assert {g for g, n in shown.items() if n is not None} == comment_groups(counts, t)
+    assert all(shown[g] is None for g in hidden)
+    assert all(n is None or n >= t for n in shown.values())
+
+
+@settings(max_examples=60)
+@given(st.lists(st.lists(st.integers(0, 7), min_size=2, max_size=5), min_size=1, max_size=4), thresholds)
+def test_batch_path_agrees_with_the_rule(blocks: list[list[int]], t: int) -> None:
+    """Several partnerships, one dimension: suppress_blocks hides what hidden_groups hides."""
+    rows = [(p, f"g{i}", n) for p, block in enumerate(blocks) for i, n in enumerate(block)]
+    n = np.array([[r[2]] for r in rows])
+    labels = np.array([r[1] for r in rows])
+    starts = np.r_[np.cumsum([0] + [len(b) for b in blocks])]
+    mask = suppress_blocks(n, labels, starts, t)
+    for p, block in enumerate(blocks):
+        expected = hidden_groups({f"g{i}": v for i, v in enumerate(block)}, t)
+        got = {f"g{i}" for i in range(len(block)) if mask[starts[p] + i, 0]}
+        assert got == expected
+
+
+def test_the_strictest_rule_is_kept() -> None:
+    # two hidden groups of one each are a small group together: the next smallest goes too
+    assert hidden_groups({"A": 5, "B": 1, "C": 1}, 3) == {"A", "B", "C"}
+    assert visible_counts({"A": 5, "B": 1, "C": 1}, 3) == {"A": None, "B": None, "C": None}
+    assert comment_groups({"A": 5, "B": 4, "C": 1}, 3) == {"A"}
