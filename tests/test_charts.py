@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from healthcheck.core.questionnaire import Questionnaire, load_questionnaire
+from healthcheck.core.questionnaire import Bands, Questionnaire, load_questionnaire
 from healthcheck.core.scoring import PartnershipScores, score
 from healthcheck.present import charts, views
 from healthcheck.services.demo_stories import STORIES, STORY_BY_KEY, story_responses
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "charts"
+CUTS = Bands().cuts
 SMALL_ORG = "County Fostering Team"
 
 
@@ -157,7 +158,7 @@ def test_radar_stays_round_when_narrowed(story_scores: dict[str, PartnershipScor
 def test_fit_width_makes_every_chart_fit_its_container(story_scores: dict[str, PartnershipScores]) -> None:
     scores = story_scores["leaderless"]
     built = [charts.radar(views.radar_frame(scores, "tasks"), "Tasks"),
-             charts.band_bars(views.dimension_table(scores, "factors"), "Factors"),
+             charts.band_bars(views.dimension_table(scores, "factors"), "Factors", cuts=CUTS),
              charts.gap_chart(views.largest_gaps(scores, 5), "Gaps"),
              charts.heatmap(views.heatmap_frame([scores]), "Heat")]
     for chart in built:
@@ -203,7 +204,7 @@ def test_radar_layers(story_scores: dict[str, PartnershipScores]) -> None:
 
 def test_band_bars_write_the_band_beside_each_bar(story_scores: dict[str, PartnershipScores]) -> None:
     table = views.dimension_table(story_scores["money"], "tasks")
-    spec = charts.band_bars(table, title="Tasks").to_dict()
+    spec = charts.band_bars(table, title="Tasks", cuts=CUTS).to_dict()
     layers = _layers(spec)
     text_layer = next(layer for layer in layers if layer["mark"]["type"] == "text")
     assert text_layer["encoding"]["text"]["field"] == "text"
@@ -224,7 +225,7 @@ def test_band_bars_write_the_band_beside_each_bar(story_scores: dict[str, Partne
 def test_band_bars_no_data_row(story_scores: dict[str, PartnershipScores]) -> None:
     table = views.dimension_table(story_scores["money"], "factors")
     table.loc[0, ["score", "band"]] = [math.nan, views.NO_DATA]
-    texts = [row["text"] for row in _values(charts.band_bars(table).to_dict()) if "text" in row]
+    texts = [row["text"] for row in _values(charts.band_bars(table, cuts=CUTS).to_dict()) if "text" in row]
     assert texts[0] == "no data"
 
 
@@ -237,7 +238,7 @@ def test_gap_chart_trend_heatmap_specs(story_scores: dict[str, PartnershipScores
 
     trend = views.trend_frame([("Round 1", story_scores["money"]), ("Round 2", story_scores["strong"])],
                               "prerequisites")
-    trend_spec = charts.trend_chart(trend).to_dict()
+    trend_spec = charts.trend_chart(trend, cuts=CUTS).to_dict()
     assert {row["round"] for row in _values(trend_spec) if "round" in row} == {"Round 1", "Round 2"}
 
     heat = views.heatmap_frame(story_scores.values())
@@ -274,7 +275,8 @@ def test_every_demo_story_radar_renders_to_png(story_scores: dict[str, Partnersh
 def test_other_charts_render(story_scores: dict[str, PartnershipScores], small: PartnershipScores) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     made = {
-        "bars-money": charts.band_bars(views.dimension_table(story_scores["money"], "tasks"), title="Tasks"),
+        "bars-money": charts.band_bars(views.dimension_table(story_scores["money"], "tasks"), title="Tasks",
+                                       cuts=CUTS),
         "gaps-leaderless": charts.gap_chart(views.largest_gaps(story_scores["leaderless"])),
         "radar-small-by-level": charts.radar(views.radar_frame(small, "tasks", by="level"), title="By level"),
         "heatmap": charts.heatmap(views.heatmap_frame(story_scores.values())),

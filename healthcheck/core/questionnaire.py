@@ -98,6 +98,11 @@ class Section(Strict):
     items: Annotated[list[Item], Field(min_length=1)]
 
 
+# What each band asks of a partnership, in the words the dashboard and the report use.
+BAND_MEANING = {"strength": "keep it going", "borderline": "discuss at the next meeting",
+                "concern": "act now", "no data": "nobody answered"}
+
+
 class Bands(Strict):
     """Cut points on the 0-100 scale; defaults follow the Wilder inventory's 4.0 and 3.0."""
 
@@ -116,6 +121,17 @@ class Bands(Strict):
         if score >= self.strength:
             return "strength"
         return "borderline" if score >= self.borderline else "concern"
+
+    @property
+    def cuts(self) -> tuple[float, float]:
+        """The two cut points, low to high, as charts draw them."""
+        return (self.borderline, self.strength)
+
+    def describe(self) -> str:
+        """The bands in words, with what each asks of the partnership (dashboard and report)."""
+        return (f"strength at {self.strength:g} and above ({BAND_MEANING['strength']}); borderline from "
+                f"{self.borderline:g} to under {self.strength:g} ({BAND_MEANING['borderline']}); concern "
+                f"below {self.borderline:g} ({BAND_MEANING['concern']})")
 
 
 class Questionnaire(Strict):

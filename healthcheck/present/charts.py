@@ -33,7 +33,6 @@ BANDS = ["strength", "borderline", "concern", "no data"]
 BAND_COLOURS = ["#0072B2", "#E69F00", "#D55E00", "#BBBBBB"]
 BAND_MEANINGS = {"strength": "keep it going", "borderline": "discuss at the next meeting",
                  "concern": "act now", "no data": "nobody answered"}
-CUTS = (50.0, 75.0)
 RINGS = (25, 50, 75, 100)
 RADAR_DOMAIN = [-1.35, 1.35]
 LABEL_RADIUS = 1.1
@@ -207,7 +206,7 @@ def band_scale(legend: alt.Legend | None = None) -> alt.Color:
                      legend=legend)
 
 
-def band_bars(table: pd.DataFrame, title: str = "", cuts: tuple[float, float] = CUTS) -> alt.LayerChart:
+def band_bars(table: pd.DataFrame, title: str = "", *, cuts: tuple[float, float]) -> alt.LayerChart:
     """Horizontal bars of score per dimension from `views.dimension_table` rows (one framework).
 
     Bars are coloured by band, and the score and band name are written beside each bar so the
@@ -286,7 +285,7 @@ def gap_chart(gaps: list[dict[str, Any]], title: str = "") -> alt.LayerChart:
 # ----------------------------------------------------------------------------- trend
 
 
-def trend_chart(frame: pd.DataFrame, title: str = "") -> alt.LayerChart:
+def trend_chart(frame: pd.DataFrame, title: str = "", *, cuts: tuple[float, float]) -> alt.LayerChart:
     """Score per dimension across rounds (columns round, dimension, label, score; `views.trend_frame`)."""
     data = frame.dropna(subset=["score"]).copy()
     rounds = list(dict.fromkeys(frame["round"].astype(str)))
@@ -309,7 +308,7 @@ def trend_chart(frame: pd.DataFrame, title: str = "") -> alt.LayerChart:
         x=x, y=y, color=alt.Color("label:N", sort=labels, scale=scale, legend=None),
         tooltip=[alt.Tooltip("round:N", title="Round"), alt.Tooltip("label:N", title="Area"),
                  alt.Tooltip("score:Q", title="Score", format=".0f")])
-    rules = alt.Chart(pd.DataFrame({"cut": list(CUTS)})).mark_rule(strokeDash=[4, 3], color=GREY).encode(
+    rules = alt.Chart(pd.DataFrame({"cut": list(cuts)})).mark_rule(strokeDash=[4, 3], color=GREY).encode(
         y="cut:Q")
     return alt.layer(rules, lines, dots).properties(width=460, height=300, title=title)
 

@@ -547,7 +547,8 @@ def build_report(assessment: Assessment, *, previous: Assessment | PartnershipSc
                                                             else None), "", size=440)
         blocks.append(Chart("radar", "The 13 tasks (radar)", 150))
         # one chart (two panels): each render has a fixed cost
-        bars = [ch.band_bars(views.dimension_table(s, fw), FRAMEWORKS[fw])
+        cuts = assessment.questionnaire.bands.cuts
+        bars = [ch.band_bars(views.dimension_table(s, fw), FRAMEWORKS[fw], cuts=cuts)
                 for fw in ("factors", "prerequisites")]
         report.charts["factors"] = alt.vconcat(*bars, spacing=24).resolve_scale(color="shared")
         blocks.append(Group((Heading("Conditions and prerequisites", 2),

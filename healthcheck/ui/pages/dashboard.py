@@ -94,6 +94,7 @@ def _factors(data: RoundData, scores: PartnershipScores) -> None:
     style = st.segmented_control("Show as", ["Bars with bands", "Radar"], default="Bars with bands",
                                  key="dash_factor_style", required=True) or "Bars with bands"
     # One under the other: each chart is wider than half the page once its labels are drawn.
+    bands = data.assessment.questionnaire.bands
     for framework in ("factors", "prerequisites"):
         table = views.dimension_table(scores, framework)
         if style == "Radar":
@@ -102,12 +103,12 @@ def _factors(data: RoundData, scores: PartnershipScores) -> None:
                                lambda f=frame, fw=framework: charts.radar(f, FRAMEWORKS[fw], size=340))
         else:
             chart = chart_spec((*data.key, "bars", framework),
-                               lambda t=table, fw=framework: charts.band_bars(t, FRAMEWORKS[fw]))
+                               lambda t=table, fw=framework: charts.band_bars(t, FRAMEWORKS[fw],
+                                                                              cuts=bands.cuts))
         shown = table[["number", "label", "score", "band", "spread", "answered", "suppressed_groups"]]
         chart_with_table(chart, shown.round(1), key=f"dash_{framework}",
                          summary=summaries.dimension_summary(table, NOUNS[framework]))
-    st.caption("Bands: strength (75 and above, keep it going), borderline (50 to 74, discuss at the next "
-               "meeting), concern (below 50, act now).")
+    st.caption(f"Bands: {bands.describe()}.")
 
 
 def _add_action(ctx: AdminContext, r: RoundInfo, rule_id: str, task: str, text: str) -> None:
@@ -187,7 +188,8 @@ def _change(ctx: AdminContext, r: RoundInfo, data: RoundData, scores: Partnershi
     shown = table[table["framework"] == framework][["label", "previous", "current", "change", "direction"]]
     spec = chart_spec((*data.key, "trend", framework, tuple(history_keys)),
                       lambda: charts.trend_chart(views.trend_frame(history, framework),
-                                                 FRAMEWORKS[framework]))
+                                                 FRAMEWORKS[framework],
+                                                 cuts=data.assessment.questionnaire.bands.cuts))
     chart_with_table(spec, shown.round(1), key="dash_trend",
                      summary=summaries.change_summary(shown, previous.label))
 

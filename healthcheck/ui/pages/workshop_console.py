@@ -111,6 +111,7 @@ def radars(data: RoundData, areas: tuple[str, ...], by: str | None, key: str, si
     Side by side (the projector): the largest framework on the left, the others on the right."""
     assert data.assessment is not None
     scores = data.assessment.scores
+    bands = data.assessment.questionnaire.bands
     wanted = set(areas)
     drawn: list[tuple[str, int, Any]] = []  # (framework, number of areas, chart builder)
     for fw in FRAMEWORKS:
@@ -148,7 +149,8 @@ def radars(data: RoundData, areas: tuple[str, ...], by: str | None, key: str, si
                                  summary=summaries.radar_summary(table, scores.threshold))
             else:
                 spec = shared_spec((*data.key, "ws-bars", fw, tuple(sorted(wanted))),
-                                  lambda t=table, f=fw: charts.band_bars(t, FRAMEWORKS[f]))
+                                  lambda t=table, f=fw: charts.band_bars(t, FRAMEWORKS[f],
+                                                                        cuts=bands.cuts))
                 shown = table[["number", "label", "score", "band", "answered"]].round(1)
                 chart_with_table(spec, shown, key=f"{key}_{fw}", summary=summaries.dimension_summary(table))
 
