@@ -24,13 +24,12 @@ try:  # Streamlit's own Arrow encoder: lets cached chart specs skip re-encoding 
 except ImportError:  # pragma: no cover - a Streamlit without it: send plain values
     _to_arrow = None
 
-from healthcheck.core.assess import Assessment, assess
 from healthcheck.core.errors import InputError
 from healthcheck.core.pagetext import PAGE_TEXT
 from healthcheck.core.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
-from healthcheck.core.responses import frame_from_records
 from healthcheck.core.rules import RulePack, load_rules
 from healthcheck.present import charts
+from healthcheck.services.results import RoundData, round_results
 from healthcheck.store import PartnershipInfo, RoundInfo, Store, default_url
 
 DEFAULT_BASE_URL = "http://localhost:8501"
@@ -238,14 +237,6 @@ def questionnaire_for_round(r: RoundInfo) -> Questionnaire:
 # Assessments (cached per round and number of responses: responses are never edited)
 
 
-@dataclass(frozen=True)
-class RoundData:
-    records: list[dict[str, Any]]
-    frame: pd.DataFrame
-    assessment: Assessment | None
-    key: tuple[Any, ...] = ()  # identifies this round's data (for caching charts built from it)
-
-
 _ASSESS_CACHE_SIZE = 16
 
 
@@ -266,10 +257,7 @@ def round_data(ctx: AdminContext, r: RoundInfo) -> RoundData:
     hit = cache.get(key)
     if hit is not None:
         return hit
-    records = store.response_records(r.id)
-    frame = frame_from_records(records, q, partnership=ctx.partnership.name)
-    assessment = assess(q, frame, pack, ctx.partnership.threshold) if len(frame) else None
-    data = RoundData(records, frame, assessment, key)
+    data = round_results(store, r.id, q, pack, ctx.partnership.threshold, ctx.partnership.name, key)
     if len(cache) >= _ASSESS_CACHE_SIZE:
         cache.pop(next(iter(cache)))
     cache[key] = data

@@ -19,7 +19,7 @@ import streamlit as st
 
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import DIMENSIONS, FRAMEWORKS
-from healthcheck.core.responses import frame_from_records, read_responses
+from healthcheck.core.responses import read_responses
 from healthcheck.core.responses.forms import (
     FormsMapping,
     apply_mapping,
@@ -33,10 +33,10 @@ from healthcheck.core.responses.forms import (
 from healthcheck.core.rules import SEVERITIES
 from healthcheck.present import charts, summaries, views
 from healthcheck.services import portfolio as pf
+from healthcheck.services.results import results_from_records
 from healthcheck.store import Store, sharing
 from healthcheck.ui.common import (
     QUESTIONNAIRE_CHOICES,
-    RoundData,
     chart_with_table,
     get_questionnaire,
     get_rules,
@@ -246,7 +246,7 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
     if entry is not None and entry.include_comments:
         records = sharing.shared_round_records(store, funder_id, entry.round_id) or []
         q = assessment.questionnaire
-        comments = low_score_comments(RoundData(records, frame_from_records(records, q), None), q,
+        comments = low_score_comments(results_from_records(records, q, None, entry.threshold), q,
                                       entry.threshold)
         if comments:
             st.markdown("**Comments on low scores** (shared by the partnership, without names)")
