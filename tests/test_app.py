@@ -15,10 +15,10 @@ from healthcheck.core.anonymity import hidden_groups as groups_to_suppress
 from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
 from healthcheck.core.responses import frame_from_records
 from healthcheck.core.rules import load_rules
+from healthcheck.present.exports import anonymised_csv
 from healthcheck.services.demo import load_demo
 from healthcheck.store import Store
 from healthcheck.ui.common import plain
-from healthcheck.ui.pages.exports import anonymised_csv
 
 from .apptest import app
 

@@ -32,10 +32,10 @@ from healthcheck.core.questionnaire import find_questionnaire, load_questionnair
 from healthcheck.core.responses import frame_from_records
 from healthcheck.core.rules import load_rules
 from healthcheck.present import report
+from healthcheck.present.exports import anonymised_csv
 from healthcheck.services import portfolio as pf
 from healthcheck.store import Store, sharing
 from healthcheck.store import workshops as ws
-from healthcheck.ui.pages.exports import anonymised_csv
 
 from .apptest import app, app_store
 from .test_app import open_page

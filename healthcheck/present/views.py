@@ -441,3 +441,21 @@ def summary_sentence(scores: PartnershipScores, findings: Sequence[Finding]) -> 
         else:
             parts.append(f"The rules flag {len(findings)} risks, none of them high: {listed}.")
     return " ".join(parts)
+
+
+def radar_table(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The radar's numbers as a table: one row per area, one column per series; hidden groups
+    say why they are hidden instead of giving a number."""
+    def cell(row: Any) -> str:
+        if row.status == SHOWN:
+            return f"{row.score:.0f}"
+        if row.status == SUPPRESSED:
+            return f"fewer than {threshold} responses"
+        return "no data"
+
+    data = frame.assign(value=[cell(r) for r in frame.itertuples()],
+                        area=[f"{n} {lab}" for n, lab in zip(frame["number"], frame["label"], strict=True)])
+    series = list(dict.fromkeys(data["series"]))
+    table = data.pivot(index="area", columns="series", values="value")
+    order = list(dict.fromkeys(data["area"]))
+    return table.reindex(index=order, columns=series).reset_index()

@@ -8,7 +8,6 @@ which is kept distinct from "no data".
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -39,24 +38,6 @@ RADAR_VIEWS = {"By organisation": "organisation", "By level": "level", "Whole pa
 NOUNS = {"factors": "conditions", "prerequisites": "prerequisites", "tasks": "tasks"}
 
 
-def radar_table(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """The radar's numbers as a table: one row per area, one column per series; hidden groups
-    say why they are hidden instead of giving a number."""
-    def cell(row: Any) -> str:
-        if row.status == views.SHOWN:
-            return f"{row.score:.0f}"
-        if row.status == views.SUPPRESSED:
-            return f"fewer than {threshold} responses"
-        return "no data"
-
-    data = frame.assign(value=[cell(r) for r in frame.itertuples()],
-                        area=[f"{n} {lab}" for n, lab in zip(frame["number"], frame["label"], strict=True)])
-    series = list(dict.fromkeys(data["series"]))
-    table = data.pivot(index="area", columns="series", values="value")
-    order = list(dict.fromkeys(data["area"]))
-    return table.reindex(index=order, columns=series).reset_index()
-
-
 def _respondents(scores: PartnershipScores) -> None:
     st.subheader("Who answered")
     t = scores.threshold
@@ -81,7 +62,7 @@ def _radar(data: RoundData, scores: PartnershipScores) -> None:
     frame = views.radar_frame(scores, "tasks", by=by)
     spec = chart_spec((*data.key, "radar", "tasks", by),
                       lambda: charts.radar(frame, FRAMEWORKS["tasks"], size=440))
-    chart_with_table(spec, radar_table(frame, scores.threshold), key="dash_radar_tasks",
+    chart_with_table(spec, views.radar_table(frame, scores.threshold), key="dash_radar_tasks",
                      summary=summaries.radar_summary(frame, scores.threshold, "tasks"))
     hidden = sorted(set(frame.loc[frame["status"] == views.SUPPRESSED, "series"]))
     if hidden:

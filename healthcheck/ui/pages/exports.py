@@ -5,21 +5,11 @@ from __future__ import annotations
 import json
 import re
 
-import pandas as pd
 import streamlit as st
 
-from healthcheck.core.anonymity import SUPPRESSED_ORG, deidentify_rows
-from healthcheck.core.responses import COMMENT_SUFFIX, export_csv
+from healthcheck.core.anonymity import SUPPRESSED_ORG
+from healthcheck.present.exports import anonymised_csv
 from healthcheck.ui.common import AdminContext, pick_round, plain, round_data
-
-
-def anonymised_csv(frame: pd.DataFrame, questionnaire, threshold: int) -> tuple[str, set[str]]:  # type: ignore[no-untyped-def]
-    """The responses CSV of a round, de-identified by the anonymity module (hidden organisations
-    renamed, their roles and the words of every organisation that is not shown left out)."""
-    words = [c for c in frame.columns if str(c).endswith(COMMENT_SUFFIX)] + [
-        i.id for i in questionnaire.items if i.type == "text" and i.id in frame.columns]
-    frame, hidden = deidentify_rows(frame, words, threshold)
-    return export_csv(frame, questionnaire), hidden
 
 
 def _slug(text: str) -> str:

@@ -43,7 +43,7 @@ from healthcheck.ui.common import (
     invitation_link,
     plain,
 )
-from healthcheck.ui.pages.dashboard import SEVERITY_LABEL, low_score_comments, radar_table
+from healthcheck.ui.pages.dashboard import SEVERITY_LABEL, low_score_comments
 
 _IMPORT_KEY = "hc_pf_import"
 _ANY = "(any)"
@@ -231,7 +231,8 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
         st.metric("Tasks score", "-" if tasks is None else f"{tasks:.0f}",
                   f"{row.change:+.0f} since the previous round")
     frame = views.radar_frame(scores, "tasks", by="organisation")
-    chart_with_table(charts.radar(frame, FRAMEWORKS["tasks"], size=420), radar_table(frame, scores.threshold),
+    chart_with_table(charts.radar(frame, FRAMEWORKS["tasks"], size=420),
+                     views.radar_table(frame, scores.threshold),
                      key="pf_radar", summary=summaries.radar_summary(frame, scores.threshold, "tasks"))
     st.markdown("**Findings**")
     finding_rows = views.finding_rows(assessment.findings, assessment.questionnaire)

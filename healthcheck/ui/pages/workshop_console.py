@@ -45,7 +45,6 @@ from healthcheck.ui.common import (
     show_failure,
     show_problems,
 )
-from healthcheck.ui.pages.dashboard import radar_table
 
 log = logging.getLogger("healthcheck.ui")
 
@@ -145,7 +144,7 @@ def radars(data: RoundData, areas: tuple[str, ...], by: str | None, key: str, si
             if n >= 3:
                 spec = shared_spec((*data.key, "ws-radar", fw, by, tuple(sorted(wanted)), chart_size),
                                   lambda t=table, f=fw, z=chart_size: charts.radar(t, FRAMEWORKS[f], size=z))
-                chart_with_table(spec, radar_table(table, scores.threshold), key=f"{key}_{fw}",
+                chart_with_table(spec, views.radar_table(table, scores.threshold), key=f"{key}_{fw}",
                                  summary=summaries.radar_summary(table, scores.threshold))
             else:
                 spec = shared_spec((*data.key, "ws-bars", fw, tuple(sorted(wanted))),
@@ -329,7 +328,7 @@ _live = st.fragment(run_every=REFRESH_SECONDS)(guarded_fragment(_live_body))
 
 
 def _exports(w: ws.WorkshopInfo) -> None:
-    from healthcheck.ui.pages.exports import anonymised_csv
+    from healthcheck.present.exports import anonymised_csv
 
     store = get_store()
     q = get_questionnaire(w.questionnaire_id)
