@@ -143,6 +143,25 @@ _CONTENT_HEIGHT = """() => Math.max(document.body.scrollHeight,
         .map(e => e.scrollHeight))"""
 
 
+# Resolves once an element has kept its place for three animation frames: the page has stopped
+# scrolling it into view (a dropdown opened while it still moves closes again).
+_STILL = """el => new Promise(resolve => {
+  let last = null, still = 0;
+  const tick = () => {
+    const r = el.getBoundingClientRect(), at = `${r.top},${r.left}`;
+    if (at === last) { if (++still >= 3) return resolve(true); } else { still = 0; last = at; }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
+def settle(locator: Any, timeout: float = 10_000) -> None:
+    """Scroll an element into view and wait until it stops moving."""
+    locator.scroll_into_view_if_needed(timeout=timeout)
+    locator.evaluate(_STILL)
+
+
 def screenshot(page: Any, name: str, max_height: int = 6000) -> Path:
     """The whole page as one PNG. Streamlit scrolls inside its own container, so a full-page
     screenshot would show only the window: grow the window to the content for the shot."""
@@ -152,7 +171,8 @@ def screenshot(page: Any, name: str, max_height: int = 6000) -> Path:
     height = min(int(page.evaluate(_CONTENT_HEIGHT)), max_height)
     if size and height > size["height"]:
         page.set_viewport_size({"width": size["width"], "height": height})
-        page.wait_for_timeout(300)
+        page.wait_for_function("h => window.innerHeight >= h", arg=height)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     try:
         page.screenshot(path=str(path))
     finally:
@@ -164,8 +184,7 @@ def screenshot(page: Any, name: str, max_height: int = 6000) -> Path:
 def choose(page: Any, label: str, option: str, exact: bool = False) -> None:
     """Pick an option in an st.selectbox identified by its label."""
     combo = page.get_by_role("combobox", name=label, exact=exact)
-    combo.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)  # a dropdown opened while the page still scrolls closes again
+    settle(combo)
     box = page.locator("[data-testid='stSelectbox']").filter(has=combo)
     box.get_by_role("button", name="Open").click()
     click_and_wait(page, page.get_by_role("option", name=option, exact=exact).first)

@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +123,18 @@ class PgServer:
         """Back after `crash`, on the same port, so clients' URLs work again."""
         done = self.start(self.port)
         assert done.returncode == 0, done.stderr or done.stdout
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Return once the server accepts connections (after `start_again`, recovery may run)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with self.admin_connect() as conn:
+                    conn.execute("SELECT 1")
+                return
+            except psycopg.OperationalError:
+                assert time.monotonic() < deadline, "the server did not come back"
+                time.sleep(0.1)  # poll interval of a wait on a condition
 
     def stop(self) -> None:
         if not self.owned:

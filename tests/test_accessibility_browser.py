@@ -39,6 +39,7 @@ from .browser import (
     chromium_browser,
     click_and_wait,
     launch_chromium,
+    settle,
     streamlit_server,
     unavailable,
     wait_idle,
@@ -125,8 +126,7 @@ class Outcome:
 def _answer_section(page: Any) -> None:
     """From the answer page's start to its first section."""
     combo = page.get_by_role("combobox", name="Your organisation")
-    combo.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)  # a dropdown opened while the page still scrolls closes again
+    settle(combo)
     box = page.locator("[data-testid='stSelectbox']").filter(has=combo)
     box.get_by_role("button", name="Open").click()
     click_and_wait(page, page.get_by_role("option").first)

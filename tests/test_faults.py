@@ -402,7 +402,14 @@ def test_outage_is_told_apart_from_bugs(db_url: str) -> None:
             with store.engine.connect() as victim, store.engine.connect() as admin:
                 pid_ = victim.execute(text("SELECT pg_backend_pid()")).scalar()
                 admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid_})
-                time.sleep(0.2)  # the signal is asynchronous; the next query finds the session gone
+                # the signal is asynchronous: wait until the server no longer lists the session
+                deadline = time.monotonic() + 30
+                while True:
+                    admin.rollback()  # pg_stat_activity is a snapshot per transaction
+                    if not admin.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"),
+                                         {"p": pid_}).scalar():
+                        break
+                    assert time.monotonic() < deadline, "the session was not ended"
                 assert is_outage(error_of(lambda: victim.execute(text("SELECT 1"))))
 
 
@@ -439,13 +446,15 @@ def test_participant_keeps_answers_through_a_database_outage(
         server.start_again()
         # As a person would: press Send again until it goes through (a loaded server may take a
         # moment after restarting). Never a traceback; at most the outage message meanwhile.
-        for _attempt in range(10):
+        deadline = time.monotonic() + 60
+        while True:
             at.button(key=f + "send").click().run()
             assert not at.exception, [e.value for e in at.exception]
             if any("Thank you" in s.value for s in at.success):
                 break
             assert {e.value for e in at.error} <= {plain(DB_UNAVAILABLE)}, [e.value for e in at.error]
-            time.sleep(1)
+            assert time.monotonic() < deadline, "the database did not come back"
+            server.wait_ready()  # the next press comes once the server answers again
         assert any("Thank you" in s.value for s in at.success), [e.value for e in at.error]
         with Store(url) as store:
             [record] = store.response_records(info.round_id)
