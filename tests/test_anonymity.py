@@ -7,7 +7,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from healthcheck.core.anonymity import comment_groups, hidden_groups, suppress_blocks, visible_counts
+from healthcheck.core.anonymity import (
+    comment_groups,
+    hidden_groups,
+    linear_leak,
+    safe_breakdowns,
+    suppress_blocks,
+    visible_counts,
+)
 
 sizes = st.dictionaries(st.sampled_from("ABCDEFG"), st.integers(0, 9), min_size=1, max_size=7)
 thresholds = st.integers(3, 6)
@@ -52,3 +59,54 @@ def test_the_strictest_rule_is_kept() -> None:
     assert hidden_groups({"A": 5, "B": 1, "C": 1}, 3) == {"A", "B", "C"}
     assert visible_counts({"A": 5, "B": 1, "C": 1}, 3) == {"A": None, "B": None, "C": None}
     assert comment_groups({"A": 5, "B": 4, "C": 1}, 3) == {"A"}
+
+
+def test_the_issue_example_is_caught_and_mended() -> None:
+    """A partner of four (one funder officer, three strategic) beside a strategic level of the
+    same three: 4 x org - 3 x level is the officer. The level gives way."""
+    sizes = {("P", "funder"): 1, ("P", "strategic"): 3, ("Q", "operational"): 4, ("R", "operational"): 3}
+    shown = {0: {"P", "Q", "R"}, 1: {"strategic", "operational"}}
+    published = [list(sizes)] + [[a for a in sizes if a[i] == g] for i, gs in shown.items() for g in gs]
+    assert linear_leak(sizes, published, 3) == frozenset({("P", "funder")})
+    keep = safe_breakdowns(sizes, shown, 3)
+    assert keep[0] == {"P", "Q", "R"} and "strategic" not in keep[1]
+    published = [list(sizes)] + [[a for a in sizes if a[i] == g] for i, gs in keep.items() for g in gs]
+    assert linear_leak(sizes, published, 3) is None
+
+
+def _brute_force_leak(sizes: dict, published: list, t: int) -> bool:
+    """Independent oracle: every subset of atoms, exact rank test with fractions-free integers."""
+    import itertools
+
+    atoms = [a for a, n in sizes.items() if n > 0]
+    if not published or not atoms:
+        return False
+    m = np.array([[1.0 if a in set(g) else 0.0 for a in atoms] for g in published])
+    r = np.linalg.matrix_rank(m)
+    for k in range(1, len(atoms) + 1):
+        for combo in itertools.combinations(atoms, k):
+            if 0 < sum(sizes[a] for a in combo) < t:
+                v = np.array([[1.0 if a in combo else 0.0 for a in atoms]])
+                if np.linalg.matrix_rank(np.vstack([m, v])) == r:
+                    return True
+    return False
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.tuples(st.sampled_from("ABCD"), st.sampled_from(["funder", "strategic", "operational"])),
+                       st.integers(0, 5), min_size=1, max_size=8), thresholds)
+def test_no_combination_of_safe_breakdowns_isolates_anyone(sizes: dict, t: int) -> None:
+    """Whatever the cells, after safe_breakdowns no subset of fewer than t people is pinned down
+    by the total and the groups left (checked against a brute-force oracle)."""
+    def own_rule(i: int) -> set[str]:
+        counts: dict[str, int] = {}
+        for a, n in sizes.items():
+            counts[a[i]] = counts.get(a[i], 0) + n
+        return set(comment_groups(counts, t))
+
+    total = sum(sizes.values())
+    keep = safe_breakdowns(sizes, {0: own_rule(0), 1: own_rule(1)}, t)
+    published = [[a for a in sizes if a[i] == g] for i, gs in keep.items() for g in gs]
+    if total >= t:
+        published.append(list(sizes))
+    assert not _brute_force_leak(sizes, published, t)
