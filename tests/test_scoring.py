@@ -541,3 +541,18 @@ def test_visible_counts_hide_a_lone_small_group_and_the_next_smallest() -> None:
     # two small groups: each is hidden, the rest stay (neither can be isolated)
     assert visible_counts({"a": 1, "b": 2, "c": 6}, 3) == {"a": None, "b": None, "c": 6}
     assert visible_counts({"a": 4, "b": 6}, 3) == {"a": 4, "b": 6}
+
+
+def test_organisation_and_level_breakdowns_cannot_be_combined_to_find_one_person() -> None:
+    """A partner of four (one funder officer, three strategic staff) and a strategic level of
+    those same three: 4 x partner - 3 x strategic would be the officer's own score. The level
+    gives way; the partner stays shown."""
+    records = [rec("f1", "Partner P", "funder", **everyone(1))]
+    records += [rec(f"s{i}", "Partner P", "strategic", **everyone(5)) for i in range(3)]
+    records += [rec(f"q{i}", "Partner Q", "operational", **everyone(3)) for i in range(3)]
+    # on its own, each breakdown is fine: the funder level (1) and, so it cannot be worked out,
+    # the operational level (3) are hidden; both partners and the strategic level would show
+    s = score(MINI, table(records))
+    for d in s.dimensions:
+        assert None not in d.by_organisation.values() and set(d.by_organisation) == {"Partner P", "Partner Q"}
+        assert d.by_level["strategic"] is None and "level:strategic" in d.suppressed

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from healthcheck.core.anonymity import suppress_blocks, visible_counts
+from healthcheck.core.anonymity import safe_breakdowns, suppress_blocks, visible_counts
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses import DONT_KNOW
@@ -184,6 +184,7 @@ class ScoreTable:
 
         # organisation and level groups, with suppression
         self._groups = {g: self._group(codes, responses[col], per_resp, n_p) for g, col in GROUPINGS.items()}
+        self._check_combinations(codes, responses, per_resp, n_p)
         gap = np.full((n_p, len(self.dims)), np.nan)
         lowest = np.full((n_p, len(self.dims)), np.nan)
         for grp in self._groups.values():
@@ -226,6 +227,43 @@ class ScoreTable:
         shown = (n >= self.threshold) & ~suppressed
         return {"p": p, "label": label, "mean": grouped.mean, "n": n, "respondents": n_resp,
                 "suppressed": suppressed, "shown": shown, "starts": starts}
+
+    def _check_combinations(self, codes: np.ndarray, responses: pd.DataFrame, per_resp: np.ndarray,
+                            n_p: int) -> None:
+        """Hide more groups where the organisation and level breakdowns, read together with the
+        whole, would pin down fewer than `threshold` people (see anonymity.safe_breakdowns).
+
+        Only partnerships and areas with a cell (organisation x level) below the threshold and
+        groups shown in both breakdowns can leak, so only those are checked one by one."""
+        org, lev = self._groups["organisation"], self._groups["level"]
+        o_codes, o_names = pd.factorize(responses["organisation"].fillna("").astype(str), sort=True)
+        l_codes, l_names = pd.factorize(responses["level"].fillna("").astype(str), sort=True)
+        width = (len(o_names) + 1) * (len(l_names) + 1)
+        key = codes.astype(np.int64) * width + o_codes * (len(l_names) + 1) + l_codes
+        cells = _Grouped(key, per_resp, spread=False)
+        cell_p = cells.keys // width
+        cell_starts = np.searchsorted(cell_p, np.arange(n_p + 1))
+        small = (cells.n > 0) & (cells.n < self.threshold)
+        risky = np.add.reduceat(small.astype(np.int64), cell_starts[:-1], axis=0) > 0
+        for grp in (org, lev):
+            risky &= np.add.reduceat(grp["shown"].astype(np.int64), grp["starts"][:-1], axis=0) > 0
+        memo: dict[tuple[Any, ...], dict[int, set[str]]] = {}
+        for pc, dj in zip(*np.nonzero(risky), strict=True):
+            rows = range(int(cell_starts[pc]), int(cell_starts[pc + 1]))
+            sizes = {(str(o_names[(cells.keys[r] // (len(l_names) + 1)) % (len(o_names) + 1)]),
+                      str(l_names[cells.keys[r] % (len(l_names) + 1)])): int(cells.n[r, dj]) for r in rows}
+            blocks = [range(int(g["starts"][pc]), int(g["starts"][pc + 1])) for g in (org, lev)]
+            shown = {i: {str(g["label"][r]) for r in blocks[i] if g["shown"][r, dj]}
+                     for i, g in enumerate((org, lev))}
+            memo_key = (tuple(sorted(sizes.items())), tuple(sorted(shown[0])), tuple(sorted(shown[1])))
+            keep = memo.get(memo_key)
+            if keep is None:
+                keep = memo[memo_key] = safe_breakdowns(sizes, shown, self.threshold)
+            for i, g in enumerate((org, lev)):
+                for r in blocks[i]:
+                    if g["shown"][r, dj] and str(g["label"][r]) not in keep[i]:
+                        g["shown"][r, dj] = False
+                        g["suppressed"][r, dj] = True
 
     def __len__(self) -> int:
         return len(self.partnerships)
