@@ -17,9 +17,11 @@ from healthcheck.core.errors import InputError
 from healthcheck.core.frameworks import FRAMEWORKS
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.scoring import PartnershipScores
+from healthcheck.core.text import slug
+from healthcheck.core.vocabulary import SEVERITY_LABEL
 from healthcheck.present import charts, summaries, views
 from healthcheck.present.report import low_score_comments as report_comments
-from healthcheck.present.report import report_bytes, slug
+from healthcheck.present.report import report_bytes
 from healthcheck.store import RoundInfo
 from healthcheck.ui.common import (
     AdminContext,
@@ -31,10 +33,8 @@ from healthcheck.ui.common import (
     round_data,
     show_problems,
 )
+from healthcheck.ui.severity import SEVERITY_ICON
 
-SEVERITY_LABEL = {"high": "High", "medium": "Medium", "low": "Low", "info": "For information"}
-SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "low": ":material/info:",
-                 "info": ":material/lightbulb:"}
 RADAR_VIEWS = {"By organisation": "organisation", "By level": "level", "Whole partnership": None}
 NOUNS = {"factors": "conditions", "prerequisites": "prerequisites", "tasks": "tasks"}
 

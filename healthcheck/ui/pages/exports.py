@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pandas as pd
 import streamlit as st
 
 from healthcheck.core.responses import COMMENT_SUFFIX, export_csv
+from healthcheck.core.text import slug
 from healthcheck.ui.common import AdminContext, pick_round, plain, round_data
 
 SUPPRESSED_ORG = "(suppressed)"
@@ -53,10 +53,6 @@ def anonymised_csv(frame: pd.DataFrame, questionnaire, threshold: int) -> tuple[
     return export_csv(frame, questionnaire), hidden
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "partnership"
-
-
 def render(ctx: AdminContext) -> None:
     st.title("Exports")
     st.markdown("Open files you can keep, share with partners or analyse elsewhere. The responses file "
@@ -72,7 +68,7 @@ def render(ctx: AdminContext) -> None:
         return
     threshold = ctx.partnership.threshold
     q = data.assessment.questionnaire
-    name = f"{_slug(ctx.partnership.name)}-{_slug(r.label)}"
+    name = f"{slug(ctx.partnership.name)}-{slug(r.label)}"
 
     st.subheader("Responses (CSV)")
     csv_text, hidden = anonymised_csv(data.frame, q, threshold)

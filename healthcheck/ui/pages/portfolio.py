@@ -30,7 +30,7 @@ from healthcheck.core.responses.forms import (
     target_label,
     targets_of,
 )
-from healthcheck.core.rules import SEVERITIES
+from healthcheck.core.vocabulary import SEVERITIES, SEVERITY_LABEL
 from healthcheck.present import charts, summaries, views
 from healthcheck.services import portfolio as pf
 from healthcheck.store import Store, sharing
@@ -43,7 +43,7 @@ from healthcheck.ui.common import (
     invitation_link,
     plain,
 )
-from healthcheck.ui.pages.dashboard import SEVERITY_LABEL, low_score_comments, radar_table
+from healthcheck.ui.pages.dashboard import low_score_comments, radar_table
 
 _IMPORT_KEY = "hc_pf_import"
 _ANY = "(any)"
@@ -62,7 +62,7 @@ _COLUMN_CONFIG: dict[str, Any] = {
         format="%+.0f", help="Change in the tasks score since the previous round shared with you"),
     **{SHOWN_COLUMNS[sev]: st.column_config.NumberColumn(
         help=f"Number of findings: {SEVERITY_LABEL[sev].lower()}", width="small")
-       for sev in ("high", "medium", "low", "info")},
+       for sev in SEVERITIES},
     "Top risk": st.column_config.TextColumn(help="The most serious finding"),
 }
 
