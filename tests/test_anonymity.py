@@ -18,6 +18,7 @@ from healthcheck.core.anonymity import (
 
 sizes = st.dictionaries(st.sampled_from("ABCDEFG"), st.integers(0, 9), min_size=1, max_size=7)
 thresholds = st.integers(3, 6)
+LEVEL_NAMES = ["funder", "strategic", "operational"]
 
 
 @given(sizes, thresholds)
@@ -93,7 +94,7 @@ def _brute_force_leak(sizes: dict, published: list, t: int) -> bool:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(st.tuples(st.sampled_from("ABCD"), st.sampled_from(["funder", "strategic", "operational"])),
+@given(st.dictionaries(st.tuples(st.sampled_from("ABCD"), st.sampled_from(LEVEL_NAMES)),
                        st.integers(0, 5), min_size=1, max_size=8), thresholds)
 def test_no_combination_of_safe_breakdowns_isolates_anyone(sizes: dict, t: int) -> None:
     """Whatever the cells, after safe_breakdowns no subset of fewer than t people is pinned down

@@ -19,10 +19,14 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from healthcheck.core.questionnaire import Questionnaire
+from healthcheck.core.responses import COMMENT_SUFFIX
+
 __all__ = [
     "SUPPRESSED_ORG",
     "Atom",
     "linear_leak",
+    "low_score_comments",
     "safe_breakdowns",
     "comment_groups",
     "deidentify_rows",
@@ -112,6 +116,27 @@ def deidentify_rows(frame: pd.DataFrame, word_columns: Iterable[str],
         frame["role"] = frame["role"].astype(object)
         frame.loc[mask, "role"] = None
     return frame, hidden
+
+
+def low_score_comments(responses: pd.DataFrame, questionnaire: Questionnaire,
+                       threshold: int) -> dict[str, list[str]]:
+    """Comments on low answers, by item text, only from organisations whose figures show
+    (`comment_groups`): no name, organisation or level attached, sorted so the order says
+    nothing about who answered when."""
+    if responses.empty or "organisation" not in responses:
+        return {}
+    orgs = responses["organisation"].astype(str)
+    keep = orgs.isin(comment_groups({str(k): int(v) for k, v in orgs.value_counts().items()}, threshold))
+    out: dict[str, list[str]] = {}
+    for item in questionnaire.items:
+        col = item.id + COMMENT_SUFFIX
+        if col not in responses:
+            continue
+        texts = [str(t).strip() for t in responses.loc[keep, col]
+                 if isinstance(t, str) and t.strip()]
+        if texts:
+            out.setdefault(item.text, []).extend(texts)
+    return {k: sorted(v) for k, v in out.items()}
 
 
 # ----------------------------------------------------------------------------- combinations of views

@@ -23,6 +23,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from healthcheck.core.questionnaire import BAND_MEANING
 from healthcheck.present.views import SHOWN, SUPPRESSED, WHOLE
 
 # Okabe-Ito; black is kept for the whole partnership, yellow (#F0E442) is left out: too pale on white.
@@ -31,8 +32,6 @@ WHOLE_COLOUR = "#000000"
 DASHES: list[list[float]] = [[6, 3], [2, 2], [10, 3, 2, 3], [1, 3], [12, 4], [4, 2, 1, 2, 1, 2]]
 BANDS = ["strength", "borderline", "concern", "no data"]
 BAND_COLOURS = ["#0072B2", "#E69F00", "#D55E00", "#BBBBBB"]
-BAND_MEANINGS = {"strength": "keep it going", "borderline": "discuss at the next meeting",
-                 "concern": "act now", "no data": "nobody answered"}
 RINGS = (25, 50, 75, 100)
 RADAR_DOMAIN = [-1.35, 1.35]
 LABEL_RADIUS = 1.1
@@ -235,7 +234,7 @@ def band_bars(table: pd.DataFrame, title: str = "", *, cuts: tuple[float, float]
 
 
 def _band_label_expr() -> str:
-    cases = " : ".join(f"datum.label == '{b}' ? '{b} ({m})'" for b, m in BAND_MEANINGS.items())
+    cases = " : ".join(f"datum.label == '{b}' ? '{b} ({m})'" for b, m in BAND_MEANING.items())
     return f"{cases} : datum.label"
 
 

@@ -18,9 +18,9 @@ import pandas as pd
 
 from healthcheck.core.frameworks import DIMENSION_BY_ID, DIMENSIONS, LEVELS, dimensions_of
 from healthcheck.core.questionnaire import Questionnaire
-from healthcheck.core.rules import SEVERITY_RANK
 from healthcheck.core.rules.engine import Evidence, Finding
 from healthcheck.core.scoring import DimensionScore, PartnershipScores
+from healthcheck.core.vocabulary import SEVERITY_RANK
 
 SUPPRESSED = "suppressed"
 NO_DATA = "no data"

@@ -137,3 +137,9 @@ def load_demo(store: Store, questionnaire: Questionnaire | None = None,
               pack: RulePack | None = None) -> list[tuple[str, str]]:
     """`load_demo_links`, returning only (partnership name, admin token) per story."""
     return load_demo_links(store, questionnaire, pack).partnerships
+
+
+def only_demo_in(store: Store) -> bool:
+    """Whether the store holds no partnerships but the demo ones: then loading the demo (which
+    rotates the demo links) touches nobody's own data."""
+    return {p.name for p in store.list_partnerships()} <= set(DEMO_NAMES)

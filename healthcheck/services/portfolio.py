@@ -34,9 +34,10 @@ from healthcheck.core.csvsafe import neutralise
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import DIMENSION_BY_ID, DIMENSIONS, FRAMEWORKS, dimensions_of
 from healthcheck.core.questionnaire import Questionnaire
-from healthcheck.core.rules import SEVERITIES, SEVERITY_RANK, Action, Group, Rule, RulePack
+from healthcheck.core.rules import Action, Group, Rule, RulePack
 from healthcheck.core.rules.engine import Evidence, Finding, get_engine
 from healthcheck.core.scoring import MIN_THRESHOLD, DimensionScore, PartnershipScores, ScoreTable
+from healthcheck.core.vocabulary import SEVERITIES, SEVERITY_RANK
 
 Progress = Callable[[int, int], None]
 
@@ -456,8 +457,7 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
 def _risk_key(row: PortfolioRow) -> tuple[Any, ...]:
     c = row.counts
     tasks = row.means.get("tasks")
-    return (-c["high"], -c["medium"], -c["low"], -c["info"], math.inf if tasks is None else tasks,
-            row.partnership.lower())
+    return (*(-c[s] for s in SEVERITIES), math.inf if tasks is None else tasks, row.partnership.lower())
 
 
 def sort_rows(rows: Sequence[PortfolioRow], by: str = "risk", descending: bool = False) -> list[PortfolioRow]:

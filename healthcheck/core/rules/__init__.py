@@ -21,11 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.questionnaire import ID_PATTERN, Questionnaire
+from healthcheck.core.vocabulary import SEVERITIES as SEVERITIES  # re-exported for callers of rules
+from healthcheck.core.vocabulary import SEVERITY_RANK as SEVERITY_RANK
+from healthcheck.core.vocabulary import Severity
 from healthcheck.core.yamlsource import line_of, read_yaml, to_plain, validation_problems
 
 RULES_DIR = Path(__file__).resolve().parents[3] / "rules"
-SEVERITIES = ("high", "medium", "low", "info")  # most severe first: findings sort by this
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 # Leaf vocabulary: condition kind -> (allowed operators, value range, what it reads, unit)
 KINDS: dict[str, tuple[tuple[str, ...], tuple[float, float], str]] = {
@@ -153,7 +154,7 @@ class Example(Strict):
 class RuleFile(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
     title: Annotated[str, Field(min_length=3)]
-    severity: Literal["high", "medium", "low", "info"]
+    severity: Severity
     tasks: Annotated[list[str], Field(min_length=1)]
     explanation: Annotated[str, Field(min_length=20)]
     when: dict[str, Any]

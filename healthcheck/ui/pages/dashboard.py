@@ -12,13 +12,15 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from healthcheck.core.anonymity import low_score_comments
 from healthcheck.core.errors import InputError
 from healthcheck.core.frameworks import FRAMEWORKS
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.scoring import PartnershipScores
+from healthcheck.core.text import slug
+from healthcheck.core.vocabulary import SEVERITY_LABEL
 from healthcheck.present import charts, summaries, views
-from healthcheck.present.report import low_score_comments as report_comments
-from healthcheck.present.report import report_bytes, slug
+from healthcheck.present.report import report_bytes
 from healthcheck.store import RoundInfo
 from healthcheck.ui.common import (
     AdminContext,
@@ -30,10 +32,8 @@ from healthcheck.ui.common import (
     round_data,
     show_problems,
 )
+from healthcheck.ui.severity import SEVERITY_ICON
 
-SEVERITY_LABEL = {"high": "High", "medium": "Medium", "low": "Low", "info": "For information"}
-SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "low": ":material/info:",
-                 "info": ":material/lightbulb:"}
 RADAR_VIEWS = {"By organisation": "organisation", "By level": "level", "Whole partnership": None}
 NOUNS = {"factors": "conditions", "prerequisites": "prerequisites", "tasks": "tasks"}
 
@@ -175,14 +175,9 @@ def _change(ctx: AdminContext, r: RoundInfo, data: RoundData, scores: Partnershi
                      summary=summaries.change_summary(shown, previous.label))
 
 
-def low_score_comments(data: RoundData, q: Questionnaire, threshold: int) -> dict[str, list[str]]:
-    """Comments on low answers from organisations that meet the threshold (the report's rule)."""
-    return report_comments(data.frame, q, threshold)
-
-
 def _comments(data: RoundData, q: Questionnaire, threshold: int) -> None:
     st.subheader("Comments on low scores")
-    comments = low_score_comments(data, q, threshold)
+    comments = low_score_comments(data.frame, q, threshold)
     if not comments:
         st.caption(f"No comments to show. Comments are shown only from organisations with at least "
                    f"{threshold} responses, without names.")
@@ -240,7 +235,7 @@ def _report_downloads(ctx: AdminContext, r: RoundInfo, data: RoundData, q: Quest
                 data.assessment, previous=prev.assessment if prev else None,
                 previous_label=previous.label if previous else None,
                 actions=ctx.store.actions(ctx.partnership.id),
-                comments=low_score_comments(data, q, ctx.partnership.threshold),
+                comments=low_score_comments(data.frame, q, ctx.partnership.threshold),
                 fmt=fmt, round_label=r.label, date=r.closed_at or None)  # type: ignore[arg-type]
         return make
 

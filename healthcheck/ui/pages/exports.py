@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 
 import streamlit as st
 
 from healthcheck.core.anonymity import SUPPRESSED_ORG
+from healthcheck.core.text import slug
 from healthcheck.present.exports import anonymised_csv
 from healthcheck.ui.common import AdminContext, pick_round, plain, round_data
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "partnership"
 
 
 def render(ctx: AdminContext) -> None:
@@ -31,7 +27,7 @@ def render(ctx: AdminContext) -> None:
         return
     threshold = ctx.partnership.threshold
     q = data.assessment.questionnaire
-    name = f"{_slug(ctx.partnership.name)}-{_slug(r.label)}"
+    name = f"{slug(ctx.partnership.name)}-{slug(r.label)}"
 
     st.subheader("Responses (CSV)")
     csv_text, hidden = anonymised_csv(data.frame, q, threshold)

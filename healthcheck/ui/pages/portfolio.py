@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from healthcheck.core.anonymity import low_score_comments
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import DIMENSIONS, FRAMEWORKS
 from healthcheck.core.responses import read_responses
@@ -30,7 +31,7 @@ from healthcheck.core.responses.forms import (
     target_label,
     targets_of,
 )
-from healthcheck.core.rules import SEVERITIES
+from healthcheck.core.vocabulary import SEVERITIES, SEVERITY_LABEL
 from healthcheck.present import charts, summaries, views
 from healthcheck.services import portfolio as pf
 from healthcheck.services.results import results_from_records
@@ -43,7 +44,6 @@ from healthcheck.ui.common import (
     invitation_link,
     plain,
 )
-from healthcheck.ui.pages.dashboard import SEVERITY_LABEL, low_score_comments
 
 _IMPORT_KEY = "hc_pf_import"
 _ANY = "(any)"
@@ -62,7 +62,7 @@ _COLUMN_CONFIG: dict[str, Any] = {
         format="%+.0f", help="Change in the tasks score since the previous round shared with you"),
     **{SHOWN_COLUMNS[sev]: st.column_config.NumberColumn(
         help=f"Number of findings: {SEVERITY_LABEL[sev].lower()}", width="small")
-       for sev in ("high", "medium", "low", "info")},
+       for sev in SEVERITIES},
     "Top risk": st.column_config.TextColumn(help="The most serious finding"),
 }
 
@@ -247,7 +247,7 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
     if entry is not None and entry.include_comments:
         records = sharing.shared_round_records(store, funder_id, entry.round_id) or []
         q = assessment.questionnaire
-        comments = low_score_comments(results_from_records(records, q, None, entry.threshold), q,
+        comments = low_score_comments(results_from_records(records, q, None, entry.threshold).frame, q,
                                       entry.threshold)
         if comments:
             st.markdown("**Comments on low scores** (shared by the partnership, without names)")

@@ -8,12 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from healthcheck.core.frameworks import DIMENSION_BY_ID
-from healthcheck.core.rules import SEVERITIES, SEVERITY_RANK, Condition, Example, Group, Leaf, Rule
+from healthcheck.core.rules import Condition, Example, Group, Leaf, Rule
+from healthcheck.core.vocabulary import SEVERITIES, SEVERITY_LABEL, SEVERITY_RANK
 from healthcheck.ui.common import get_rules, plain
+from healthcheck.ui.severity import SEVERITY_ICON
 
-SEVERITY_LABEL = {"high": "High", "medium": "Medium", "low": "Low", "info": "For information"}
-SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "low": ":material/info:",
-                 "info": ":material/lightbulb:"}
 _MODE_WORDS = {"all": "all of these hold", "any": "any of these holds", "none": "none of these holds"}
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +27,8 @@ from healthcheck.core.anonymity import visible_counts
 from healthcheck.core.errors import InputError
 from healthcheck.core.frameworks import DIMENSION_BY_ID, FRAMEWORKS
 from healthcheck.core.questionnaire import Questionnaire
+from healthcheck.core.text import slug
+from healthcheck.core.vocabulary import SEVERITY_LABEL
 from healthcheck.present import charts, summaries, views
 from healthcheck.store import workshops as ws
 from healthcheck.ui.common import (
@@ -50,7 +51,6 @@ log = logging.getLogger("healthcheck.ui")
 
 REFRESH_SECONDS = 2
 LIKERT_COLOURS = ["#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac", "#8c8c8c"]
-SEVERITY_LABEL = {"high": "High", "medium": "Medium", "low": "Low", "info": "For information"}
 BAD_TOKEN = ("This facilitator link does not work. It may have been mistyped, or replaced by a newer "
              "link. The partnership admin can make a new one on the Rounds page.")
 
@@ -332,7 +332,7 @@ def _exports(w: ws.WorkshopInfo) -> None:
 
     store = get_store()
     q = get_questionnaire(w.questionnaire_id)
-    name = re.sub(r"[^a-z0-9]+", "-", w.title.lower()).strip("-")[:60] or "workshop"
+    name = slug(w.title, "workshop")
 
     def csv_bytes() -> bytes:
         _, frame, _ = ws.workshop_assessment(store, w, q, None)

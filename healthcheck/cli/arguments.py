@@ -1,0 +1,44 @@
+"""Argument types shared by several commands: each turns a command-line word into a value, or
+says in plain words why it cannot (argparse then exits with code 2)."""
+
+from __future__ import annotations
+
+import argparse
+
+DEFAULT_PORT = 8501
+# The smallest group the scoring ever shows (core.scoring.MIN_THRESHOLD; not imported here, so that
+# `healthcheck --help` starts without loading pandas): the default, and the floor of --threshold.
+MIN_THRESHOLD = 3
+
+
+def threshold(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("the threshold must be a whole number") from None
+    if n < MIN_THRESHOLD:
+        raise argparse.ArgumentTypeError(f"the threshold cannot be below {MIN_THRESHOLD} (smaller groups "
+                                         "identify people)")
+    return n
+
+
+def port(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("the port must be a whole number") from None
+    if not 1 <= n <= 65535:
+        raise argparse.ArgumentTypeError("the port must be between 1 and 65535")
+    return n
+
+
+def add_threshold(parser: argparse.ArgumentParser) -> None:
+    """The --threshold option, the same on every command that scores."""
+    parser.add_argument("--threshold", type=threshold, default=MIN_THRESHOLD,
+                        help=f"smallest group shown in breakdowns (at least {MIN_THRESHOLD})")
+
+
+def add_questionnaire_and_rules(parser: argparse.ArgumentParser) -> None:
+    """-q/--questionnaire and --rules, the same on every command that scores."""
+    parser.add_argument("-q", "--questionnaire", default="core")
+    parser.add_argument("--rules", default=None, help="rules folder (default: the shipped rules)")
