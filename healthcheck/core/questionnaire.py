@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from healthcheck.core.errors import InputError, Problem
@@ -98,6 +99,10 @@ class Section(Strict):
     items: Annotated[list[Item], Field(min_length=1)]
 
 
+# The bands a score falls in, best first; "no data" when nobody answered.
+BANDS: tuple[str, ...] = ("strength", "borderline", "concern", "no data")
+
+
 class Bands(Strict):
     """Cut points on the 0-100 scale; defaults follow the Wilder inventory's 4.0 and 3.0."""
 
@@ -117,6 +122,11 @@ class Bands(Strict):
             return "strength"
         return "borderline" if score >= self.borderline else "concern"
 
+    def band_array(self, scores: np.ndarray) -> np.ndarray:
+        """`band` of every score in an array at once (a portfolio has thousands)."""
+        return np.select([np.isnan(scores), scores >= self.strength, scores >= self.borderline],
+                         ["no data", "strength", "borderline"], "concern")
+
 
 class Questionnaire(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
@@ -130,7 +140,7 @@ class Questionnaire(Strict):
     bands: Bands = Bands()
     sections: Annotated[list[Section], Field(min_length=1)]
     # The language the text is written in, and that language's own name (for the language
-    # picker when translations exist; see healthcheck/translations.py).
+    # picker when translations exist; see healthcheck/core/translations/).
     language: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] = "en-GB"
     language_name: Annotated[str, Field(min_length=1)] = "English (UK)"
 
