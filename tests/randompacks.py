@@ -11,10 +11,10 @@ from healthcheck.core.rules import (
     Facts,
     Rule,
     RulePack,
-    _parse_condition,
     compile_rule,
     expression_cost,
 )
+from healthcheck.core.rules import parse_condition as _parse_condition
 from healthcheck.core.rules.engine import Engine
 
 DIMS = ["task.taking_stock", "task.communicating", "factor.debate", "prereq.clear_roles",

@@ -141,7 +141,8 @@ sys.path.insert(0, {root!r})
 import psutil
 from hypothesis import HealthCheck, given, settings, strategies as st
 from healthcheck.core.rules.engine import Engine
-from healthcheck.core.rules import MAX_RULE_COST, _parse_condition, compile_rule, expression_cost
+from healthcheck.core.rules import MAX_RULE_COST, compile_rule, expression_cost
+from healthcheck.core.rules import parse_condition as _parse_condition
 from tests import randompacks as rp
 from tests.reference import fired as reference_fired
 

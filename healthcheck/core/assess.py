@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from healthcheck.core.contract import ScoreDocument
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.rules import Facts, RulePack
 from healthcheck.core.rules.engine import Finding, get_engine
@@ -25,18 +26,11 @@ class Assessment:
         return self.scores.partnership
 
     def as_dict(self) -> dict[str, Any]:
-        """The `healthcheck score --format json` contract (ARCHITECTURE.md)."""
-        s = self.scores
-        return {
-            "partnership": s.partnership,
-            "questionnaire": {"id": self.questionnaire.id, "version": self.questionnaire.version},
-            "respondents": s.respondents,
-            "threshold": s.threshold,
-            "organisations": s.visible_counts("organisation"),
-            "dimensions": [d.as_dict() for d in s.dimensions],
-            "answers": s.answers,
-            "findings": [f.as_dict() for f in self.findings],
-        }
+        """The `healthcheck score --format json` document, written through its contract."""
+        return self.document().model_dump()
+
+    def document(self) -> ScoreDocument:
+        return ScoreDocument.of(self.questionnaire, self.scores, self.findings)
 
 
 def facts_from_scores(s: PartnershipScores) -> Facts:

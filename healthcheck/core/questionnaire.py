@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from healthcheck.core.errors import InputError, Problem
@@ -101,6 +102,8 @@ class Section(Strict):
 # What each band asks of a partnership, in the words the dashboard and the report use.
 BAND_MEANING = {"strength": "keep it going", "borderline": "discuss at the next meeting",
                 "concern": "act now", "no data": "nobody answered"}
+# The bands a score falls in, best first; "no data" when nobody answered.
+BANDS: tuple[str, ...] = ("strength", "borderline", "concern", "no data")
 
 
 class Bands(Strict):
@@ -132,6 +135,10 @@ class Bands(Strict):
         return (f"strength at {self.strength:g} and above ({BAND_MEANING['strength']}); borderline from "
                 f"{self.borderline:g} to under {self.strength:g} ({BAND_MEANING['borderline']}); concern "
                 f"below {self.borderline:g} ({BAND_MEANING['concern']})")
+    def band_array(self, scores: np.ndarray) -> np.ndarray:
+        """`band` of every score in an array at once (a portfolio has thousands)."""
+        return np.select([np.isnan(scores), scores >= self.strength, scores >= self.borderline],
+                         ["no data", "strength", "borderline"], "concern")
 
 
 class Questionnaire(Strict):
@@ -146,7 +153,7 @@ class Questionnaire(Strict):
     bands: Bands = Bands()
     sections: Annotated[list[Section], Field(min_length=1)]
     # The language the text is written in, and that language's own name (for the language
-    # picker when translations exist; see healthcheck/translations.py).
+    # picker when translations exist; see healthcheck/core/translations/).
     language: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] = "en-GB"
     language_name: Annotated[str, Field(min_length=1)] = "English (UK)"
 

@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 
 from healthcheck.core.anonymity import safe_breakdowns, suppress_blocks, visible_counts
+from healthcheck.core.contract import DimensionDoc
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.questionnaire import Questionnaire
-from healthcheck.core.responses import DONT_KNOW
+from healthcheck.core.responses.columns import DONT_KNOW
 
 MIN_THRESHOLD = 3
 GROUPINGS = {"organisation": "organisation", "level": "level"}
@@ -52,16 +53,10 @@ class DimensionScore:
     lowest_group: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "framework": self.framework, "label": self.label,
-                "score": _r(self.score), "band": self.band, "answered": self.answered,
-                "unknown": _r(self.unknown, 3), "spread": _r(self.spread),
-                "by_organisation": {k: _r(v) for k, v in self.by_organisation.items()},
-                "by_level": {k: _r(v) for k, v in self.by_level.items()},
-                "suppressed": list(self.suppressed)}
+        """This dimension as the score document holds it (`contract.DimensionDoc`)."""
+        return DimensionDoc.of(self).model_dump()
 
 
-def _r(v: float | None, digits: int = 1) -> float | None:
-    return None if v is None else round(float(v), digits)
 
 
 @dataclass(frozen=True)

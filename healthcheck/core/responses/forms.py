@@ -27,21 +27,18 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from healthcheck.core.contract import read_documents
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.questionnaire import Questionnaire
-from healthcheck.core.responses import (
-    MAX_COLUMNS,
-    MAX_ROWS,
+from healthcheck.core.responses.columns import (
     META_COLUMNS,
     REQUIRED_COLUMNS,
-    _decode,
-    _letters,
-    _parse,
-    _read_bytes,
+    column_letters,
     comment_column,
     comment_items,
-    read_responses,
 )
+from healthcheck.core.responses.csvfile import MAX_COLUMNS, MAX_ROWS, decode_text, parse_records, read_bytes
+from healthcheck.core.responses.csvreader import read_responses
 
 Progress = Callable[[int, int], None]
 How = Literal["exact", "meta", "close", "confirmed", "personal", "unmatched", "ignored"]
@@ -108,14 +105,14 @@ def _cell_text(v: Any) -> str:
 
 def read_forms_file(source: str | Path | bytes, name: str | None = None) -> FormsFile:
     """Read a CSV or XLSX export as text cells (no interpretation yet)."""
-    path, data = _read_bytes(source, name)
+    path, data = read_bytes(source, name)
     if data.startswith(b"PK\x03\x04"):
         records = _xlsx_records(data, path)
     else:
-        text = _decode(data, path)
+        text = decode_text(data, path)
         if not text.strip():
             raise InputError([Problem(path, "the file is empty")])
-        records = _parse(text, path)
+        records = parse_records(text, path)
     if not records or not any(h.strip() for h in records[0]):
         raise InputError([Problem(path, "the first row is empty: it must hold the questions", row=1)])
     header = tuple(records[0])
@@ -178,7 +175,7 @@ class ColumnMatch:
 
     @property
     def letter(self) -> str:
-        return _letters(self.position)
+        return column_letters(self.position)
 
     @property
     def needs_confirmation(self) -> bool:
@@ -430,13 +427,11 @@ def _relocate(p: Problem, by_target: Mapping[str, ColumnMatch]) -> Problem:
 # ----------------------------------------------------------------------------- score JSON
 
 
-_DOC_KEYS: tuple[tuple[str, type], ...] = (("partnership", str), ("respondents", int), ("dimensions", list),
-                                          ("findings", list))
-
-
 def read_score_json(source: str | Path | bytes, name: str | None = None) -> list[dict[str, Any]]:
-    """The documents of a `healthcheck score --format json` file (one object or an array)."""
-    path, data = _read_bytes(source, name)
+    """The documents of a `healthcheck score --format json` file (one object or an array), each
+    checked against the contract (`contract.ScoreDocument`): every problem of every document is
+    raised together, naming the file, the document and the field."""
+    path, data = read_bytes(source, name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -445,33 +440,8 @@ def read_score_json(source: str | Path | bytes, name: str | None = None) -> list
         loaded = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError([Problem(path, f"not valid JSON: {exc.msg}", line=exc.lineno)]) from None
-    docs = loaded if isinstance(loaded, list) else [loaded]
-    problems = []
-    for k, doc in enumerate(docs, start=1):
-        where = f"{path}: document {k}" if len(docs) > 1 else path
-        if not isinstance(doc, dict):
-            problems.append(Problem(where, "expected an object from `healthcheck score --format json`"))
-            continue
-        for key, kind in _DOC_KEYS:
-            if key not in doc:
-                problems.append(Problem(where, f"'{key}' is missing: is this a `healthcheck score` file?"))
-            elif not isinstance(doc[key], kind) or isinstance(doc[key], bool):
-                problems.append(Problem(where, f"'{key}' should be {kind.__name__}"))
-        dims = doc.get("dimensions") if isinstance(doc.get("dimensions"), list) else []
-        for j, d in enumerate(dims, start=1):
-            if not isinstance(d, dict) or "id" not in d:
-                problems.append(Problem(where, f"dimension {j} has no 'id'"))
-            elif d.get("score") is not None and not isinstance(d["score"], int | float):
-                problems.append(Problem(where, f"dimension {d['id']}: the score should be a number"))
-        found = doc.get("findings") if isinstance(doc.get("findings"), list) else []
-        for j, f in enumerate(found, start=1):
-            if not isinstance(f, dict) or "rule" not in f or "severity" not in f:
-                problems.append(Problem(where, f"finding {j} needs 'rule' and 'severity'"))
-    if not docs:
-        problems.append(Problem(path, "the file holds no assessments"))
-    if problems:
-        raise InputError(problems)
-    return docs
+    read_documents(loaded, path)
+    return loaded if isinstance(loaded, list) else [loaded]
 
 
 # ----------------------------------------------------------------------------- any file

@@ -24,70 +24,31 @@ import itertools
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Any
 
 import durable_rules_engine as _c
 import orjson
 
-from healthcheck.core.rules import (
+from healthcheck.core.rules.compile import SENTINEL, compile_pack
+from healthcheck.core.rules.model import (
     FACT_FIELD,
-    SENTINEL,
     SEVERITY_RANK,
     Condition,
+    Evidence,
     Facts,
+    Finding,
     Leaf,
     Rule,
     RulePack,
-    compile_pack,
     leaves,
 )
+
+# Evidence and Finding live with the other rule models; callers have long imported them from here.
+__all__ = ["Engine", "EngineError", "Evidence", "Finding", "compile_pack", "evidence_for", "get_engine",
+           "holds", "run_examples"]
 
 
 class EngineError(RuntimeError):
     """The rule engine failed on a valid pack: a bug or an engine limit, never the user's input."""
-
-
-@dataclass(frozen=True)
-class Evidence:
-    condition: str
-    subject: str
-    value: float | None
-    op: str
-    threshold: float
-    choices: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"condition": self.condition, "subject": self.subject,
-                             "value": None if self.value is None else round(self.value, 3),
-                             "op": self.op, "threshold": self.threshold}
-        if self.choices:
-            d["choices"] = list(self.choices)
-        return d
-
-    def describe(self) -> str:
-        leaf = Leaf(self.condition, self.subject, self.op.removeprefix("not "), self.threshold, self.choices)
-        text = leaf.describe()
-        value = "no answers" if self.value is None else f"{self.value:g}"
-        prefix = "not: " if self.op.startswith("not ") else ""
-        return f"{prefix}{text} (is {value})"
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: Rule
-    evidence: tuple[Evidence, ...]
-
-    @property
-    def id(self) -> str:
-        return self.rule.id
-
-    def as_dict(self) -> dict[str, Any]:
-        r = self.rule
-        return {"rule": r.id, "severity": r.severity, "title": r.title, "tasks": list(r.tasks),
-                "explanation": r.explanation,
-                "evidence": [e.as_dict() for e in self.evidence],
-                "actions": [{"task": a.task, "text": a.text} for a in r.actions]}
 
 
 def evidence_for(cond: Condition, facts: Facts) -> list[Evidence]:

@@ -1,0 +1,242 @@
+"""The `healthcheck score --format json` document: one partnership's scores and findings.
+
+The models below are the contract, used both ways: scoring and the pipeline write the document
+through them (`ScoreDocument.of(...).model_dump()`), and the portfolio reads score files through
+them (`read_documents`), so a key that is misspelt, missing or of the wrong kind is refused with
+a problem naming the file and the field. How many decimals each number keeps is decided here.
+
+A document, keys in this order (numbers rounded as noted; null where there is no value):
+`partnership`, `questionnaire` {id, version}, `respondents`, `threshold`, `organisations`
+{name: count, null below the threshold}, `dimensions` [{id, framework, label, score (0.1),
+band, answered, unknown (0.001), spread (0.1), by_organisation {name: score (0.1)}, by_level
+{level: score (0.1)}, suppressed [group]}], `answers` {item: {choice: share}}, `findings`
+[{rule, severity, title, tasks, explanation, evidence [{condition, subject, value (0.001), op,
+threshold, choices (only when the condition names choices)}], actions [{task, text}]}].
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, ValidationError, model_serializer
+
+from healthcheck.core.errors import InputError, Problem
+
+if TYPE_CHECKING:  # only for type hints: those modules write their results through this one
+    from healthcheck.core.questionnaire import Questionnaire
+    from healthcheck.core.rules.model import Evidence, Finding
+    from healthcheck.core.scoring import DimensionScore, PartnershipScores
+
+SCORE_DIGITS = 1  # dimension and group scores, spreads (0-100)
+SHARE_DIGITS = 3  # shares of "don't know" and evidence values
+
+
+def rounded(value: float | None, digits: int = SCORE_DIGITS) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+class _Doc(BaseModel):
+    # strict: a number written as text, or true for a count, is refused rather than converted
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class QuestionnaireRef(_Doc):
+    id: str
+    version: str
+
+
+class EvidenceDoc(_Doc):
+    condition: str
+    subject: str
+    value: float | None
+    op: str
+    threshold: float
+    choices: list[str] = []  # written only when the condition names choices
+
+    @model_serializer(mode="wrap")
+    def _choices_when_named(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if not self.choices:
+            out.pop("choices", None)
+        return out
+
+    @classmethod
+    def of(cls, e: Evidence) -> EvidenceDoc:
+        return cls.model_validate(_evidence(e))
+
+
+class ActionDoc(_Doc):
+    task: str
+    text: str
+
+
+class FindingDoc(_Doc):
+    rule: str
+    severity: str
+    title: str
+    tasks: list[str]
+    explanation: str
+    evidence: list[EvidenceDoc]
+    actions: list[ActionDoc]
+
+    @classmethod
+    def of(cls, f: Finding) -> FindingDoc:
+        return cls.model_validate(_finding(f))
+
+
+class DimensionDoc(_Doc):
+    id: str
+    framework: str
+    label: str
+    score: float | None
+    band: str
+    answered: int
+    unknown: float | None
+    spread: float | None
+    by_organisation: dict[str, float | None]
+    by_level: dict[str, float | None]
+    suppressed: list[str]
+
+    @classmethod
+    def of(cls, d: DimensionScore) -> DimensionDoc:
+        return cls.model_validate(_dimension(d))
+
+
+class ScoreDocument(_Doc):
+    partnership: str
+    questionnaire: QuestionnaireRef
+    respondents: int
+    threshold: int
+    organisations: dict[str, int | None]  # None: fewer respondents than the threshold
+    dimensions: list[DimensionDoc]
+    answers: dict[str, dict[str, float]]
+    findings: list[FindingDoc]
+
+    @classmethod
+    def of(cls, questionnaire: Questionnaire, s: PartnershipScores, findings: Sequence[Finding]
+           ) -> ScoreDocument:
+        # one validation of the whole document: a fraction of the cost of building it model by model
+        return cls.model_validate({
+            "partnership": s.partnership,
+            "questionnaire": {"id": questionnaire.id, "version": questionnaire.version},
+            "respondents": s.respondents,
+            "threshold": s.threshold,
+            "organisations": s.visible_counts("organisation"),
+            "dimensions": [_dimension(d) for d in s.dimensions],
+            "answers": s.answers,
+            "findings": [_finding(f) for f in findings],
+        })
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _evidence(e: Evidence) -> dict[str, Any]:
+    return {"condition": e.condition, "subject": e.subject, "value": rounded(e.value, SHARE_DIGITS),
+            "op": e.op, "threshold": e.threshold, "choices": list(e.choices)}
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    r = f.rule
+    return {"rule": r.id, "severity": r.severity, "title": r.title, "tasks": list(r.tasks),
+            "explanation": r.explanation, "evidence": [_evidence(e) for e in f.evidence],
+            "actions": [{"task": a.task, "text": a.text} for a in r.actions]}
+
+
+def _dimension(d: DimensionScore) -> dict[str, Any]:
+    return {"id": d.id, "framework": d.framework, "label": d.label, "score": rounded(d.score),
+            "band": d.band, "answered": d.answered, "unknown": rounded(d.unknown, SHARE_DIGITS),
+            "spread": rounded(d.spread),
+            "by_organisation": {k: rounded(v) for k, v in d.by_organisation.items()},
+            "by_level": {k: rounded(v) for k, v in d.by_level.items()},
+            "suppressed": list(d.suppressed)}
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def read_documents(loaded: Any, path: str) -> list[ScoreDocument]:
+    """The documents of a parsed score file (one object, or an array of them); raises InputError
+    listing every problem of every document, each naming the file, the document and the field."""
+    docs = loaded if isinstance(loaded, list) else [loaded]
+    if not docs:
+        raise InputError([Problem(path, "the file holds no assessments")])
+    out: list[ScoreDocument] = []
+    problems: list[Problem] = []
+    for k, doc in enumerate(docs, start=1):
+        where = f"{path}: document {k}" if len(docs) > 1 else path
+        try:
+            out.append(document(doc, where))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def document(doc: Mapping[str, Any] | ScoreDocument, where: str) -> ScoreDocument:
+    """One document checked against the contract; `where` names it in problems."""
+    if isinstance(doc, ScoreDocument):
+        return doc
+    if not isinstance(doc, Mapping):
+        raise InputError([Problem(where, "expected an object from `healthcheck score --format json`")])
+    try:
+        return ScoreDocument.model_validate(dict(doc))
+    except ValidationError as exc:
+        errors = exc.errors()
+    # a misspelt key is both unknown and missing: name the missing one it probably is
+    missing: dict[tuple[Any, ...], list[str]] = {}
+    for e in errors:
+        if e["type"] == "missing":
+            missing.setdefault(tuple(e["loc"][:-1]), []).append(str(e["loc"][-1]))
+    problems = []
+    for e in errors:
+        loc = tuple(e["loc"])
+        close = difflib.get_close_matches(str(loc[-1]), missing.get(loc[:-1], []), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close and e["type"] == "extra_forbidden" else ""
+        problems.append(Problem(where, _message(loc, e["type"], e["msg"], doc) + hint))
+    raise InputError(problems)
+
+
+# Lists whose entries problems name by number (from 1) and by their id.
+_ENTRIES = {"dimensions": ("dimension", "id"), "findings": ("finding", "rule"), "evidence": ("evidence", ""),
+            "actions": ("action", "")}
+_MAPPINGS = {"organisations", "answers", "by_organisation", "by_level"}
+
+
+def _message(loc: tuple[Any, ...], kind: str, text: str, doc: Any) -> str:
+    """A validation error in words: where in the document (dimension 3 (task.x)), which key, what."""
+    context: list[str] = []
+    node = doc
+    k = 0
+    while k + 1 < len(loc) and isinstance(loc[k], str) and loc[k] in _ENTRIES and isinstance(loc[k + 1], int):
+        noun, id_key = _ENTRIES[loc[k]]
+        node = _child(_child(node, loc[k]), loc[k + 1])
+        name = node.get(id_key) if id_key and isinstance(node, Mapping) else None
+        context.append(f"{noun} {loc[k + 1] + 1}" + (f" ({name})" if isinstance(name, str) else ""))
+        k += 2
+    field = ""
+    inside_mapping = False  # keys of by_organisation, answers...: names chosen by people, in brackets
+    for p in loc[k:]:
+        if isinstance(p, int) or inside_mapping:
+            field += f"[{json.dumps(p, ensure_ascii=False)}]" if isinstance(p, str) else f"[{p}]"
+        else:
+            field += f".{p}" if field else str(p)
+            inside_mapping = p in _MAPPINGS
+    prefix = ", ".join(context) + ": " if context else ""
+    if kind == "missing":
+        return f"{prefix}'{field}' is missing: is this a `healthcheck score` file?"
+    if kind == "extra_forbidden":
+        return f"{prefix}unknown key '{field}': a `healthcheck score` document has no such key"
+    if not field:
+        return f"{prefix}{text.replace('Input should', 'should')}"
+    return f"{prefix}'{field}' {text.replace('Input should', 'should')}"
+
+
+def _child(node: Any, key: Any) -> Any:
+    if isinstance(key, int):
+        return node[key] if isinstance(node, list) and 0 <= key < len(node) else None
+    return node.get(key) if isinstance(node, Mapping) else None

@@ -1,0 +1,261 @@
+"""What a rule is made of: the condition vocabulary, the rule file's models, a rule, a pack of
+rules, the facts rules read, and a finding (a rule that fired, with its evidence).
+
+A rule says *when* a risk is present (a tree of all/any/none groups over leaf conditions on
+scores, spreads, gaps, answers...), why it matters and what to do. Every rule carries its own
+examples, which are its tests and its documentation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from healthcheck.core.contract import EvidenceDoc, FindingDoc
+from healthcheck.core.frameworks import DIMENSION_BY_ID
+from healthcheck.core.vocabulary import SEVERITIES as SEVERITIES  # re-exported for callers of rules
+from healthcheck.core.vocabulary import SEVERITY_RANK as SEVERITY_RANK
+from healthcheck.core.vocabulary import Severity
+
+# Leaf vocabulary: condition kind -> (allowed operators, value range, what it reads, unit)
+KINDS: dict[str, tuple[tuple[str, ...], tuple[float, float], str]] = {
+    "score": (("below", "at_least"), (0, 100), "score"),
+    "spread": (("above",), (0, 100), "spread (disagreement) on"),
+    "gap": (("above",), (0, 100), "largest gap between groups on"),
+    "lowest_group": (("below",), (0, 100), "lowest group score on"),
+    "unknown": (("above",), (0, 1), "share of don't know on"),
+    "item": (("below", "at_least"), (0, 100), "score of item"),
+    "answer": (("above",), (0, 1), "share answering"),
+    "respondents": (("at_least",), (0, 1_000_000), "number of respondents"),
+}
+DIMENSION_KINDS = {"score", "spread", "gap", "lowest_group", "unknown"}
+# Where each kind of leaf finds its value in Facts.
+FACT_FIELD = {"score": "scores", "spread": "spreads", "gap": "gaps", "lowest_group": "lowest_groups",
+              "unknown": "unknown", "item": "items"}
+NEGATED_OP = {"below": "at_least", "at_least": "below", "above": "at_most", "at_most": "above"}
+
+
+@dataclass(frozen=True)
+class Leaf:
+    kind: str
+    subject: str  # dimension or item id; "" for respondents
+    op: str  # below | at_least | above (at_most appears only in negated evidence)
+    threshold: float
+    choices: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The attribute name of this leaf's value in the flat fact handed to the engine."""
+        subject = re.sub(r"[^a-z0-9]", "_", self.subject.replace(".", "__"))
+        if self.kind == "answer":
+            digest = hashlib.sha1(",".join(sorted(self.choices)).encode()).hexdigest()[:8]
+            return f"answer__{subject}__{digest}"
+        return f"{self.kind}__{subject}" if subject else self.kind
+
+    def holds(self, value: float | None) -> bool:
+        if value is None:
+            return False
+        if self.op == "below":
+            return value < self.threshold
+        if self.op == "at_least":
+            return value >= self.threshold
+        if self.op == "above":
+            return value > self.threshold
+        return value <= self.threshold  # at_most
+
+    def describe(self) -> str:
+        what = KINDS[self.kind][2]
+        subject = DIMENSION_BY_ID[self.subject].label if self.subject in DIMENSION_BY_ID else self.subject
+        if self.kind == "answer":
+            subject = f"{self.subject} = {' or '.join(self.choices)}"
+        op = self.op.replace("_", " ")
+        return f"{what} {subject} {op} {self.threshold:g}".replace("  ", " ").strip()
+
+
+@dataclass(frozen=True)
+class Group:
+    mode: Literal["all", "any", "none"]
+    parts: tuple[Leaf | Group, ...]
+
+
+Condition = Leaf | Group
+
+
+def leaves(cond: Condition) -> Iterator[Leaf]:
+    if isinstance(cond, Leaf):
+        yield cond
+    else:
+        for part in cond.parts:
+            yield from leaves(part)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Action(Strict):
+    task: str
+    text: Annotated[str, Field(min_length=10)]
+
+    @field_validator("task")
+    @classmethod
+    def _task(cls, v: str) -> str:
+        if not v.startswith("task.") or v not in DIMENSION_BY_ID:
+            raise ValueError(f"'{v}' is not one of the 13 task ids (task.taking_stock ...)")
+        return v
+
+
+class Example(Strict):
+    name: Annotated[str, Field(min_length=1)]
+    expect: Literal["fires", "quiet"]
+    scores: dict[str, float] = {}
+    spreads: dict[str, float] = {}
+    gaps: dict[str, float] = {}
+    lowest_groups: dict[str, float] = {}
+    unknown: dict[str, float] = {}
+    items: dict[str, float] = {}
+    answers: dict[str, dict[str, float]] = {}
+    respondents: int | None = None
+
+    @field_validator("scores", "spreads", "gaps", "lowest_groups", "unknown")
+    @classmethod
+    def _dims(cls, v: dict[str, float]) -> dict[str, float]:
+        for dim in v:
+            if dim not in DIMENSION_BY_ID:
+                raise ValueError(f"unknown dimension '{dim}'")
+        return v
+
+    def facts(self) -> Facts:
+        return Facts(dict(self.scores), dict(self.spreads), dict(self.gaps), dict(self.lowest_groups),
+                     dict(self.unknown), dict(self.items), {k: dict(v) for k, v in self.answers.items()},
+                     self.respondents)
+
+
+class RuleFile(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
+    title: Annotated[str, Field(min_length=3)]
+    severity: Severity
+    tasks: Annotated[list[str], Field(min_length=1)]
+    explanation: Annotated[str, Field(min_length=20)]
+    when: dict[str, Any]
+    actions: Annotated[list[Action], Field(min_length=1)]
+    examples: list[Example] = []
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks(cls, v: list[str]) -> list[str]:
+        for t in v:
+            if not t.startswith("task.") or t not in DIMENSION_BY_ID:
+                raise ValueError(f"'{t}' is not one of the 13 task ids (task.taking_stock ...)")
+        return v
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules look at for one assessment. A missing key means 'nothing to go on'."""
+
+    scores: dict[str, float] = field(default_factory=dict)
+    spreads: dict[str, float] = field(default_factory=dict)
+    gaps: dict[str, float] = field(default_factory=dict)
+    lowest_groups: dict[str, float] = field(default_factory=dict)
+    unknown: dict[str, float] = field(default_factory=dict)
+    items: dict[str, float] = field(default_factory=dict)
+    answers: dict[str, dict[str, float]] = field(default_factory=dict)
+    respondents: int | None = None
+
+    def value(self, leaf: Leaf) -> float | None:
+        if leaf.kind == "respondents":
+            return None if self.respondents is None else float(self.respondents)
+        if leaf.kind == "answer":
+            shares = self.answers.get(leaf.subject)
+            return None if not shares else float(sum(shares.get(c, 0.0) for c in leaf.choices))
+        v = getattr(self, FACT_FIELD[leaf.kind]).get(leaf.subject)
+        return None if v is None else float(v)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: str
+    tasks: tuple[str, ...]
+    explanation: str
+    when: Group
+    actions: tuple[Action, ...]
+    examples: tuple[Example, ...]
+    path: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class RulePack:
+    rules: tuple[Rule, ...]
+
+    @property
+    def digest(self) -> str:
+        """Content hash: names the compiled engine ruleset, keys caches."""
+        payload = json.dumps([_rule_signature(r) for r in self.rules], sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    @property
+    def by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+    @cached_property
+    def value_names(self) -> dict[str, str]:
+        """Short attribute names for the engine's fact (v0, v1...): the C engine parses and
+        re-serialises the fact for every fired rule, so long names cost time on every call."""
+        keys = sorted({leaf.key for rule in self.rules for leaf in leaves(rule.when)})
+        return {key: f"v{i}" for i, key in enumerate(keys)}
+
+
+def _rule_signature(rule: Rule) -> Any:
+    return repr((rule.id, rule.title, rule.severity, rule.tasks, rule.explanation, rule.when, rule.actions))
+
+
+# --- what fired, and why -----------------------------------------------------------------------
+
+
+
+@dataclass(frozen=True)
+class Evidence:
+    condition: str
+    subject: str
+    value: float | None
+    op: str
+    threshold: float
+    choices: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """This evidence as the score document holds it (`contract.EvidenceDoc`)."""
+        return EvidenceDoc.of(self).model_dump()
+
+    def describe(self) -> str:
+        leaf = Leaf(self.condition, self.subject, self.op.removeprefix("not "), self.threshold, self.choices)
+        text = leaf.describe()
+        value = "no answers" if self.value is None else f"{self.value:g}"
+        prefix = "not: " if self.op.startswith("not ") else ""
+        return f"{prefix}{text} (is {value})"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+    def as_dict(self) -> dict[str, Any]:
+        """This finding as the score document holds it (`contract.FindingDoc`)."""
+        return FindingDoc.of(self).model_dump()
+
+

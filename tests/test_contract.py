@@ -1,0 +1,108 @@
+"""The `healthcheck score --format json` contract: written and read through the same models.
+
+tests/data/contract/money.csv is the demo "money" partnership (Harbour Music); money_score.json
+is what `healthcheck score money.csv --format json` wrote before the contract models existed, so
+the writer is held to the exact bytes (key order, rounding, nulls).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from healthcheck import cli
+from healthcheck.core.assess import assess
+from healthcheck.core.contract import ScoreDocument, read_documents
+from healthcheck.core.errors import InputError
+from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.responses import read_responses
+from healthcheck.core.responses.forms import read_score_json
+from healthcheck.core.rules import load_rules
+from healthcheck.services import portfolio as pf
+
+DATA = Path(__file__).resolve().parent / "data" / "contract"
+CSV = DATA / "money.csv"
+EXPECTED = DATA / "money_score.json"
+
+
+@pytest.fixture(scope="module")
+def q() -> Any:
+    return load_questionnaire(find_questionnaire("core"))
+
+
+@pytest.fixture(scope="module")
+def doc(q: Any) -> dict[str, Any]:
+    return assess(q, read_responses(CSV, q), load_rules()).as_dict()
+
+
+def test_score_json_is_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["score", str(CSV), "--format", "json"]) == 0
+    assert capsys.readouterr().out == EXPECTED.read_text(encoding="utf-8")
+
+
+def test_round_trip(doc: dict[str, Any]) -> None:
+    again = ScoreDocument.model_validate(json.loads(json.dumps(doc)))
+    assert again.model_dump() == doc
+    assert list(again.model_dump()) == list(doc)  # key order too
+    (read,) = read_documents(json.loads(EXPECTED.read_text(encoding="utf-8")), str(EXPECTED))
+    assert read.model_dump() == doc
+    # evidence names its choices only when the condition has some
+    evidence = [e for f in doc["findings"] for e in f["evidence"]]
+    assert any("choices" in e for e in evidence) and any("choices" not in e for e in evidence)
+
+
+def test_drill_down_from_a_document_matches_the_scores(q: Any, doc: dict[str, Any]) -> None:
+    p = pf.Portfolio()
+    (row,) = p.add_documents([doc], q, load_rules())
+    detail = p.assessment(row.partnership)
+    assert detail.as_dict() == doc
+
+
+def _write(path: Path, doc: Any) -> Path:
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    return path
+
+
+def test_an_unknown_key_is_refused_naming_file_and_field(doc: dict[str, Any], tmp_path: Path) -> None:
+    bad = copy.deepcopy(doc)
+    third = bad["dimensions"][2]
+    third["scor"] = third.pop("score")
+    path = _write(tmp_path / "typo.json", bad)
+    with pytest.raises(InputError) as err:
+        read_score_json(path)
+    messages = [str(p) for p in err.value.problems]
+    assert all(p.path == str(path) for p in err.value.problems)
+    assert any(f"dimension 3 ({third['id']}): unknown key 'scor'" in m and "did you mean 'score'?" in m
+               for m in messages), messages
+    assert any("'score' is missing" in m for m in messages), messages
+
+
+def test_a_portfolio_folder_with_a_bad_document_loads_nothing(q: Any, doc: dict[str, Any],
+                                                              tmp_path: Path) -> None:
+    bad = copy.deepcopy(doc)
+    bad["partnership"] = "Other"
+    bad["findings"][0]["evidence"][0]["valeu"] = 1
+    bad["respondents"] = "ten"
+    _write(tmp_path / "good.json", doc)
+    path = _write(tmp_path / "bad.json", [bad])
+    with pytest.raises(InputError) as err:
+        pf.load_path(tmp_path, q, load_rules())
+    messages = [str(p) for p in err.value.problems]
+    rule = bad["findings"][0]["rule"]
+    assert messages == [
+        f"{path}: 'respondents' should be a valid integer",
+        f"{path}: finding 1 ({rule}), evidence 1: unknown key 'valeu': a `healthcheck score` document has "
+        "no such key",
+    ]
+
+
+def test_documents_given_in_code_are_checked_too(q: Any, doc: dict[str, Any]) -> None:
+    bad = {k: v for k, v in doc.items() if k != "threshold"}
+    with pytest.raises(InputError) as err:
+        pf.Portfolio().add_documents([doc, bad], q)
+    (problem,) = err.value.problems
+    assert str(problem) == "document 2: 'threshold' is missing: is this a `healthcheck score` file?"
