@@ -24,8 +24,8 @@ import pandas as pd
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses import DONT_KNOW
+from healthcheck.core.vocabulary import MIN_THRESHOLD
 
-MIN_THRESHOLD = 3
 GROUPINGS = {"organisation": "organisation", "level": "level"}
 
 

@@ -28,7 +28,9 @@ from healthcheck.core.errors import InputError
 from healthcheck.core.frameworks import DIMENSION_BY_ID, FRAMEWORKS
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.scoring import visible_counts
-from healthcheck.present import charts, summaries, views
+from healthcheck.core.workshop import answer_distribution, asked_dimensions, items_for
+from healthcheck.present import charts, qr, summaries, views
+from healthcheck.services.workshop import workshop_assessment
 from healthcheck.store import workshops as ws
 from healthcheck.ui.common import (
     AdminContext,
@@ -101,7 +103,7 @@ def workshop_data(w: ws.WorkshopInfo) -> RoundData | None:
 
 
 def asked(w: ws.WorkshopInfo) -> tuple[str, ...]:
-    return ws.asked_dimensions(w.dimensions, get_questionnaire(w.questionnaire_id))
+    return asked_dimensions(w.dimensions, get_questionnaire(w.questionnaire_id))
 
 
 def radars(data: RoundData, areas: tuple[str, ...], by: str | None, key: str, size: int = 420,
@@ -184,8 +186,8 @@ def _choice_chart(part: pd.DataFrame) -> alt.Chart:
 def distribution_charts(data: RoundData, w: ws.WorkshopInfo, q: Questionnaire) -> None:
     """How many chose each answer, per question: one stacked bar per agreement question, and
     bars for each multiple-choice question that anyone answered."""
-    items = ws.items_for(w.dimensions, q)
-    dist = ws.answer_distribution(data.records, items, q)
+    items = items_for(w.dimensions, q)
+    dist = answer_distribution(data.records, items, q)
     if dist.empty:
         return
     dist["name"] = [f"Q{n} {_short(t)}" for n, t in zip(dist["number"], dist["question"], strict=True)]
@@ -237,7 +239,7 @@ def _header(w: ws.WorkshopInfo) -> None:
     st.html(PROJECTOR_CSS)
     st.title(plain(w.title))
     st.caption(f"{plain(w.partnership_name)} · live workshop")
-    url = ws.join_url(base_url(), w.join_code)
+    url = qr.join_url(base_url(), w.join_code)
     left, right = st.columns([3, 1], vertical_alignment="center")
     with left:
         if w.is_open:
@@ -250,7 +252,7 @@ def _header(w: ws.WorkshopInfo) -> None:
             st.markdown("## This workshop has ended: it takes no more answers.")
     if w.is_open:
         with right:
-            st.image(ws.qr_svg(url, scale=10), width=300, caption="Scan to join",
+            st.image(qr.qr_svg(url, scale=10), width=300, caption="Scan to join",
                      alt=f"QR code that opens the join address {url}")
 
 
@@ -334,13 +336,13 @@ def _exports(w: ws.WorkshopInfo) -> None:
     name = re.sub(r"[^a-z0-9]+", "-", w.title.lower()).strip("-")[:60] or "workshop"
 
     def csv_bytes() -> bytes:
-        _, frame, _ = ws.workshop_assessment(store, w, q, None)
+        _, frame, _ = workshop_assessment(store, w, q, None)
         return anonymised_csv(frame, q, w.threshold)[0].encode("utf-8")
 
     def json_bytes() -> bytes:
         from healthcheck.core.rules import load_rules
 
-        _, _, assessment = ws.workshop_assessment(store, w, q, load_rules())
+        _, _, assessment = workshop_assessment(store, w, q, load_rules())
         payload = assessment.as_dict() if assessment is not None else {}
         return json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8")
 
