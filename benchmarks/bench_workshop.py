@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.workshop import items_for
 from healthcheck.store import Store
 from healthcheck.store import workshops as ws
 
@@ -307,7 +308,7 @@ def bench_send_run(runs: int = 15) -> bool:
                 p, _ = store.create_partnership("Bench", "pulse", 3, ORGS)
                 info, _ = ws.create_workshop(store, p.id, "Send", questionnaire=q)
                 org = store.organisations(p.id)[0].id
-                items = [i for i in ws.items_for(info.dimensions, q) if i.type == "likert"]
+                items = [i for i in items_for(info.dimensions, q) if i.type == "likert"]
                 bare: list[float] = []
                 for _ in range(runs):
                     start = time.perf_counter()

@@ -64,9 +64,9 @@ def records(n: int, prefix: str) -> list[dict[str, Any]]:
 
 
 def workshop_answers(workshop: ws.WorkshopInfo, q: Questionnaire, i: int) -> dict[str, int | str]:
-    from healthcheck.store import workshops as ws
+    from healthcheck.core.workshop import items_for
 
-    return {item.id: 1 + (i + n) % 5 for n, item in enumerate(ws.items_for(workshop.dimensions, q))
+    return {item.id: 1 + (i + n) % 5 for n, item in enumerate(items_for(workshop.dimensions, q))
             if item.type == "likert"}
 
 
@@ -97,10 +97,11 @@ def _submitter(store: Store, workshop_id: int) -> tuple[ws.WorkshopInfo, list[in
 
 def _burst(args: dict[str, Any]) -> None:
     store = Store(args["url"], migrate=False)
+    from healthcheck.core.workshop import questionnaire_by_id
     from healthcheck.store import workshops as ws
 
     workshop, org_ids = _submitter(store, args["workshop_id"])
-    q = ws._load_questionnaire(workshop.questionnaire_id)  # noqa: SLF001
+    q = questionnaire_by_id(workshop.questionnaire_id)
 
     def one(i: int) -> None:
         key = f"{args['prefix']}{i}"
@@ -118,9 +119,10 @@ def _burst(args: dict[str, Any]) -> None:
 def _same_keys(args: dict[str, Any]) -> None:
     """Forks into args["processes"] processes after the imports (one start-up cost, not one per
     process); each makes its own Store after the fork, as separate app servers would."""
+    from healthcheck.core.workshop import questionnaire_by_id
     from healthcheck.store import workshops as ws
 
-    q = ws._load_questionnaire("pulse")  # noqa: SLF001
+    q = questionnaire_by_id("pulse")
     children: list[int] = []
     for _ in range(args["processes"] - 1):
         pid = os.fork()

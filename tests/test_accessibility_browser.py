@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from healthcheck.core.workshop import items_for, questionnaire_by_id
 from healthcheck.services.demo import load_demo_links
 from healthcheck.services.demo_stories import STORY_BY_KEY
 from healthcheck.store import Store, sharing
@@ -175,8 +176,8 @@ BATCH = 4  # pages loading side by side: the server works on the next pages whil
 
 
 def _submit_pulse(store: Store, w: ws.WorkshopInfo, key: str, org_id: int, answer: int) -> None:
-    q = ws._load_questionnaire(w.questionnaire_id)  # noqa: SLF001 - the workshop's own loader
-    items = [i for i in ws.items_for(w.dimensions, q) if i.type == "likert"]
+    q = questionnaire_by_id(w.questionnaire_id)
+    items = [i for i in items_for(w.dimensions, q) if i.type == "likert"]
     assert ws.submit(store, w, org_id, "operational", {i.id: answer for i in items}, key, q)
 
 

@@ -32,6 +32,7 @@ from healthcheck.core.rules import load_rules
 from healthcheck.present import report
 from healthcheck.present.exports import anonymised_csv
 from healthcheck.services import portfolio as pf
+from healthcheck.services.workshop import workshop_assessment
 from healthcheck.store import Store, sharing
 from healthcheck.store import workshops as ws
 
@@ -242,7 +243,7 @@ def test_exports_csv_json_and_workshop_export(world: World) -> None:
     info = ws.get_workshop(world.store, world.ids["workshop"])
     assert info is not None
     pulse = load_questionnaire(find_questionnaire("pulse"))
-    _, wframe, wa = ws.workshop_assessment(world.store, info, pulse, load_rules())
+    _, wframe, wa = workshop_assessment(world.store, info, pulse, load_rules())
     assert "Zyzzyva" not in anonymised_csv(wframe, pulse, THRESHOLD)[0]
     assert all(d["by_organisation"].get(TINY) is None for d in wa.as_dict()["dimensions"])
     portfolio, _ = pf.store_portfolio(world.store, world.ids["funder"], load_rules(),

@@ -32,6 +32,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from healthcheck.core.errors import InputError
+from healthcheck.core.workshop import items_for
 from healthcheck.store import Store, normalise_url
 from healthcheck.store import workshops as ws
 
@@ -224,7 +225,7 @@ def test_kill9_during_submission_burst_keeps_every_acknowledged_answer(db_url: s
         assert w is not None and w.is_open
         org = next(iter(o.id for o in store.organisations(pid)))
         q = _pulse()
-        answers = {i.id: 3 for i in ws.items_for(w.dimensions, q) if i.type == "likert"}
+        answers = {i.id: 3 for i in items_for(w.dimensions, q) if i.type == "likert"}
         again = {i: ws.submit(store, w, org, "operational", answers, f"phone-{i}", q) for i in range(BURST)}
         assert not any(again[int(k.removeprefix("phone-"))] for k in acked)
         assert sum(again.values()) == BURST - len(stored)

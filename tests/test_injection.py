@@ -34,6 +34,7 @@ from healthcheck.core.rules import load_rules
 from healthcheck.present import report
 from healthcheck.present.exports import anonymised_csv
 from healthcheck.services import portfolio as pf
+from healthcheck.services.workshop import workshop_assessment
 from healthcheck.store import Store, sharing
 from healthcheck.store import workshops as ws
 
@@ -227,7 +228,7 @@ def test_responses_csv_and_workshop_export_are_neutralised(world: World) -> None
     info = ws.get_workshop(world.store, world.ids["workshop"])
     assert info is not None
     pulse = load_questionnaire(find_questionnaire("pulse"))
-    _, wframe, _ = ws.workshop_assessment(world.store, info, pulse, None)
+    _, wframe, _ = workshop_assessment(world.store, info, pulse, None)
     wrows = list(csv.reader(io.StringIO(anonymised_csv(wframe, pulse, 3)[0])))
     assert_safe_cells(wrows, "workshop csv")
     assert "'" + ORGS[1] in {c for row in wrows for c in row}

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.workshop import items_for
 from healthcheck.store import Store
 from healthcheck.store import workshops as ws
 
@@ -240,6 +241,6 @@ def test_workshop_participant_flow_with_the_keyboard_only(site: Site, browser: A
     record = records[0]
     assert record["level"] == "operational" and record["organisation"] == ORGS[0][0]
     pulse = load_questionnaire(find_questionnaire("pulse"))
-    asked = [i for i in ws.items_for(site.workshop.dimensions, pulse) if i.type in ("likert", "choice")]
+    asked = [i for i in items_for(site.workshop.dimensions, pulse) if i.type in ("likert", "choice")]
     assert set(record["answers"]) == {i.id for i in asked}
     assert time.monotonic() - started < 90

@@ -15,7 +15,7 @@ from healthcheck.core.rules import load_rules
 from healthcheck.services.demo import load_demo
 from healthcheck.services.demo_stories import STORY_BY_KEY
 from healthcheck.services.portfolio import store_portfolio
-from healthcheck.store import Store, hash_token, sharing
+from healthcheck.store import Store, hash_token, now, sharing
 
 MONEY = STORY_BY_KEY["money"].partnership
 STRONG = STORY_BY_KEY["strong"].partnership
@@ -138,7 +138,7 @@ def test_share_code_expires(store: Store, demo: dict[str, list[Any]]) -> None:
     code = sharing.create_share_code(store, demo[MONEY][-1].id)
     with store.writing() as s:  # age the code by two weeks and a day
         s.execute(update(sharing.ShareCode).values(
-            expires_at=sharing._now() - timedelta(days=1)))  # noqa: SLF001
+            expires_at=now() - timedelta(days=1)))
     with pytest.raises(InputError):
         sharing.redeem_share_code(store, funder.id, code)
     assert sharing.shared_rounds(store, funder.id) == []

@@ -12,9 +12,9 @@ import pytest
 
 from healthcheck.core.questionnaire import Questionnaire, load_questionnaire
 from healthcheck.core.scoring import PartnershipScores, score
+from healthcheck.core.workshop import answer_distribution
 from healthcheck.present import summaries, views
 from healthcheck.services.demo_stories import STORIES, STORY_BY_KEY, story_responses
-from healthcheck.store import workshops as ws
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +143,7 @@ def test_workshop_distribution_summaries() -> None:
     likert = [i for i in items if i.type == "likert"][:2]
     a, b = likert[0].id, likert[1].id
     records = [{"answers": {a: 5, b: 1}}, {"answers": {a: 4, b: 2}}, {"answers": {a: 2, b: 1}}]
-    dist = ws.answer_distribution(records, likert, pulse)
+    dist = answer_distribution(records, likert, pulse)
     dist["name"] = [f"Q{n}" for n in dist["number"]]
     text = summaries.likert_summary(dist)
     _one_sentence(text)

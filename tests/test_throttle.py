@@ -185,7 +185,7 @@ def test_funder_page_shows_the_wait_plainly(db: Store) -> None:
     fund, token = sharing.create_funder(db, "Fund A")
     for _ in range(2):
         at = _redeem(token, "ABCD-EFGH-JKMN")
-        assert [e.value for e in at.error] == [plain(sharing._BAD_CODE)]
+        assert [e.value for e in at.error] == [plain(sharing.BAD_CODE)]
     with db.writing() as s:  # the rest of the free ones and three more, just now: an 8 s wait
         s.add_all(JoinFailure(client_key=th.funder_key(fund.id), failed_at=datetime.now(UTC))
                   for _ in range(th.FREE + 1))

@@ -44,6 +44,7 @@ from healthcheck.core.translations import (
     template,
     translation_paths,
 )
+from healthcheck.core.workshop import items_for
 from healthcheck.store import Store
 from healthcheck.store import workshops as ws
 from healthcheck.ui.common import plain
@@ -513,7 +514,7 @@ def test_participant_page_language_picker(db: Store, pulse: Questionnaire) -> No
                                  [("Harbour Music", "music"), ("City CYPS", "childrens_services")])
     info, _ = ws.create_workshop(db, p.id, "Away day workshop")
     us = localised(find_questionnaire("pulse"), "en-US")
-    asked = [i for i in ws.items_for(info.dimensions, pulse) if i.type in ("likert", "choice")]
+    asked = [i for i in items_for(info.dimensions, pulse) if i.type in ("likert", "choice")]
     differs = [i for i in asked if us.item_by_id[i.id].text != i.text]
     assert differs, "the en-US pulse should differ somewhere (organization, program, ...)"
     item = differs[0]

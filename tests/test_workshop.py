@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import select, text
 
 from healthcheck.core.errors import InputError
+from healthcheck.core.workshop import answer_distribution, asked_dimensions, items_for
+from healthcheck.present.qr import join_url, qr_png, qr_svg
 from healthcheck.store import Store, hash_token
 from healthcheck.store import workshops as ws
 
@@ -45,18 +47,18 @@ def test_join_code_alphabet_and_normalising() -> None:
 
 
 def test_items_for_subset(pulse) -> None:  # type: ignore[no-untyped-def]
-    assert ws.items_for(None, pulse) == list(pulse.items)
-    items = ws.items_for(["task.communicating", "factor.risk_taking"], pulse)
+    assert items_for(None, pulse) == list(pulse.items)
+    items = items_for(["task.communicating", "factor.risk_taking"], pulse)
     assert [i.id for i in items] == ["q.left_out", "q.try_new_things"]
-    assert ws.asked_dimensions(["task.communicating", "factor.risk_taking"], pulse) == (
+    assert asked_dimensions(["task.communicating", "factor.risk_taking"], pulse) == (
         "factor.risk_taking", "task.communicating")
 
 
 def test_answer_distribution(pulse) -> None:  # type: ignore[no-untyped-def]
-    items = ws.items_for(None, pulse)
+    items = items_for(None, pulse)
     records = [{"answers": {"q.clear_problem": 5, "fact.named_lead": "yes"}},
                {"answers": {"q.clear_problem": "dk"}}, {"answers": {"q.clear_problem": 5}}]
-    dist = ws.answer_distribution(records, items, pulse)
+    dist = answer_distribution(records, items, pulse)
     row = dist[(dist["item"] == "q.clear_problem")].set_index("option")["count"]
     assert row["Strongly agree"] == 2 and row["Don't know"] == 1 and row.sum() == 3
     lead = dist[dist["item"] == "fact.named_lead"].set_index("order")["count"]
@@ -64,11 +66,11 @@ def test_answer_distribution(pulse) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_qr_code_and_url() -> None:
-    url = ws.join_url("https://hc.example.org/", "ABC234")
+    url = join_url("https://hc.example.org/", "ABC234")
     assert url == "https://hc.example.org/?join=ABC234"
-    svg = ws.qr_svg(url)
+    svg = qr_svg(url)
     assert svg.startswith("<svg") and "</svg>" in svg
-    assert ws.qr_png(url).startswith(b"\x89PNG")
+    assert qr_png(url).startswith(b"\x89PNG")
 
 
 # ----------------------------------------------------------------------------- store

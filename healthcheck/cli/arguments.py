@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import argparse
 
+from healthcheck.core.vocabulary import MIN_THRESHOLD  # plain constants: no pandas at start-up
+
 DEFAULT_PORT = 8501
-# The smallest group the scoring ever shows (core.scoring.MIN_THRESHOLD; not imported here, so that
-# `healthcheck --help` starts without loading pandas): the default, and the floor of --threshold.
-MIN_THRESHOLD = 3
 
 
 def threshold(text: str) -> int:

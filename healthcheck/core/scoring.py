@@ -26,8 +26,8 @@ from healthcheck.core.contract import DimensionDoc
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses.columns import DONT_KNOW
+from healthcheck.core.vocabulary import MIN_THRESHOLD
 
-MIN_THRESHOLD = 3
 GROUPINGS = {"organisation": "organisation", "level": "level"}
 
 

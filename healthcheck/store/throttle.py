@@ -1,6 +1,6 @@
 """Slowing down wrong codes: workshop join codes typed by visitors, share codes typed by funders.
 
-Wrong codes are counted in the store (`store.JoinFailure`), so a new session, tab or process does
+Wrong codes are counted in the store (`models.JoinFailure`), so a new session, tab or process does
 not start afresh. Each kind of code is a *scope* ("join", "share"): the per-client count and the
 app-wide cap look only at their own scope, so a funder mistyping share codes never makes workshop
 participants wait. Nothing here imports Streamlit.
@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, text
 
-from healthcheck.store import JoinFailure, Store, _now
+from healthcheck.store.db import Database, now
+from healthcheck.store.models import MAX_CLIENT_KEY, JoinFailure
 
 JOIN = "join"
 SHARE = "share"
@@ -85,14 +86,15 @@ class Throttle:
     older than `window` are forgotten, so the throttle wears off by itself. Per scope: more than
     `global_per_minute` wrong codes in the last minute make everyone wait until the count drops.
     A right code does not wipe earlier wrong ones (an attacker who knows one code could reset
-    the count with it); they simply expire."""
+    the count with it); they simply expire. `clock` tells the time (the store's `now`; tests and
+    callers may pass a fake one)."""
 
-    def __init__(self, store: Store, client: str = f"{JOIN}:global", *, free: int = FREE,
+    def __init__(self, store: Database, client: str = f"{JOIN}:global", *, free: int = FREE,
                  cap: float = CAP_SECONDS, window: timedelta = WINDOW,
                  global_per_minute: int = GLOBAL_PER_MINUTE,
-                 clock: Callable[[], datetime] = _now) -> None:
+                 clock: Callable[[], datetime] = now) -> None:
         self.store = store
-        self.client = client[:64]
+        self.client = client[:MAX_CLIENT_KEY]
         self.scope = self.client.split(":", 1)[0]
         self.free, self.cap, self.window = free, cap, window
         self.global_per_minute = global_per_minute

@@ -1,6 +1,6 @@
 """Alembic environment for the healthcheck store.
 
-Migrations always run on a connection handed over by `healthcheck.store.Store.migrate` in
+Migrations always run on a connection handed over by `healthcheck.store.db.Database.migrate` in
 ``config.attributes["connection"]``: the store has already begun a transaction and taken a
 lock, so concurrent starts take turns and a failed upgrade leaves nothing half-done.
 """
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from healthcheck.store import Base
+# Every table is declared in this one module, so its metadata is the whole schema.
+from healthcheck.store.models import Base
 
 config = context.config
 connection = config.attributes.get("connection")

@@ -14,15 +14,14 @@ from typing import Any
 import streamlit as st
 
 from healthcheck.core.errors import InputError
-from healthcheck.core.frameworks import LEVELS
 from healthcheck.core.pagetext import PageText
 from healthcheck.core.questionnaire import Item, Questionnaire
 from healthcheck.store import OrganisationInfo, PartnershipInfo, RoundInfo
 from healthcheck.ui.common import get_store, is_outage, outage_summary, plain, show_problems, submission_key
+from healthcheck.ui.widgets.answer_fields import DONT_KNOW, level_question
 from healthcheck.ui.widgets.language import chosen_page_text, language_picker
 
 log = logging.getLogger("healthcheck.ui")
-DONT_KNOW = "dk"
 
 
 class FormState:
@@ -90,12 +89,6 @@ def needs_comment(item: Item, value: Any) -> bool:
         return False
     keyed = 6 - value if item.reverse else value
     return keyed < item.comment_prompt_below
-
-
-def level_question(tr: PageText, key: str) -> Any:
-    """"Where do you work in the partnership?", with each level's name and who it is for."""
-    return st.radio(tr("where_you_work"), list(LEVELS), index=None, key=key,
-                    format_func=tr.levels().__getitem__, captions=[tr(f"level_help.{lv}") for lv in LEVELS])
 
 
 def _item_widget(form: FormState, q: Questionnaire, item: Item, tr: PageText) -> None:

@@ -18,8 +18,8 @@ from healthcheck.ui.common import (
     respondent_link,
     show_problems,
 )
-from healthcheck.ui.pages.workshop_console import render_create as workshop_panel
 from healthcheck.ui.widgets.sharing_panel import render as sharing_panel
+from healthcheck.ui.widgets.workshop_setup import render_create as workshop_panel
 
 _LINKS = "hc_round_links"
 

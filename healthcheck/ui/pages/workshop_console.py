@@ -7,16 +7,12 @@ asked areas, the findings and the spread of answers per question appear, all onl
 
 The live part is an `st.fragment(run_every=...)` that reads the store on every run (nothing stale
 is cached: the assessment is cached per number of responses, and responses are never edited).
-
-Also here: `render_create`, the "Run a live workshop" panel of the Rounds page.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import altair as alt
@@ -24,27 +20,29 @@ import pandas as pd
 import streamlit as st
 
 from healthcheck.core.anonymity import visible_counts
-from healthcheck.core.errors import InputError
-from healthcheck.core.frameworks import DIMENSION_BY_ID, FRAMEWORKS
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.text import slug
 from healthcheck.core.vocabulary import SEVERITY_LABEL
-from healthcheck.present import charts, summaries, views
+from healthcheck.core.workshop import answer_distribution, items_for
+from healthcheck.present import qr, summaries, views
+from healthcheck.services.workshop import workshop_assessment
 from healthcheck.store import workshops as ws
 from healthcheck.ui.common import (
-    AdminContext,
     RoundData,
     base_url,
-    chart_spec,
     chart_with_table,
     count_text,
     get_questionnaire,
     get_rules,
     get_store,
     plain,
-    round_data,
-    show_failure,
-    show_problems,
+)
+from healthcheck.ui.widgets.workshop_results import (
+    asked,
+    guarded_fragment,
+    radars,
+    shared_spec,
+    workshop_data,
 )
 
 log = logging.getLogger("healthcheck.ui")
@@ -65,93 +63,6 @@ PROJECTOR_CSS = """
 [data-testid="stMetricLabel"] p {font-size: 1.4rem;}
 </style>
 """
-
-
-# --------------------------------------------------------------------------------------------
-# Shared with the participant page
-
-
-_BUILD_LOCKS: dict[tuple[Any, ...], threading.Lock] = {}
-_BUILD_LOCKS_GUARD = threading.Lock()
-
-
-def shared_spec(cache_key: tuple[Any, ...], build: Callable[[], Any]) -> dict[str, Any]:
-    """`chart_spec`, built once even when many sessions ask at the same moment.
-
-    When results are revealed, every phone in the room asks for the same chart within a second;
-    without this each would build it (about 0.3 s of CPU each) before any could reuse it."""
-    with _BUILD_LOCKS_GUARD:
-        lock = _BUILD_LOCKS.setdefault(cache_key, threading.Lock())
-        if len(_BUILD_LOCKS) > 256:
-            _BUILD_LOCKS.clear()
-            _BUILD_LOCKS[cache_key] = lock
-    with lock:
-        return chart_spec(cache_key, build)
-
-
-def workshop_data(w: ws.WorkshopInfo) -> RoundData | None:
-    """Records, table and assessment of the workshop's round (cached per number of responses)."""
-    store = get_store()
-    partnership = store.get_partnership(w.partnership_id)
-    r = store.get_round(w.round_id)
-    if partnership is None or r is None:
-        return None
-    return round_data(AdminContext(partnership, ""), r)
-
-
-def asked(w: ws.WorkshopInfo) -> tuple[str, ...]:
-    return ws.asked_dimensions(w.dimensions, get_questionnaire(w.questionnaire_id))
-
-
-def radars(data: RoundData, areas: tuple[str, ...], by: str | None, key: str, size: int = 420,
-           side_by_side: bool = False) -> None:
-    """One radar per framework with at least 3 asked areas; the rest as bars with bands.
-
-    Side by side (the projector): the largest framework on the left, the others on the right."""
-    assert data.assessment is not None
-    scores = data.assessment.scores
-    bands = data.assessment.questionnaire.bands
-    wanted = set(areas)
-    drawn: list[tuple[str, int, Any]] = []  # (framework, number of areas, chart builder)
-    for fw in FRAMEWORKS:
-        n = sum(1 for d in areas if DIMENSION_BY_ID[d].framework == fw)
-        if not n:
-            continue
-        if n >= 3:
-            frame = views.radar_frame(scores, fw, by=by)
-            frame = frame[frame["dimension"].isin(wanted)].reset_index(drop=True)
-            if not (frame["status"] == views.SHOWN).any():
-                continue  # nobody answered these areas (yet)
-            drawn.append((fw, n, frame))
-        else:
-            table = views.dimension_table(scores, fw)
-            table = table[table["dimension"].isin(wanted)].reset_index(drop=True)
-            if table["score"].notna().any():
-                drawn.append((fw, n, table))
-    if not drawn:
-        st.info("Nobody has answered these questions yet.")
-        return
-    drawn.sort(key=lambda entry: -entry[1])
-    slots: list[Any] = []
-    if side_by_side and len(drawn) > 1:
-        left, right = st.columns([3, 2])
-        slots = [left] + [right] * (len(drawn) - 1)
-    else:
-        slots = [st.container() for _ in drawn]
-    for i, ((fw, n, table), slot) in enumerate(zip(drawn, slots, strict=True)):
-        chart_size = size if i == 0 or not side_by_side else int(size * 0.7)
-        with slot:
-            if n >= 3:
-                spec = shared_spec((*data.key, "ws-radar", fw, by, tuple(sorted(wanted)), chart_size),
-                                  lambda t=table, f=fw, z=chart_size: charts.radar(t, FRAMEWORKS[f], size=z))
-                chart_with_table(spec, views.radar_table(table, scores.threshold), key=f"{key}_{fw}",
-                                 summary=summaries.radar_summary(table, scores.threshold))
-            else:
-                spec = shared_spec((*data.key, "ws-bars", fw, tuple(sorted(wanted))),
-                                  lambda t=table, f=fw: charts.band_bars(t, FRAMEWORKS[f],
-                                                                        cuts=bands.cuts))
-                shown = table[["number", "label", "score", "band", "answered"]].round(1)
-                chart_with_table(spec, shown, key=f"{key}_{fw}", summary=summaries.dimension_summary(table))
 
 
 def _short(text: str, limit: int = 70) -> str:
@@ -185,8 +96,8 @@ def _choice_chart(part: pd.DataFrame) -> alt.Chart:
 def distribution_charts(data: RoundData, w: ws.WorkshopInfo, q: Questionnaire) -> None:
     """How many chose each answer, per question: one stacked bar per agreement question, and
     bars for each multiple-choice question that anyone answered."""
-    items = ws.items_for(w.dimensions, q)
-    dist = ws.answer_distribution(data.records, items, q)
+    items = items_for(w.dimensions, q)
+    dist = answer_distribution(data.records, items, q)
     if dist.empty:
         return
     dist["name"] = [f"Q{n} {_short(t)}" for n, t in zip(dist["number"], dist["question"], strict=True)]
@@ -238,7 +149,7 @@ def _header(w: ws.WorkshopInfo) -> None:
     st.html(PROJECTOR_CSS)
     st.title(plain(w.title))
     st.caption(f"{plain(w.partnership_name)} · live workshop")
-    url = ws.join_url(base_url(), w.join_code)
+    url = qr.join_url(base_url(), w.join_code)
     left, right = st.columns([3, 1], vertical_alignment="center")
     with left:
         if w.is_open:
@@ -251,7 +162,7 @@ def _header(w: ws.WorkshopInfo) -> None:
             st.markdown("## This workshop has ended: it takes no more answers.")
     if w.is_open:
         with right:
-            st.image(ws.qr_svg(url, scale=10), width=300, caption="Scan to join",
+            st.image(qr.qr_svg(url, scale=10), width=300, caption="Scan to join",
                      alt=f"QR code that opens the join address {url}")
 
 
@@ -284,22 +195,6 @@ def _results(w: ws.WorkshopInfo, submissions: int) -> None:
     findings(data, q)
     st.header("Answers per question")
     distribution_charts(data, w, q)
-
-
-def guarded_fragment(body: Any) -> Any:
-    """A fragment body inside the app's error boundary (a fragment rerun runs outside the page's)."""
-
-    def run(*args: Any) -> None:
-        try:
-            body(*args)
-        except InputError as exc:
-            show_problems(exc)
-        except Exception as exc:  # noqa: BLE001 - never a traceback on a projector or a phone
-            show_failure(exc, "live view failed", log)
-
-    run.__name__ = getattr(body, "__name__", "fragment")
-    run.__qualname__ = getattr(body, "__qualname__", "fragment")
-    return run
 
 
 _DRAWN = "ws_console_drawn"
@@ -335,13 +230,13 @@ def _exports(w: ws.WorkshopInfo) -> None:
     name = slug(w.title, "workshop")
 
     def csv_bytes() -> bytes:
-        _, frame, _ = ws.workshop_assessment(store, w, q, None)
+        _, frame, _ = workshop_assessment(store, w, q, None)
         return anonymised_csv(frame, q, w.threshold)[0].encode("utf-8")
 
     def json_bytes() -> bytes:
         from healthcheck.core.rules import load_rules
 
-        _, _, assessment = ws.workshop_assessment(store, w, q, load_rules())
+        _, _, assessment = workshop_assessment(store, w, q, load_rules())
         payload = assessment.as_dict() if assessment is not None else {}
         return json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8")
 
@@ -401,60 +296,3 @@ def render(token: str) -> None:
     else:
         guarded_fragment(_results)(w, status.submissions)
     _exports(w)
-
-
-# --------------------------------------------------------------------------------------------
-# Creating a workshop (on the Rounds page)
-
-
-_LINKS = "hc_workshop_links"
-
-
-def facilitator_link(token: str) -> str:
-    return f"{base_url()}/?facilitate={token}"
-
-
-def _links() -> dict[int, str]:
-    return st.session_state.setdefault(_LINKS, {})
-
-
-def render_create(ctx: AdminContext) -> None:
-    """The "Run a live workshop" panel: make a workshop round and get its facilitator link."""
-    st.subheader("Run a live workshop")
-    st.markdown("Everyone in the room answers a short questionnaire on their phone with a join code; "
-                "you show the live count on a projector and reveal the results when you are ready. "
-                "The workshop is kept as a round of this partnership.")
-    q = get_questionnaire(ws.DEFAULT_QUESTIONNAIRE)
-    with st.form("create_workshop", border=True):
-        title = st.text_input("Title", value="Partnership workshop", key="ws_title", max_chars=200)
-        chosen = st.multiselect(
-            "Only these areas (optional)", list(q.dimensions), key="ws_dims",
-            format_func=lambda d: f"{FRAMEWORKS[DIMENSION_BY_ID[d].framework]}: {DIMENSION_BY_ID[d].label}",
-            placeholder="All areas of the pulse check",
-            help="Leave empty to ask the whole pulse check (about 5 minutes).")
-        made = st.form_submit_button("Run a live workshop", type="primary")
-    if made:
-        try:
-            info, token = ws.create_workshop(ctx.store, ctx.partnership.id, title, q.id, chosen or None,
-                                             questionnaire=q)
-        except InputError as exc:
-            show_problems(exc)
-        else:
-            _links()[info.id] = facilitator_link(token)
-            st.success(f"Workshop '{plain(info.title)}' is ready. Its join code is "
-                       f"{ws.format_join_code(info.join_code)}.")
-    for w in ws.workshops_of(ctx.store, ctx.partnership.id):
-        if not w.is_open:
-            continue
-        link = _links().get(w.id)
-        with st.container(border=True):
-            st.markdown(f"**{plain(w.title)}** · join code **{ws.format_join_code(w.join_code)}** · open")
-            if link:
-                st.caption("Facilitator link (it opens the console; keep it to yourself):")
-                st.code(link, language=None, wrap_lines=True)
-                st.link_button("Open the console", link, type="primary")
-            elif st.button("Make a new facilitator link", key=f"ws_rotate_{w.id}",
-                           help="For safety the link is shown only when it is made; the old one stops "
-                                "working."):
-                _links()[w.id] = facilitator_link(ws.rotate_facilitator_token(ctx.store, w.id))
-                st.rerun()

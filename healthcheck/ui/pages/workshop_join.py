@@ -8,7 +8,7 @@ partnership's radar only (never anyone's answers; nothing below the anonymity th
 
 Wrong codes get a plain message; after a few wrong codes from the same network (or too many
 app-wide) each further try must wait. The count is kept in the store, so a new session does not
-start afresh (see `healthcheck.throttle`). A join code never opens the facilitator
+start afresh (see `healthcheck.store.throttle`). A join code never opens the facilitator
 console.
 """
 
@@ -22,12 +22,13 @@ import streamlit as st
 from healthcheck.core.errors import InputError
 from healthcheck.core.pagetext import PAGE_TEXT, PageText
 from healthcheck.core.questionnaire import Item, Questionnaire
+from healthcheck.core.workshop import items_for
 from healthcheck.store import throttle as th
 from healthcheck.store import workshops as ws
 from healthcheck.ui.common import KEY_PATTERN, get_store, is_outage, plain, submission_key
-from healthcheck.ui.pages.answer import DONT_KNOW, level_question
-from healthcheck.ui.pages.workshop_console import asked, guarded_fragment, radars, workshop_data
+from healthcheck.ui.widgets.answer_fields import DONT_KNOW, level_question
 from healthcheck.ui.widgets.language import chosen_page_text, language_picker
+from healthcheck.ui.widgets.workshop_results import asked, guarded_fragment, radars, workshop_data
 
 PARTICIPANT_REFRESH_SECONDS = 3
 BAD_CODE = ("This code does not work. Please check it: it has six letters and numbers, shown on the "
@@ -256,7 +257,7 @@ def render(code: str) -> None:
         return
     # the chosen language's text; answers and the level (its name is translated too) are kept
     q, tr = language_picker(w.questionnaire_id, keep=(form.key("a:"), form.key("level")))
-    items = [i for i in ws.items_for(w.dimensions, q) if i.type in ("likert", "choice")]
+    items = [i for i in items_for(w.dimensions, q) if i.type in ("likert", "choice")]
     orgs = _or_last(f"orgs:{w.id}", lambda: store.organisations(w.partnership_id))
     if not orgs:
         st.info(tr("workshop.not_ready"))

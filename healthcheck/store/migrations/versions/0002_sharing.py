@@ -10,11 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-# The models of these tables live in healthcheck.sharing, outside store.py. Importing it here
-# registers them on store.Base whenever the migrations run (every Store start), so
-# `Base.metadata` always matches the migrated schema.
-import healthcheck.store.sharing  # noqa: F401
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None

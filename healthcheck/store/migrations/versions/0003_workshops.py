@@ -11,10 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-# The models live in healthcheck.workshop; importing it registers them on store.Base whenever the
-# migrations run, so `Base.metadata` always matches the migrated schema.
-import healthcheck.store.workshops  # noqa: F401
-
 revision = "0003"
 down_revision = "0002"
 branch_labels = None

@@ -1,0 +1,249 @@
+"""Every table of the store, as SQLAlchemy 2 models on one `Base`.
+
+The Alembic environment imports only this module, so `Base.metadata` always holds the whole
+migrated schema (tests/test_store.py checks that the migrations build exactly these tables).
+
+Privacy: no table holds a respondent's name or e-mail address. Capability tokens (admin,
+respondent, funder, invitation, facilitator) are stored only as SHA-256 hashes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from healthcheck.core.vocabulary import MIN_THRESHOLD
+from healthcheck.core.workshop import CODE_LENGTH
+from healthcheck.store.db import JSONType, UTCDateTime, now
+
+__all__ = [
+    "MAX_CLIENT_KEY",
+    "MAX_NAME",
+    "MAX_PARTICIPANT_KEY",
+    "MAX_SUBMISSION_KEY",
+    "ActionItem",
+    "Base",
+    "Funder",
+    "JoinFailure",
+    "Organisation",
+    "PartnerTeamNote",
+    "Partnership",
+    "Response",
+    "Round",
+    "Share",
+    "ShareCode",
+    "Workshop",
+    "WorkshopParticipant",
+]
+
+# Column widths, which the repositories' checks repeat in words.
+MAX_NAME = 200  # names, labels, titles, action owners
+MAX_SUBMISSION_KEY = 200
+MAX_PARTICIPANT_KEY = 64
+MAX_CLIENT_KEY = 64
+_HASH = 64  # a SHA-256 hex digest
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Partnerships, rounds, responses, actions, notes (revision 0001)
+
+
+class Partnership(Base):
+    __tablename__ = "partnerships"
+    __table_args__ = (CheckConstraint(f"threshold >= {MIN_THRESHOLD}", name="threshold_min"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(MAX_NAME))
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    threshold: Mapped[int] = mapped_column(Integer, default=MIN_THRESHOLD)
+    admin_token_hash: Mapped[str] = mapped_column(String(_HASH), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    __table_args__ = (UniqueConstraint("partnership_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(MAX_NAME))
+    kind: Mapped[str] = mapped_column(String(40))
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(MAX_NAME))
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    questionnaire_version: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(20), default="survey")
+    respondent_token_hash: Mapped[str] = mapped_column(String(_HASH), unique=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Response(Base):
+    """One respondent's answers. Deliberately holds no name, e-mail or other identity."""
+
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("round_id", "submission_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    comments: Mapped[dict[str, str]] = mapped_column(JSONType)
+    submission_key: Mapped[str] = mapped_column(String(MAX_SUBMISSION_KEY))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+Index("ix_responses_round_id_id", Response.round_id, Response.id)
+
+
+class ActionItem(Base):
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    rule_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    task: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(MAX_NAME), default="")
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class PartnerTeamNote(Base):
+    __tablename__ = "partner_team_notes"
+    __table_args__ = (UniqueConstraint("organisation_id", "question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(50))
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+# --------------------------------------------------------------------------------------------
+# Funders and sharing (revisions 0002 and 0005)
+
+
+class Funder(Base):
+    __tablename__ = "funders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(MAX_NAME))
+    token_hash: Mapped[str] = mapped_column(String(_HASH), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # The funder's current invitation link for partnerships (hashed); None until it makes one.
+    invite_hash: Mapped[str | None] = mapped_column(String(_HASH), unique=True, index=True, nullable=True)
+
+
+class Share(Base):
+    __tablename__ = "shares"
+    __table_args__ = (UniqueConstraint("round_id", "funder_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    funder_id: Mapped[int] = mapped_column(ForeignKey("funders.id", ondelete="CASCADE"), index=True)
+    include_comments: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class ShareCode(Base):
+    __tablename__ = "share_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(_HASH), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    include_comments: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --------------------------------------------------------------------------------------------
+# Live workshops (revision 0003)
+
+
+class Workshop(Base):
+    __tablename__ = "workshops"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[str] = mapped_column(String(MAX_NAME))
+    join_code: Mapped[str] = mapped_column(String(CODE_LENGTH), unique=True)
+    facilitator_token_hash: Mapped[str] = mapped_column(String(_HASH), unique=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    dimensions: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
+    revealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class WorkshopParticipant(Base):
+    """Someone who opened the workshop's form (by its random key; no identity at all)."""
+
+    __tablename__ = "workshop_participants"
+
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    participant_key: Mapped[str] = mapped_column(String(MAX_PARTICIPANT_KEY), primary_key=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+# --------------------------------------------------------------------------------------------
+# Wrong codes, for the throttle (revision 0004)
+
+
+class JoinFailure(Base):
+    """One wrong (or still being checked) join or share code, for the throttle shared by every
+    session and process (`healthcheck.store.throttle`). Holds no code and no address:
+    `client_key` is the scope ("join:", "share:") and a hash of the visitor's network prefix, or a
+    funder's id. (The table kept its first name, from when it held join codes only.)"""
+
+    __tablename__ = "join_failures"
+    __table_args__ = (Index("ix_join_failures_client_key_failed_at", "client_key", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(MAX_CLIENT_KEY))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,99 @@
+"""Rounds of the health check, and the respondents' link that opens a round."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from healthcheck.core.errors import InputError, Problem
+from healthcheck.core.vocabulary import ROUND_KINDS
+from healthcheck.store.checks import clean_name, fail
+from healthcheck.store.db import Database, now
+from healthcheck.store.models import Partnership, Round
+from healthcheck.store.records import RoundInfo, round_info
+from healthcheck.store.tokens import hash_token, new_token, rotate_token, row_by_token
+
+__all__ = ["RoundRepository"]
+
+
+class RoundRepository(Database):
+    """The `Store` methods for rounds."""
+
+    def open_round(
+        self,
+        partnership_id: int,
+        label: str,
+        questionnaire_id: str,
+        questionnaire_version: str,
+        kind: str = "survey",
+    ) -> tuple[RoundInfo, str]:
+        """Open a round of the health check; returns it with the respondents' token."""
+        problems: list[Problem] = []
+        label = clean_name(label, "label", "a label for the round", problems)
+        if not isinstance(questionnaire_id, str) or not questionnaire_id.strip():
+            problems.append(Problem(path="questionnaire", message="Please choose a questionnaire."))
+        if not isinstance(questionnaire_version, str) or not questionnaire_version.strip():
+            problems.append(Problem(path="questionnaire", message="The questionnaire version is missing."))
+        if kind not in ROUND_KINDS:
+            problems.append(Problem(path="kind", message=f"A round is a survey or a workshop, not '{kind}'."))
+        if problems:
+            raise InputError(problems)
+        token = new_token()
+        with self.writing() as s:
+            if s.get(Partnership, partnership_id) is None:
+                raise fail("partnership", "This partnership no longer exists.")
+            r = Round(
+                partnership_id=partnership_id, label=label, questionnaire_id=questionnaire_id.strip(),
+                questionnaire_version=questionnaire_version.strip(), kind=kind,
+                respondent_token_hash=hash_token(token), opened_at=now(), closed_at=None,
+            )
+            s.add(r)
+            s.flush()
+            info = round_info(r)
+        return info, token
+
+    def round_by_respondent_token(self, token: str | None) -> RoundInfo | None:
+        return row_by_token(self, select(Round), Round.respondent_token_hash, token, round_info)
+
+    def rotate_respondent_token(self, round_id: int) -> str:
+        """Issue a new respondent token for a round (the old link stops working)."""
+        return rotate_token(self, Round.respondent_token_hash, round_id, "round")
+
+    def get_round(self, round_id: int) -> RoundInfo | None:
+        with self.reading() as s:
+            r = s.get(Round, round_id)
+            return round_info(r) if r else None
+
+    def rounds(self, partnership_id: int) -> list[RoundInfo]:
+        """The partnership's rounds, oldest first."""
+        with self.reading() as s:
+            rows = s.scalars(
+                select(Round).where(Round.partnership_id == partnership_id)
+                .order_by(Round.opened_at, Round.id)
+            )
+            return [round_info(r) for r in rows]
+
+    def close_round(self, round_id: int) -> RoundInfo:
+        """Stop accepting responses. Closing a closed round changes nothing."""
+        with self.writing() as s:
+            r = s.get(Round, round_id, with_for_update=True)
+            if r is None:
+                raise fail("round", "This round no longer exists.")
+            if r.closed_at is None:
+                r.closed_at = now()
+                s.flush()
+            return round_info(r)
+
+    def previous_round(self, round_id: int, *, same_questionnaire: bool = False) -> RoundInfo | None:
+        """The round of the same partnership opened just before this one (None if first)."""
+        with self.reading() as s:
+            r = s.get(Round, round_id)
+            if r is None:
+                return None
+            q = select(Round).where(
+                Round.partnership_id == r.partnership_id,
+                (Round.opened_at < r.opened_at) | ((Round.opened_at == r.opened_at) & (Round.id < r.id)),
+            )
+            if same_questionnaire:
+                q = q.where(Round.questionnaire_id == r.questionnaire_id)
+            prev = s.scalars(q.order_by(Round.opened_at.desc(), Round.id.desc()).limit(1)).first()
+            return round_info(prev) if prev else None
