@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -449,7 +448,9 @@ def test_tokens_never_in_the_server_log(broken_world: World, tmp_path: Path) -> 
 # ----------------------------------------------------------------------------- join throttle
 
 
-def test_two_sessions_share_the_join_throttle(db: Store) -> None:
+def test_two_sessions_share_the_join_throttle(db: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    ahead = [timedelta(0)]  # the app's throttle clock, moved on instead of sleeping
+    monkeypatch.setattr(th, "current_time", lambda: datetime.now(UTC) + ahead[0])
     p, _ = db.create_partnership("Harbour + City", "pulse", 3, [("Harbour Music", "music")])
     info, _ = ws.create_workshop(db, p.id, "Away day workshop")
     second = app().run()  # a brand-new session (another tab, phone or browser), opened beforehand
@@ -463,7 +464,7 @@ def test_two_sessions_share_the_join_throttle(db: Store) -> None:
     for _ in range(th.FREE - 1):
         wrong()
     assert not any("Too many" in e.value for e in first.error)
-    time.sleep(1.05)  # one more wrong code after the first 1 s wait: the next wait is 2 s
+    ahead[0] += timedelta(seconds=1.05)  # one more wrong code after the first 1 s wait: the next wait is 2 s
     wrong()
     assert not any("Too many" in e.value for e in first.error)
     second.text_input(key="ws_code_box_text").input(info.join_code)

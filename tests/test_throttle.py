@@ -1,4 +1,4 @@
-"""The wrong-code throttle (`healthcheck.throttle`), on both databases: back-off, expiry, the
+"""The wrong-code throttle (`healthcheck.store.throttle`), on both databases: back-off, expiry, the
 app-wide cap, separate scopes for join and share codes, and share codes typed by a funder."""
 
 from __future__ import annotations

@@ -78,6 +78,16 @@ class Attempt:
         return None if self.allowed else throttle_message(self.wait)
 
 
+def current_time() -> datetime:
+    """The time throttles go by. Pages never pass a clock, so a test moves time on for the whole
+    app path by replacing this function (no test waits for a real back-off to pass)."""
+    return now()
+
+
+def _late_time() -> datetime:
+    return current_time()  # looked up at each call, so a replacement takes effect
+
+
 class Throttle:
     """Wrong codes, counted in the store per client key (`client_key`, `funder_key`) and per scope.
 
@@ -86,13 +96,12 @@ class Throttle:
     older than `window` are forgotten, so the throttle wears off by itself. Per scope: more than
     `global_per_minute` wrong codes in the last minute make everyone wait until the count drops.
     A right code does not wipe earlier wrong ones (an attacker who knows one code could reset
-    the count with it); they simply expire. `clock` tells the time (the store's `now`; tests and
-    callers may pass a fake one)."""
+    the count with it); they simply expire. `clock` tells the time (default `current_time`)."""
 
     def __init__(self, store: Database, client: str = f"{JOIN}:global", *, free: int = FREE,
                  cap: float = CAP_SECONDS, window: timedelta = WINDOW,
                  global_per_minute: int = GLOBAL_PER_MINUTE,
-                 clock: Callable[[], datetime] = now) -> None:
+                 clock: Callable[[], datetime] = _late_time) -> None:
         self.store = store
         self.client = client[:MAX_CLIENT_KEY]
         self.scope = self.client.split(":", 1)[0]

@@ -4,7 +4,7 @@ The partnership decides: the panel says plainly what a funder will see *before* 
 shared, makes a single-use share code for the funder to enter on its portfolio page, or shares
 with the funder behind a pasted invitation link once the admin has seen its name. It lists the
 funders the round is shared with and lets the partnership stop sharing at any time. Thin over
-`healthcheck.sharing`. Drawn inside the round's expander, so it uses no expanders itself.
+`healthcheck.store.sharing`. Drawn inside the round's expander, so it uses no expanders itself.
 """
 
 from __future__ import annotations
