@@ -30,7 +30,18 @@ class Assessment:
         return self.document().model_dump()
 
     def document(self) -> ScoreDocument:
-        return ScoreDocument.of(self.questionnaire, self.scores, self.findings)
+        q, s = self.questionnaire, self.scores
+        # one validation of the whole document: a fraction of the cost of building it model by model
+        return ScoreDocument.model_validate({
+            "partnership": s.partnership,
+            "questionnaire": {"id": q.id, "version": q.version},
+            "respondents": s.respondents,
+            "threshold": s.threshold,
+            "organisations": s.visible_counts("organisation"),
+            "dimensions": [d.doc_fields() for d in s.dimensions],
+            "answers": s.answers,
+            "findings": [f.doc_fields() for f in self.findings],
+        })
 
 
 def facts_from_scores(s: PartnershipScores) -> Facts:

@@ -18,17 +18,12 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, ValidationError, model_serializer
 
 from healthcheck.core.errors import InputError, Problem
-
-if TYPE_CHECKING:  # only for type hints: those modules write their results through this one
-    from healthcheck.core.questionnaire import Questionnaire
-    from healthcheck.core.rules.model import Evidence, Finding
-    from healthcheck.core.scoring import DimensionScore, PartnershipScores
 
 SCORE_DIGITS = 1  # dimension and group scores, spreads (0-100)
 SHARE_DIGITS = 3  # shares of "don't know" and evidence values
@@ -63,10 +58,6 @@ class EvidenceDoc(_Doc):
             out.pop("choices", None)
         return out
 
-    @classmethod
-    def of(cls, e: Evidence) -> EvidenceDoc:
-        return cls.model_validate(_evidence(e))
-
 
 class ActionDoc(_Doc):
     task: str
@@ -82,10 +73,6 @@ class FindingDoc(_Doc):
     evidence: list[EvidenceDoc]
     actions: list[ActionDoc]
 
-    @classmethod
-    def of(cls, f: Finding) -> FindingDoc:
-        return cls.model_validate(_finding(f))
-
 
 class DimensionDoc(_Doc):
     id: str
@@ -100,10 +87,6 @@ class DimensionDoc(_Doc):
     by_level: dict[str, float | None]
     suppressed: list[str]
 
-    @classmethod
-    def of(cls, d: DimensionScore) -> DimensionDoc:
-        return cls.model_validate(_dimension(d))
-
 
 class ScoreDocument(_Doc):
     partnership: str
@@ -114,45 +97,6 @@ class ScoreDocument(_Doc):
     dimensions: list[DimensionDoc]
     answers: dict[str, dict[str, float]]
     findings: list[FindingDoc]
-
-    @classmethod
-    def of(cls, questionnaire: Questionnaire, s: PartnershipScores, findings: Sequence[Finding]
-           ) -> ScoreDocument:
-        # one validation of the whole document: a fraction of the cost of building it model by model
-        return cls.model_validate({
-            "partnership": s.partnership,
-            "questionnaire": {"id": questionnaire.id, "version": questionnaire.version},
-            "respondents": s.respondents,
-            "threshold": s.threshold,
-            "organisations": s.visible_counts("organisation"),
-            "dimensions": [_dimension(d) for d in s.dimensions],
-            "answers": s.answers,
-            "findings": [_finding(f) for f in findings],
-        })
-
-
-# ----------------------------------------------------------------------------- writing
-
-
-def _evidence(e: Evidence) -> dict[str, Any]:
-    return {"condition": e.condition, "subject": e.subject, "value": rounded(e.value, SHARE_DIGITS),
-            "op": e.op, "threshold": e.threshold, "choices": list(e.choices)}
-
-
-def _finding(f: Finding) -> dict[str, Any]:
-    r = f.rule
-    return {"rule": r.id, "severity": r.severity, "title": r.title, "tasks": list(r.tasks),
-            "explanation": r.explanation, "evidence": [_evidence(e) for e in f.evidence],
-            "actions": [{"task": a.task, "text": a.text} for a in r.actions]}
-
-
-def _dimension(d: DimensionScore) -> dict[str, Any]:
-    return {"id": d.id, "framework": d.framework, "label": d.label, "score": rounded(d.score),
-            "band": d.band, "answered": d.answered, "unknown": rounded(d.unknown, SHARE_DIGITS),
-            "spread": rounded(d.spread),
-            "by_organisation": {k: rounded(v) for k, v in d.by_organisation.items()},
-            "by_level": {k: rounded(v) for k, v in d.by_level.items()},
-            "suppressed": list(d.suppressed)}
 
 
 # ----------------------------------------------------------------------------- reading

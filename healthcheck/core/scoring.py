@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from healthcheck.core.anonymity import safe_breakdowns, suppress_blocks, visible_counts
-from healthcheck.core.contract import DimensionDoc
+from healthcheck.core.contract import SHARE_DIGITS, DimensionDoc, rounded
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses.columns import DONT_KNOW
@@ -54,7 +54,15 @@ class DimensionScore:
 
     def as_dict(self) -> dict[str, Any]:
         """This dimension as the score document holds it (`contract.DimensionDoc`)."""
-        return DimensionDoc.of(self).model_dump()
+        return DimensionDoc.model_validate(self.doc_fields()).model_dump()
+
+    def doc_fields(self) -> dict[str, Any]:
+        return {"id": self.id, "framework": self.framework, "label": self.label, "score": rounded(self.score),
+                "band": self.band, "answered": self.answered,
+                "unknown": rounded(self.unknown, SHARE_DIGITS), "spread": rounded(self.spread),
+                "by_organisation": {k: rounded(v) for k, v in self.by_organisation.items()},
+                "by_level": {k: rounded(v) for k, v in self.by_level.items()},
+                "suppressed": list(self.suppressed)}
 
 
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from healthcheck.core.contract import EvidenceDoc, FindingDoc
+from healthcheck.core.contract import SHARE_DIGITS, EvidenceDoc, FindingDoc, rounded
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.vocabulary import SEVERITIES as SEVERITIES  # re-exported for callers of rules
 from healthcheck.core.vocabulary import SEVERITY_RANK as SEVERITY_RANK
@@ -235,7 +235,12 @@ class Evidence:
 
     def as_dict(self) -> dict[str, Any]:
         """This evidence as the score document holds it (`contract.EvidenceDoc`)."""
-        return EvidenceDoc.of(self).model_dump()
+        return EvidenceDoc.model_validate(self.doc_fields()).model_dump()
+
+    def doc_fields(self) -> dict[str, Any]:
+        return {"condition": self.condition, "subject": self.subject,
+                "value": rounded(self.value, SHARE_DIGITS), "op": self.op, "threshold": self.threshold,
+                "choices": list(self.choices)}
 
     def describe(self) -> str:
         leaf = Leaf(self.condition, self.subject, self.op.removeprefix("not "), self.threshold, self.choices)
@@ -256,6 +261,12 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         """This finding as the score document holds it (`contract.FindingDoc`)."""
-        return FindingDoc.of(self).model_dump()
+        return FindingDoc.model_validate(self.doc_fields()).model_dump()
+
+    def doc_fields(self) -> dict[str, Any]:
+        r = self.rule
+        return {"rule": r.id, "severity": r.severity, "title": r.title, "tasks": list(r.tasks),
+                "explanation": r.explanation, "evidence": [e.doc_fields() for e in self.evidence],
+                "actions": [{"task": a.task, "text": a.text} for a in r.actions]}
 
 
