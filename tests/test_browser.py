@@ -8,6 +8,7 @@ test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,7 @@ def _answer_section(page: Any) -> None:
             target = labels.nth(no[0] if no else 0)
         # Wait for each answer's run: on a loaded machine a run still in flight can redraw the
         # section under the next click (seen in CI).
-        target.click()
-        wait_idle(page)
+        click_and_wait(page, target)
 
 
 def _respond(browser: Any, link: str, organisation: str, level: str, viewport: dict[str, int],
@@ -79,6 +79,9 @@ def _respond(browser: Any, link: str, organisation: str, level: str, viewport: d
             _answer_section(page)
             if shot and page.get_by_text("Section 1 of").count():
                 screenshot(page, shot + "-section")
+            # the section ends in Next or, on the last one, Send: wait for whichever it is
+            page.get_by_role("button", name=re.compile(r"^(Next|Send my answers)$")).first.wait_for(
+                timeout=30_000)
             send = page.get_by_role("button", name="Send my answers")
             if send.count():
                 click_and_wait(page, send)
