@@ -14,7 +14,7 @@ strictest, so it is the one kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -201,21 +201,26 @@ def linear_leak(sizes: Mapping[Atom, int], published: Iterable[Iterable[Atom]],
 
 
 def safe_breakdowns(sizes: Mapping[Atom, int], shown: Mapping[int, set[str]], threshold: int,
-                    ) -> dict[int, set[str]]:
+                    fixed: Sequence[Iterable[Atom]] = ()) -> dict[int, set[str]]:
     """Which groups of each breakdown may show beside each other and the whole.
 
     `sizes` counts people per atom (one name per breakdown, e.g. (organisation, level));
     `shown[i]` holds the groups of breakdown i that its own rule shows. While some combination
     isolates fewer than `threshold` people, one group is hidden: the first, in the order "later
     breakdown first (levels give way to organisations), then smallest", whose hiding breaks
-    that combination. Returns nothing at all when the whole is itself too small."""
+    that combination. Returns nothing at all when the whole is itself too small.
+
+    `fixed` are sums already published that cannot be taken back: an open round's earlier
+    releases (atoms then carry the release as their last name)."""
     keep = {i: set(groups) for i, groups in shown.items()}
     atoms = [a for a, n in sizes.items() if n > 0]
     if sum(sizes[a] for a in atoms) < threshold:
         return {i: set() for i in keep}
 
+    before = [list(group) for group in fixed]
+
     def published(k: Mapping[int, set[str]]) -> list[list[Atom]]:
-        return [atoms] + [[a for a in atoms if a[i] == g] for i, groups in k.items() for g in groups]
+        return [atoms, *before] + [[a for a in atoms if a[i] == g] for i, groups in k.items() for g in groups]
 
     def people(i: int, g: str) -> int:
         return sum(sizes[a] for a in atoms if a[i] == g)

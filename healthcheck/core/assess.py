@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from healthcheck.core.anonymity import Atom
 from healthcheck.core.contract import ScoreDocument
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.rules import Facts, RulePack
@@ -58,9 +59,11 @@ def facts_from_scores(s: PartnershipScores) -> Facts:
 
 def iter_assessments(questionnaire: Questionnaire, responses: pd.DataFrame, pack: RulePack,
                      threshold: int = MIN_THRESHOLD,
-                     progress: Callable[[int, int], None] | None = None) -> Iterator[Assessment]:
+                     progress: Callable[[int, int], None] | None = None,
+                     published_before: Mapping[str, Sequence[Sequence[Atom]]] | None = None,
+                     ) -> Iterator[Assessment]:
     """One assessment per partnership in the table, in order of first appearance."""
-    table = ScoreTable(questionnaire, responses, threshold)
+    table = ScoreTable(questionnaire, responses, threshold, published_before)
     engine = get_engine(pack)
     total = len(table)
     for code in range(total):
@@ -71,6 +74,8 @@ def iter_assessments(questionnaire: Questionnaire, responses: pd.DataFrame, pack
 
 
 def assess(questionnaire: Questionnaire, responses: pd.DataFrame, pack: RulePack,
-           threshold: int = MIN_THRESHOLD) -> Assessment:
+           threshold: int = MIN_THRESHOLD,
+           published_before: Mapping[str, Sequence[Sequence[Atom]]] | None = None) -> Assessment:
     """The assessment of one partnership (the table's first, if it holds several)."""
-    return next(iter_assessments(questionnaire, responses, pack, threshold))
+    return next(iter_assessments(questionnaire, responses, pack, threshold,
+                                 published_before=published_before))

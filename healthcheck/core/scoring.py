@@ -15,13 +15,14 @@ Method, in brief (the method note of reports repeats it):
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from healthcheck.core.anonymity import safe_breakdowns, suppress_blocks, visible_counts
+from healthcheck.core.anonymity import Atom, safe_breakdowns, suppress_blocks, visible_counts
 from healthcheck.core.contract import SHARE_DIGITS, DimensionDoc, rounded
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.questionnaire import Questionnaire
@@ -135,11 +136,15 @@ class _Grouped:
 class ScoreTable:
     """Scores of every partnership in a response table, computed in one vectorised pass."""
 
-    def __init__(self, questionnaire: Questionnaire, responses: pd.DataFrame, threshold: int = MIN_THRESHOLD):
+    def __init__(self, questionnaire: Questionnaire, responses: pd.DataFrame, threshold: int = MIN_THRESHOLD,
+                 published_before: Mapping[str, Sequence[Sequence[Atom]]] | None = None):
+        """`published_before`: per dimension, the sums an open round's earlier releases already
+        showed (atoms (organisation, level, release); responses then carry a `release` column)."""
         if threshold < MIN_THRESHOLD:
             raise ValueError(f"the anonymity threshold cannot be below {MIN_THRESHOLD}")
         self.questionnaire = questionnaire
         self.threshold = threshold
+        self.published_before = published_before or {}
         q = questionnaire
         self.dims = list(q.dimensions)
         likert = q.likert_items
@@ -234,39 +239,72 @@ class ScoreTable:
     def _check_combinations(self, codes: np.ndarray, responses: pd.DataFrame, per_resp: np.ndarray,
                             n_p: int) -> None:
         """Hide more groups where the organisation and level breakdowns, read together with the
-        whole, would pin down fewer than `threshold` people (see anonymity.safe_breakdowns).
+        whole (and with an open round's earlier releases), would pin down fewer than `threshold`
+        people (see anonymity.safe_breakdowns).
 
-        Only partnerships and areas with a cell (organisation x level) below the threshold and
-        groups shown in both breakdowns can leak, so only those are checked one by one."""
+        A leak needs a cell (organisation x level, x release) below the threshold, so only
+        partnerships and areas with one are checked one by one."""
         org, lev = self._groups["organisation"], self._groups["level"]
-        o_codes, o_names = pd.factorize(responses["organisation"].fillna("").astype(str), sort=True)
-        l_codes, l_names = pd.factorize(responses["level"].fillna("").astype(str), sort=True)
-        width = (len(o_names) + 1) * (len(l_names) + 1)
-        key = codes.astype(np.int64) * width + o_codes * (len(l_names) + 1) + l_codes
+        columns = [responses["organisation"], responses["level"]]
+        if "release" in responses:
+            columns.append(responses["release"])
+        factors = [pd.factorize(c.fillna("").astype(str), sort=True) for c in columns]
+        key = codes.astype(np.int64)
+        for c, names in factors:
+            key = key * (len(names) + 1) + c
         cells = _Grouped(key, per_resp, spread=False)
+        width = int(np.prod([len(names) + 1 for _, names in factors]))
         cell_p = cells.keys // width
         cell_starts = np.searchsorted(cell_p, np.arange(n_p + 1))
+        atoms: list[Atom] = []
+        for k in cells.keys.tolist():
+            parts = []
+            for _, names in reversed(factors):
+                k, c = divmod(k, len(names) + 1)
+                parts.append(str(names[c]))
+            atoms.append(tuple(reversed(parts)))
+        self._cells = (cells, cell_starts, atoms)
         small = (cells.n > 0) & (cells.n < self.threshold)
         risky = np.add.reduceat(small.astype(np.int64), cell_starts[:-1], axis=0) > 0
-        for grp in (org, lev):
-            risky &= np.add.reduceat(grp["shown"].astype(np.int64), grp["starts"][:-1], axis=0) > 0
+        shown_any = [np.add.reduceat(g["shown"].astype(np.int64), g["starts"][:-1], axis=0) > 0
+                     for g in (org, lev)]
+        # one breakdown beside the whole is already safe, unless earlier releases were published
+        risky &= (shown_any[0] | shown_any[1]) if self.published_before else (shown_any[0] & shown_any[1])
         memo: dict[tuple[Any, ...], dict[int, set[str]]] = {}
         for pc, dj in zip(*np.nonzero(risky), strict=True):
             rows = range(int(cell_starts[pc]), int(cell_starts[pc + 1]))
-            sizes = {(str(o_names[(cells.keys[r] // (len(l_names) + 1)) % (len(o_names) + 1)]),
-                      str(l_names[cells.keys[r] % (len(l_names) + 1)])): int(cells.n[r, dj]) for r in rows}
+            sizes = {atoms[r]: int(cells.n[r, dj]) for r in rows}
             blocks = [range(int(g["starts"][pc]), int(g["starts"][pc + 1])) for g in (org, lev)]
             shown = {i: {str(g["label"][r]) for r in blocks[i] if g["shown"][r, dj]}
                      for i, g in enumerate((org, lev))}
-            memo_key = (tuple(sorted(sizes.items())), tuple(sorted(shown[0])), tuple(sorted(shown[1])))
+            fixed = self.published_before.get(self.dims[dj], ())
+            memo_key = (tuple(sorted(sizes.items())), tuple(sorted(shown[0])), tuple(sorted(shown[1])),
+                        id(fixed))
             keep = memo.get(memo_key)
             if keep is None:
-                keep = memo[memo_key] = safe_breakdowns(sizes, shown, self.threshold)
+                keep = memo[memo_key] = safe_breakdowns(sizes, shown, self.threshold, fixed)
             for i, g in enumerate((org, lev)):
                 for r in blocks[i]:
                     if g["shown"][r, dj] and str(g["label"][r]) not in keep[i]:
                         g["shown"][r, dj] = False
                         g["suppressed"][r, dj] = True
+
+    def published_sums(self, code: int = 0) -> dict[str, list[list[Atom]]]:
+        """Per dimension, the sums this table shows for one partnership, as sets of atoms: the
+        whole and every shown group (what a later release must be checked against)."""
+        cells, cell_starts, atoms = self._cells
+        rows = range(int(cell_starts[code]), int(cell_starts[code + 1]))
+        mine = [atoms[r] for r in rows]
+        out: dict[str, list[list[Atom]]] = {}
+        for j, dim in enumerate(self.dims):
+            sums = [mine]
+            for i, g in enumerate((self._groups["organisation"], self._groups["level"])):
+                for r in range(int(g["starts"][code]), int(g["starts"][code + 1])):
+                    if g["shown"][r, j]:
+                        label = str(g["label"][r])
+                        sums.append([a for a in mine if a[i] == label])
+            out[dim] = sums
+        return out
 
     def __len__(self) -> int:
         return len(self.partnerships)

@@ -3,6 +3,14 @@
 Load the round's records, build the canonical response table, score it and run the rules. The
 dashboard, the workshop console, the funder's drill-down and the report all come through here,
 so they cannot disagree about what a round says.
+
+Figures move in steps. Someone watching an open round could otherwise subtract two looks and
+read off the answers of the one person who sent in between. So a round's figures are those of
+its first N answers, where N moves on (a "release", kept in the store) only once at least the
+anonymity threshold of new answers have come in, and only if every area has either none of them
+or at least the threshold; before the first step there are counts only. Each release is checked
+against the sums the earlier ones showed (anonymity.safe_breakdowns), so no combination of
+looks, tabs or exports pins anyone down.
 """
 
 from __future__ import annotations
@@ -13,34 +21,83 @@ from typing import Any
 
 import pandas as pd
 
+from healthcheck.core.anonymity import Atom
 from healthcheck.core.assess import Assessment, assess
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses import frame_from_records
 from healthcheck.core.rules import RulePack
+from healthcheck.core.scoring import ScoreTable
 
-__all__ = ["RoundData", "results_from_records", "round_results"]
+__all__ = ["RoundData", "due_step", "may_release", "release_results", "results_from_records", "round_results"]
 
 
 @dataclass(frozen=True)
 class RoundData:
-    records: list[dict[str, Any]]
+    records: list[dict[str, Any]]  # the answers the figures take in (the released ones)
     frame: pd.DataFrame
-    assessment: Assessment | None  # None when nobody answered (or no rules were asked for)
+    assessment: Assessment | None  # None before the first release (or when no rules were asked for)
     key: tuple[Any, ...] = ()  # identifies this round's data (for caching what is built from it)
+    received: int = 0  # answers stored, released or not
+
+    @property
+    def held_back(self) -> int:
+        """Answers sent since the last step, not yet in the figures."""
+        return max(self.received - len(self.records), 0)
 
 
 def results_from_records(records: Sequence[Mapping[str, Any]], questionnaire: Questionnaire,
                          pack: RulePack | None, threshold: int, partnership: str = "",
                          key: tuple[Any, ...] = ()) -> RoundData:
-    """Table and assessment of answers already read (a shared round, a workshop)."""
+    """Table and assessment of answers taken as one release (a file, or answers already released)."""
     rows = [dict(r) for r in records]
     frame = frame_from_records(rows, questionnaire, partnership=partnership)
     assessment = assess(questionnaire, frame, pack, threshold) if pack is not None and len(frame) else None
-    return RoundData(rows, frame, assessment, key)
+    return RoundData(rows, frame, assessment, key, len(rows))
+
+
+def may_release(new: Sequence[Mapping[str, Any]], questionnaire: Questionnaire, threshold: int) -> bool:
+    """Whether the answers sent since the last step may join the figures: at least `threshold`
+    of them, and every area answered by none or by at least `threshold` of them."""
+    if len(new) < threshold:
+        return False
+    table = ScoreTable(questionnaire, frame_from_records([dict(r) for r in new], questionnaire), threshold)
+    answered = [d.answered for d in table.partnership(0).dimensions]
+    return all(n == 0 or n >= threshold for n in answered)
+
+
+def release_results(records: Sequence[Mapping[str, Any]], steps: Sequence[int], questionnaire: Questionnaire,
+                    pack: RulePack | None, threshold: int, partnership: str = "",
+                    key: tuple[Any, ...] = ()) -> RoundData:
+    """The figures of the last step, checked against what every earlier step showed."""
+    rows = [dict(r) for r in records]
+    shown = steps[-1] if steps else 0
+    frame = frame_from_records(rows[:shown], questionnaire, partnership=partnership)
+    if not shown:
+        return RoundData([], frame, None, key, len(rows))
+    release = [next(j for j, n in enumerate(steps) if i < n) for i in range(shown)]
+    frame = frame.assign(release=release)
+    published: dict[str, list[list[Atom]]] = {}
+    for count in steps[:-1]:
+        earlier = ScoreTable(questionnaire, frame.iloc[:count], threshold, published)
+        for dim, sums in earlier.published_sums().items():
+            published.setdefault(dim, []).extend(sums)
+    assessment = assess(questionnaire, frame, pack, threshold, published) if pack is not None else None
+    return RoundData(rows[:shown], frame, assessment, key, len(rows))
+
+
+def due_step(records: Sequence[Mapping[str, Any]], steps: Sequence[int], questionnaire: Questionnaire,
+             threshold: int) -> int | None:
+    """The number of answers the next step takes in, if one is due now (else None)."""
+    shown = steps[-1] if steps else 0
+    return len(records) if may_release(records[shown:], questionnaire, threshold) else None
 
 
 def round_results(store: Any, round_id: int, questionnaire: Questionnaire, pack: RulePack | None,
                   threshold: int, partnership: str = "", key: tuple[Any, ...] = ()) -> RoundData:
-    """Read a round's answers fresh from the store and assess them."""
-    return results_from_records(store.response_records(round_id), questionnaire, pack, threshold,
-                                partnership, key)
+    """Read a round's answers fresh from the store, take the next step if it is due, assess."""
+    records = store.response_records(round_id)
+    steps = store.releases(round_id)
+    step = due_step(records, steps, questionnaire, threshold)
+    if step is not None:
+        steps = store.add_release(round_id, len(steps), step)
+    return release_results(records, steps, questionnaire, pack, threshold, partnership, key)

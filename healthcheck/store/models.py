@@ -247,3 +247,18 @@ class JoinFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_key: Mapped[str] = mapped_column(String(MAX_CLIENT_KEY))
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class RoundRelease(Base):
+    """One step at which a round's figures moved: from then on they are the figures of the first
+    `responses` answers (in the order sent). Steps are at least the anonymity threshold apart, so
+    two looks at a round can never be subtracted to find one person (`services.results`)."""
+
+    __tablename__ = "round_releases"
+    __table_args__ = (UniqueConstraint("round_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    responses: Mapped[int] = mapped_column(Integer)
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -8,7 +8,7 @@ from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.vocabulary import ROUND_KINDS
 from healthcheck.store.checks import clean_name, fail
 from healthcheck.store.db import Database, now
-from healthcheck.store.models import Partnership, Round
+from healthcheck.store.models import Partnership, Round, RoundRelease
 from healthcheck.store.records import RoundInfo, round_info
 from healthcheck.store.tokens import hash_token, new_token, rotate_token, row_by_token
 
@@ -97,3 +97,18 @@ class RoundRepository(Database):
                 q = q.where(Round.questionnaire_id == r.questionnaire_id)
             prev = s.scalars(q.order_by(Round.opened_at.desc(), Round.id.desc()).limit(1)).first()
             return round_info(prev) if prev else None
+
+    def releases(self, round_id: int) -> list[int]:
+        """How many answers each step of the round's figures took in, oldest first."""
+        with self.reading() as s:
+            return list(s.scalars(select(RoundRelease.responses).where(RoundRelease.round_id == round_id)
+                                  .order_by(RoundRelease.seq)))
+
+    def add_release(self, round_id: int, seq: int, responses: int) -> list[int]:
+        """Record step `seq` (the next one) taking in the first `responses` answers, unless another
+        process recorded that step first (then its step stands). Returns the steps as stored."""
+        with self.writing() as s:
+            stmt = self.dialect_insert()(RoundRelease).values(
+                round_id=round_id, seq=seq, responses=responses, released_at=now())
+            s.execute(stmt.on_conflict_do_nothing(index_elements=["round_id", "seq"]))
+        return self.releases(round_id)

@@ -149,6 +149,19 @@ def fewer_than(threshold: int) -> str:
     return f"fewer than {threshold} responses"
 
 
+def release_note(data: RoundData, threshold: int) -> str | None:
+    """Why the figures leave out answers already sent (they move only in steps: services.results)."""
+    if data.assessment is None and data.received:
+        return (f"Results appear once at least {threshold} people have answered, and then move only "
+                f"in steps of {threshold} or more answers, so nobody's answers can be picked out.")
+    if data.held_back:
+        return (f"{data.held_back} answer(s) sent since the last update are not in these figures yet. "
+                f"Results update when at least {threshold} new answers are in (and every area has "
+                f"either none or {threshold} of them), so nobody's answers can be worked out by "
+                "comparing two looks.")
+    return None
+
+
 def count_text(n: int, threshold: int) -> str:
     """A response count as shown to admins: exact at or above the threshold."""
     if n <= 0:

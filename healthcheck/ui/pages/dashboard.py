@@ -29,6 +29,7 @@ from healthcheck.ui.common import (
     chart_with_table,
     pick_round,
     plain,
+    release_note,
     round_data,
     show_problems,
 )
@@ -201,14 +202,17 @@ def render(ctx: AdminContext) -> None:
     except InputError as exc:
         show_problems(exc)
         return
+    note = release_note(data, ctx.partnership.threshold)
     if data.assessment is None:
         state = "It is open: share its link from the **Rounds** page." if r.is_open else "It is closed."
-        st.info(f"Nobody has answered this round yet. {state}")
+        st.info(note or f"Nobody has answered this round yet. {state}")
         return
     q = data.assessment.questionnaire
     scores = data.assessment.scores
     st.markdown(plain(views.summary_sentence(scores, data.assessment.findings)))
-    if r.is_open:
+    if note:
+        st.caption(note)
+    elif r.is_open:
         st.caption("This round is still open: results change as more people answer.")
     _respondents(scores)
     _radar(data, scores)

@@ -1,0 +1,98 @@
+"""An open round watched as it fills: its figures move only in steps, and no combination of every
+look (whole partnership, organisation and level breakdowns, every area) pins anyone down."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from healthcheck.core.anonymity import linear_leak
+from healthcheck.core.questionnaire import load_questionnaire
+from healthcheck.core.rules import load_rules
+from healthcheck.services.results import RoundData, due_step, release_results
+from healthcheck.store import Store
+
+MINI = load_questionnaire(Path(__file__).resolve().parent / "data" / "mini.yaml")
+LIKERT = [i.id for i in MINI.likert_items]
+T = 3
+PACK = load_rules()
+
+
+def person(i: int, org: str, level: str, rng: random.Random) -> dict[str, Any]:
+    return {"respondent": f"P{i}", "organisation": org, "level": level, "role": None,
+            "answers": {item: rng.randint(1, 5) for item in LIKERT}, "comments": {}}
+
+
+def watch(records: list[dict[str, Any]]) -> list[RoundData]:
+    """An admin who refreshes the dashboard after every single answer (steps as the store keeps them)."""
+    steps: list[int] = []
+    looks = []
+    for n in range(1, len(records) + 1):
+        step = due_step(records[:n], steps, MINI, T)
+        if step is not None:
+            steps.append(step)
+        looks.append(release_results(records[:n], steps, MINI, PACK, T, "P"))
+    return looks
+
+
+def published_sums(looks: list[RoundData], dim: str) -> list[list[tuple[str, ...]]]:
+    """Every set of people whose mean on `dim` some look showed (everyone answers every item)."""
+    sums = []
+    for look in looks:
+        if not look.records:
+            continue
+        assert look.assessment is not None
+        d = look.assessment.scores.by_id[dim]  # what every page, export and report is built from
+        people = [(r["respondent"],) for r in look.records]
+        sums.append(people)
+        for grouping, shown in (("organisation", d.by_organisation), ("level", d.by_level)):
+            for group, value in shown.items():
+                if value is not None:
+                    sums.append([(r["respondent"],) for r in look.records if r[grouping] == group])
+        del people
+    return sums
+
+
+def test_figures_move_only_in_steps_of_the_threshold() -> None:
+    rng = random.Random(4)
+    records = [person(i, "AB"[i % 2], "operational", rng) for i in range(8)]
+    looks = watch(records)
+    shown = [len(look.records) for look in looks]
+    assert shown == [0, 0, 3, 3, 3, 6, 6, 6]  # counts only until 3 have answered, then steps of 3
+    assert looks[0].assessment is None and looks[1].received == 2
+    assert [look.held_back for look in looks] == [1, 2, 0, 1, 2, 0, 1, 2]
+
+
+def test_a_step_waits_while_an_area_has_too_few_new_answers() -> None:
+    rng = random.Random(5)
+    records = [person(i, "A", "operational", rng) for i in range(5)]
+    for r in records[3:5]:
+        r["answers"].pop(LIKERT[0])  # two of the new people skip an area: only one new answer there
+    looks = watch(records)
+    assert [len(look.records) for look in looks] == [0, 0, 3, 3, 3]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ABC"), st.sampled_from(["funder", "strategic", "operational"])),
+                min_size=3, max_size=9), st.integers(0, 10_000))
+def test_no_combination_of_looks_pins_anyone_down(people: list[tuple[str, str]], seed: int) -> None:
+    rng = random.Random(seed)
+    records = [person(i, org, level, rng) for i, (org, level) in enumerate(people)]
+    looks = watch(records)
+    everyone = {(r["respondent"],): 1 for r in records}
+    for dim in MINI.dimensions:
+        assert linear_leak(everyone, published_sums(looks, dim), T) is None, dim
+
+
+def test_the_store_keeps_the_steps(store: Store) -> None:
+    """Two processes taking the same step: the first one's stands, the second gets it back."""
+    p, _ = store.create_partnership("Harbour + City", "pulse", 3, [("Harbour Music", "music")])
+    r, _ = store.open_round(p.id, "Spring", "pulse", "1")
+    assert store.releases(r.id) == []
+    assert store.add_release(r.id, 0, 3) == [3]
+    assert store.add_release(r.id, 0, 4) == [3]  # lost the race: the stored step stands
+    assert store.add_release(r.id, 1, 6) == [3, 6]
