@@ -111,3 +111,24 @@ def test_no_combination_of_safe_breakdowns_isolates_anyone(sizes: dict, t: int) 
     if total >= t:
         published.append(list(sizes))
     assert not _brute_force_leak(sizes, published, t)
+
+
+def test_row_exports_have_no_rare_combination_and_no_roles() -> None:
+    import pandas as pd
+
+    from healthcheck.core.anonymity import LEVEL_NOT_SHOWN, SUPPRESSED_ORG, deidentify_rows
+
+    rows = ([("A", "operational")] * 3 + [("A", "strategic")] + [("B", "operational")] * 3
+            + [("C", "funder")])
+    frame = pd.DataFrame({"respondent": [f"R{i}" for i in range(len(rows))],
+                          "organisation": [o for o, _ in rows], "level": [lv for _, lv in rows],
+                          "role": ["Head of service"] * len(rows), "note": ["words"] * len(rows)})
+    out, hidden = deidentify_rows(frame, ["note"], 3)
+    assert hidden == {"B", "C"}  # C is too small, and B goes too so C cannot be worked out
+    assert out["role"].isna().all()
+    combos = out.groupby(["organisation", "level"]).size()
+    assert (combos >= 3).all(), combos
+    # the lone strategic manager and the lone funder officer cannot be kept apart from anyone:
+    # together they are still two, so they are left out rather than shown
+    assert len(out) == 6 and set(out["organisation"]) == {"A", SUPPRESSED_ORG}
+    assert LEVEL_NOT_SHOWN not in set(out["level"])

@@ -23,6 +23,7 @@ from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses import COMMENT_SUFFIX
 
 __all__ = [
+    "LEVEL_NOT_SHOWN",
     "SUPPRESSED_ORG",
     "Atom",
     "linear_leak",
@@ -37,6 +38,8 @@ __all__ = [
 
 # What a hidden organisation is called in a row-level export.
 SUPPRESSED_ORG = "(suppressed)"
+# ... and a level a row-level export leaves out, where it would make a combination too rare.
+LEVEL_NOT_SHOWN = "(not shown)"
 
 
 def _still_traceable(hidden_sizes: list[int], threshold: int) -> bool:
@@ -98,24 +101,29 @@ def deidentify_rows(frame: pd.DataFrame, word_columns: Iterable[str],
                     threshold: int) -> tuple[pd.DataFrame, set[str]]:
     """A response table fit for a row-level export, and the organisations it had to hide.
 
-    Hidden organisations are renamed `SUPPRESSED_ORG` and lose their roles; comments and written
-    answers (`word_columns`) are kept only for organisations whose comments may be shown."""
+    No roles. Hidden organisations are renamed `SUPPRESSED_ORG`; comments and written answers
+    (`word_columns`) are kept only for organisations whose comments may be shown. Then every
+    combination of organisation and level in the file must appear at least `threshold` times:
+    a rarer one loses its level (`LEVEL_NOT_SHOWN`), then, if still rare, its organisation, and
+    rows still alone after that are left out."""
+    frame = frame.copy()
+    if "role" in frame:
+        frame["role"] = None
     counts = {str(k): int(v) for k, v in frame["organisation"].astype(str).value_counts().items()}
     hidden = hidden_groups(counts, threshold)
-    if not hidden:
-        return frame, hidden
-    frame = frame.copy()
     speaking = comment_groups(counts, threshold)
     silent = ~frame["organisation"].astype(str).isin(speaking)
     for col in word_columns:
         frame[col] = frame[col].astype(object)
         frame.loc[silent, col] = None
-    mask = frame["organisation"].astype(str).isin(hidden)
-    frame.loc[mask, "organisation"] = SUPPRESSED_ORG
-    if "role" in frame:
-        frame["role"] = frame["role"].astype(object)
-        frame.loc[mask, "role"] = None
-    return frame, hidden
+    frame["organisation"] = frame["organisation"].astype(object)
+    frame.loc[frame["organisation"].astype(str).isin(hidden), "organisation"] = SUPPRESSED_ORG
+    frame["level"] = frame["level"].astype(object)
+    for column, coarse in (("level", LEVEL_NOT_SHOWN), ("organisation", SUPPRESSED_ORG)):
+        combo = frame.groupby(["organisation", "level"], dropna=False)["level"].transform("size")
+        frame.loc[combo < threshold, column] = coarse
+    combo = frame.groupby(["organisation", "level"], dropna=False)["level"].transform("size")
+    return frame[combo >= threshold], hidden
 
 
 def low_score_comments(responses: pd.DataFrame, questionnaire: Questionnaire,

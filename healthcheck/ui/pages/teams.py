@@ -71,7 +71,8 @@ def _respondent_notes(ctx: AdminContext) -> dict[str, dict[str, list[str]]]:
                     out.setdefault(rec["organisation"], {}).setdefault(question, [])
                     if text.strip() not in out[rec["organisation"]][question]:
                         out[rec["organisation"]][question].append(text.strip())
-        return out
+        # sorted, not in the order sent: one person's answers must not line up across questions
+        return {org: {question: sorted(texts) for question, texts in by_q.items()} for org, by_q in out.items()}
     return {}
 
 
