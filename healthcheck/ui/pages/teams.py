@@ -72,7 +72,8 @@ def _respondent_notes(ctx: AdminContext) -> dict[str, dict[str, list[str]]]:
                     if text.strip() not in out[rec["organisation"]][question]:
                         out[rec["organisation"]][question].append(text.strip())
         # sorted, not in the order sent: one person's answers must not line up across questions
-        return {org: {question: sorted(texts) for question, texts in by_q.items()} for org, by_q in out.items()}
+        return {org: {question: sorted(texts) for question, texts in by_q.items()}
+                for org, by_q in out.items()}
     return {}
 
 
