@@ -343,6 +343,7 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
     Returns the portfolio and, per row name, where it came from (for the drill-down).
     """
     # imported here: reading files and scoring tables need no database driver
+    from healthcheck.services.results import current_steps
     from healthcheck.store.sharing import shared_round_records, shared_rounds
 
     by_partnership: dict[int, list[Any]] = {}
@@ -358,6 +359,10 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
         with_answers = []
         for sr in reversed(srs):  # newest first
             records = shared_round_records(store, funder_id, sr.round.id) or []
+            # a funder sees a round only as far as its figures have moved (services.results)
+            steps = current_steps(store, sr.round.id, records, questionnaire_of(sr.round.questionnaire_id),
+                                  p.threshold) if records else []
+            records = records[:steps[-1]] if steps else []
             if records:
                 with_answers.append((sr, records))
             if len(with_answers) == 2:

@@ -28,7 +28,8 @@ from healthcheck.core.responses import frame_from_records
 from healthcheck.core.rules import RulePack
 from healthcheck.core.scoring import ScoreTable
 
-__all__ = ["RoundData", "due_step", "may_release", "release_results", "results_from_records", "round_results"]
+__all__ = ["RoundData", "current_steps", "due_step", "may_release", "release_results", "results_from_records",
+           "round_results"]
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,17 @@ def due_step(records: Sequence[Mapping[str, Any]], steps: Sequence[int], questio
     return len(records) if may_release(records[shown:], questionnaire, threshold) else None
 
 
+def current_steps(store: Any, round_id: int, records: Sequence[Mapping[str, Any]],
+                  questionnaire: Questionnaire, threshold: int) -> list[int]:
+    """The round's steps, after taking the next one if it is due (whoever looks first takes it)."""
+    steps = store.releases(round_id)
+    step = due_step(records, steps, questionnaire, threshold)
+    return store.add_release(round_id, len(steps), step) if step is not None else steps
+
+
 def round_results(store: Any, round_id: int, questionnaire: Questionnaire, pack: RulePack | None,
                   threshold: int, partnership: str = "", key: tuple[Any, ...] = ()) -> RoundData:
     """Read a round's answers fresh from the store, take the next step if it is due, assess."""
     records = store.response_records(round_id)
-    steps = store.releases(round_id)
-    step = due_step(records, steps, questionnaire, threshold)
-    if step is not None:
-        steps = store.add_release(round_id, len(steps), step)
+    steps = current_steps(store, round_id, records, questionnaire, threshold)
     return release_results(records, steps, questionnaire, pack, threshold, partnership, key)

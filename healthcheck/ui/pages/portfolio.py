@@ -34,7 +34,7 @@ from healthcheck.core.responses.forms import (
 from healthcheck.core.vocabulary import SEVERITIES, SEVERITY_LABEL
 from healthcheck.present import charts, summaries, views
 from healthcheck.services import portfolio as pf
-from healthcheck.services.results import results_from_records
+from healthcheck.services.results import current_steps, release_results
 from healthcheck.store import Store, sharing
 from healthcheck.ui.common import (
     QUESTIONNAIRE_CHOICES,
@@ -220,6 +220,14 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
             funder_id: int) -> None:
     """A read-only dashboard of one partnership: summary, radar, findings (no editing)."""
     assessment = portfolio.assessment(row.partnership) if row else None
+    released = None
+    if entry is not None:  # a shared round: its last release, checked against the earlier ones
+        records = sharing.shared_round_records(store, funder_id, entry.round_id) or []
+        q = get_questionnaire(entry.questionnaire_id)
+        steps = current_steps(store, entry.round_id, records, q, entry.threshold)
+        released = release_results(records, steps, q, get_rules(), entry.threshold,
+                                   row.partnership if row else "")
+        assessment = released.assessment
     if assessment is None or row is None:
         return
     scores = assessment.scores
@@ -245,10 +253,8 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
             st.markdown("**Recommended actions**")
             st.markdown("\n".join(f"- {plain(a['text'])} *({plain(a['task'])})*" for a in f["actions"]))
     if entry is not None and entry.include_comments:
-        records = sharing.shared_round_records(store, funder_id, entry.round_id) or []
         q = assessment.questionnaire
-        comments = low_score_comments(results_from_records(records, q, None, entry.threshold).frame, q,
-                                      entry.threshold)
+        comments = low_score_comments(released.frame, q, entry.threshold) if released is not None else {}
         if comments:
             st.markdown("**Comments on low scores** (shared by the partnership, without names)")
             for item_text, texts in comments.items():
