@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from healthcheck.core.contract import read_documents
+from healthcheck.core.contract import check_depth, read_documents
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses.columns import (
@@ -395,10 +395,14 @@ def read_score_json(source: str | Path | bytes, name: str | None = None) -> list
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError([Problem(path, "the file is not UTF-8 text")]) from None
+    check_depth(text, path)
     try:
         loaded = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError([Problem(path, f"not valid JSON: {exc.msg}", line=exc.lineno)]) from None
+    except RecursionError:  # check_depth stops far sooner; kept so no parser limit shows as a crash
+        raise InputError([Problem(path, "the data are nested too deeply: this is not a score file")]
+                         ) from None
     read_documents(loaded, path)
     return loaded if isinstance(loaded, list) else [loaded]
 
