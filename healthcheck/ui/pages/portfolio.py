@@ -167,6 +167,9 @@ def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], 
     st.caption(f"{len(rows)} of {len(portfolio.rows)} partnerships")
     frame = pf.table(rows)
     shown = frame[[c for c in SHOWN_COLUMNS if c in frame]].rename(columns=SHOWN_COLUMNS)
+    for text_column in ("Partnership", "Round"):  # names people chose: no bidirectional controls
+        if text_column in shown:
+            shown[text_column] = shown[text_column].map(lambda n: plain(n, markdown=False) if n else n)
     if "Top risk" in shown:
         shown["Top risk"] = shown["Top risk"].fillna("No risk flagged")
     st.dataframe(shown, hide_index=True, key="pf_table", column_config=_COLUMN_CONFIG)
@@ -182,6 +185,7 @@ def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], 
 
     st.subheader("The 13 tasks across the portfolio")
     heat = pf.heatmap_frame(rows[:HEATMAP_ROWS], "tasks")
+    heat["partnership"] = heat["partnership"].map(lambda n: plain(n, markdown=False))  # chart and table
     if len(heat):
         # Natural size (labels are not cut) and every task named (slanted labels do not overlap).
         chart_with_table(charts.heatmap(heat).configure_axisX(labelOverlap=False), heatmap_table(heat),
@@ -202,7 +206,8 @@ def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], 
 
     st.subheader("One partnership")
     names = [r.partnership for r in rows]
-    chosen = st.selectbox("Partnership", names, key="pf_detail")
+    chosen = st.selectbox("Partnership", names, key="pf_detail",
+                          format_func=lambda n: plain(n, markdown=False))
     if chosen:
         _detail(portfolio, entries.get(chosen), portfolio.row(chosen), store, funder_id)
 
@@ -257,7 +262,7 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
             for item_text, texts in comments.items():
                 with st.expander(f"{plain(item_text)} ({len(texts)})"):
                     for text in texts:
-                        st.text(text)
+                        st.text(plain(text, markdown=False))
 
 
 # ----------------------------------------------------------------------------- import

@@ -87,7 +87,7 @@ def confirm_mapping(k: int, name: str, upload: ReadUpload, q: Questionnaire) -> 
     `PAGE_COLUMNS` at a time."""
     mapping = proposed(upload, q)
     st.markdown(f"**{plain(name)}**: questions matched to the questionnaire")
-    table = [{**row, "header": short(row["header"])} for row in mapping.describe(q)]
+    table = [{**row, "header": plain(short(row["header"]), markdown=False)} for row in mapping.describe(q)]
     st.dataframe(pd.DataFrame(table), hide_index=True, key=f"pf_map_{k}")
     if mapping.dropped:
         dropped = ", ".join(short(c.header, 60) for c in mapping.dropped)
