@@ -6,7 +6,8 @@ import importlib
 import sys
 
 BENCHMARKS = ["bench_scoring", "bench_rules", "bench_dashboard", "bench_portfolio", "bench_workshop",
-              "bench_hostile"]
+              "bench_hostile",
+              "bench_uploads"]
 
 
 def main() -> int:

@@ -106,3 +106,54 @@ def test_documents_given_in_code_are_checked_too(q: Any, doc: dict[str, Any]) ->
         pf.Portfolio().add_documents([doc, bad], q)
     (problem,) = err.value.problems
     assert str(problem) == "document 2: 'threshold' is missing: is this a `healthcheck score` file?"
+
+
+# ----------------------------------------------------------------------------- hostile numbers and depth
+
+
+def test_a_deeply_nested_file_is_refused_with_its_line(tmp_path: Path) -> None:
+    """200,000 levels made Python's parser fail with a recursion error (issue 14)."""
+    path = tmp_path / "deep.json"
+    path.write_text('{"partnership":\n' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_score_json(path)
+    (problem,) = err.value.problems
+    assert problem.line == 2 and "nested more than" in problem.message, str(problem)
+    # brackets inside strings do not count
+    text = json.dumps({"partnership": "[" * 100})
+    with pytest.raises(InputError) as err:
+        read_score_json(text.encode(), "strings.json")
+    assert all("nested" not in str(p) for p in err.value.problems)
+
+
+@pytest.mark.parametrize(("where", "value", "expected"), [
+    ("score", "1e400", "dimension 1 (factor.debate): 'score' should be a finite number"),
+    ("score", "-0.5", "dimension 1 (factor.debate): 'score' should be greater than or equal to 0"),
+    ("score", "100.5", "dimension 1 (factor.debate): 'score' should be less than or equal to 100"),
+    ("unknown", "1.5", "dimension 1 (factor.debate): 'unknown' should be less than or equal to 1"),
+    ("by_organisation", "1e400", "'by_organisation[\"Harbour Music\"]' should be a finite number"),
+    ("respondents", "-3", "'respondents' should be greater than or equal to 0"),
+])
+def test_numbers_must_be_finite_and_in_range(doc: dict[str, Any], where: str, value: str,
+                                             expected: str) -> None:
+    bad = copy.deepcopy(doc)
+    if where == "respondents":
+        bad["respondents"] = "@@"
+    elif where == "by_organisation":
+        bad["dimensions"][0]["by_organisation"]["Harbour Music"] = "@@"
+    else:
+        bad["dimensions"][0][where] = "@@"
+    text = json.dumps([doc, bad]).replace('"@@"', value)
+    with pytest.raises(InputError) as err:
+        read_score_json(text.encode(), "scores.json")
+    messages = [str(p) for p in err.value.problems]
+    assert len(messages) == 1 and messages[0].startswith("scores.json: document 2: "), messages
+    assert expected in messages[0], messages
+
+
+def test_an_infinite_score_never_reaches_the_drill_down(q: Any, doc: dict[str, Any]) -> None:
+    bad = copy.deepcopy(doc)
+    bad["dimensions"][0]["score"] = float("inf")
+    with pytest.raises(InputError) as err:
+        pf.Portfolio().add_documents([bad], q)
+    assert "'score' should be a finite number" in str(err.value)

@@ -42,7 +42,10 @@ from .apptest import app, app_store
 from .test_app import open_page
 
 RTL = "\u202eevil\u202c"
-NAME = "<script>alert(1)</script> **bold** [link](javascript:alert(1)) " + RTL
+# Markdown Streamlit would turn into an image, a coloured label, links, an emoji or an icon (issue 14).
+BEACON = ("![beacon](http://beacon.invalid/x.png) :red[HDR] **B** www.beacon.invalid me@beacon.invalid "
+          ":smile: :material/home:")
+NAME = "<script>alert(1)</script> **bold** [link](javascript:alert(1)) " + RTL + " " + BEACON
 ORGS = (
     "<img src=x onerror=alert(1)> # heading",
     '=HYPERLINK("http://x")',
@@ -50,7 +53,7 @@ ORGS = (
     "@SUM(1) -1+1",
     ("-1+1 " + "very long organisation name " * 6).strip(),
 )
-ROUND = "# heading <img src=x onerror=alert(1)> =1+1"
+ROUND = "# heading <img src=x onerror=alert(1)> =1+1 \u2066http://beacon.invalid/r\u2069"
 COMMENTS = ("<script>alert(1)</script> in a comment", "**bold** [link](javascript:alert(1))",
             "\t=1 tab first", "=HYPERLINK(\"http://x\") comment", "+cmd|' /C calc'!A0 " + "long " * 150)
 NOTE = "<img src=x onerror=alert(1)> =HYPERLINK(\"http://x\") **note**"
@@ -106,11 +109,32 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 # ----------------------------------------------------------------------------- reading a page
 
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~:$=])")
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+# What Streamlit's Markdown makes live in plain text after escapes are read: GFM autolinks, emoji
+# shortcodes, material icons; and, before escapes are read, directives such as :red[...].
+LIVE_TEXT = re.compile(r"https?://|\bwww\.|[\w.+-]@[-\w]+\.|:[\w/+-]+:", re.IGNORECASE)
+LIVE_SOURCE = re.compile(r"(?<!\\):[a-z]+\[")
+_RENDER = MarkdownIt("commonmark").enable("table")
 
 
 def unescape(md: str) -> str:
-    """What a reader sees of text escaped by plain(): the backslashes and entities resolved."""
-    return html.unescape(_MD_ESCAPE.sub(r"\1", md))
+    """What a reader sees of text escaped by plain(): the backslashes and entities resolved (and
+    the invisible word joiners that keep links from forming)."""
+    return html.unescape(_MD_ESCAPE.sub(r"\1", md)).replace("\u2060", "")
+
+
+def shown(typed: str) -> str:
+    """How text typed by a user reads on a page: as typed, without bidirectional controls."""
+    return BIDI.sub("", typed)
+
+
+def assert_not_live(md: str) -> None:
+    """Nothing in a Markdown string becomes a link, an image, a directive, an emoji or an icon."""
+    rendered = _RENDER.render(md)
+    assert "<a " not in rendered and "<img" not in rendered, md[:200]
+    assert not LIVE_SOURCE.search(md), md[:200]
+    text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    assert not LIVE_TEXT.search(text), (LIVE_TEXT.search(text), md[:200])
 
 
 def markdown_strings(at: AppTest) -> list[str]:
@@ -123,7 +147,8 @@ def markdown_strings(at: AppTest) -> list[str]:
     out.extend(str(t.label) for t in at.tabs)
     out.extend(str(m.label) for m in at.metric)
     for kind in ("selectbox", "radio", "multiselect", "text_input", "text_area", "button", "checkbox",
-                 "date_input", "segmented_control"):
+                 "date_input", "segmented_control", "file_uploader", "download_button", "toggle",
+                 "number_input"):
         out.extend(str(w.label) for w in at.get(kind))
     for table in at.table:  # st.table renders Markdown in every cell
         frame = table.value
@@ -156,9 +181,13 @@ def check_page(at: AppTest, *expected: str) -> None:
         for bad in RAW:
             assert bad not in s, (bad, s[:200])
         assert not re.search(r"(^|\n)\s{0,3}#{1,6} heading", s), s[:200]  # no heading from user text
-    seen = "\n".join([unescape(s) for s in md] + raw_strings(at))
+        assert_not_live(s)
+    raw = raw_strings(at)
+    for s in md + raw:
+        assert not BIDI.search(s), s[:200]
+    seen = "\n".join([unescape(s) for s in md] + raw)
     for text in expected:
-        assert " ".join(text.split()) in " ".join(seen.split()), text[:60]
+        assert " ".join(shown(text).split()) in " ".join(seen.split()), text[:60]
 
 
 # ----------------------------------------------------------------------------- pages
@@ -183,6 +212,21 @@ def test_answer_page_shows_payloads_as_text(world: World) -> None:
 def test_funder_portfolio_shows_payloads_as_text(world: World) -> None:
     at = app(funder=world.tokens["funder"]).run()
     check_page(at, FUNDER, NAME, COMMENTS[0], COMMENTS[1])
+
+
+def test_forms_headers_and_file_names_show_as_text(world: World) -> None:
+    """A Forms export's headers and its file name are the file's text: shown, never rendered (the
+    browser fetched the image of a header written as Markdown)."""
+    at = app(funder=world.tokens["funder"]).run()
+    at.segmented_control(key="pf_source").set_value("Imported files").run()
+    header = ["Organisation", "Level", BEACON, RTL + " " + NOTE]
+    rows = [header, [ORGS[0], "Operational", "Agree", "x"]]
+    data = "".join(",".join('"' + c.replace('"', '""') + '"' for c in row) + "\n" for row in rows).encode()
+    name = BEACON + ".csv"
+    at.file_uploader(key="pf_upload").set_value((name, data, "text/csv")).run()  # type: ignore[attr-defined]
+    check_page(at, BEACON, NOTE, name)
+    labels = [str(s.label) for s in at.selectbox if str(s.label).startswith("Column ")]
+    assert len(labels) == 2, labels
 
 
 def test_funder_invitation_shows_payloads_as_text(world: World) -> None:

@@ -274,3 +274,18 @@ def test_cli_portfolio_is_all_or_nothing(q: Any, tmp_path: Path, capsys: pytest.
     empty = tmp_path / "empty"
     empty.mkdir()
     assert cli.main(["portfolio", str(empty)]) == 1
+
+
+def test_csv_writes_numbers_as_numbers_and_neutralises_only_text(q: Any, pack: Any) -> None:
+    """A fall since the previous round is a negative number: it stays "-1.2", not the text "'-1.2";
+    a name that starts like a formula is still neutralised (issue 14)."""
+    from dataclasses import replace
+
+    rows = _evil_portfolio(q, pack)
+    rows = [replace(rows[0], change=-1.24), *rows[1:]]
+    header, *body = list(csv.reader(io.StringIO(pf.to_csv(rows))))
+    evil = next(r for r in body if r[0].startswith("'=HYPERLINK"))
+    record = dict(zip(header, evil, strict=True))
+    assert record["change"] == "-1.2"
+    assert float(record["tasks"]) == pytest.approx(rows[0].means["tasks"], abs=0.05)
+    assert record["respondents"] == str(rows[0].respondents)

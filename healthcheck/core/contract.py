@@ -18,10 +18,18 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, ValidationError, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from healthcheck.core.errors import InputError, Problem
 
@@ -33,9 +41,18 @@ def rounded(value: float | None, digits: int = SCORE_DIGITS) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
+# Every number is finite (JSON's 1e400 reads as infinity) and in its range: a score 0-100, a
+# share 0-1, a count not negative. A file over a range is refused naming the document and field.
+Score = Annotated[float, Field(ge=0, le=100)]
+Share = Annotated[float, Field(ge=0, le=1)]
+Count = Annotated[int, Field(ge=0)]
+MAX_DEPTH = 32  # a score document nests 5 levels; anything far deeper is not one
+
+
 class _Doc(BaseModel):
-    # strict: a number written as text, or true for a count, is refused rather than converted
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # strict: a number written as text, or true for a count, is refused rather than converted;
+    # no infinity or NaN anywhere
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class QuestionnaireRef(_Doc):
@@ -46,7 +63,7 @@ class QuestionnaireRef(_Doc):
 class EvidenceDoc(_Doc):
     condition: str
     subject: str
-    value: float | None
+    value: float | None  # a score, a share or a count, depending on the condition: finite
     op: str
     threshold: float
     choices: list[str] = []  # written only when the condition names choices
@@ -78,28 +95,49 @@ class DimensionDoc(_Doc):
     id: str
     framework: str
     label: str
-    score: float | None
+    score: Score | None
     band: str
-    answered: int
-    unknown: float | None
-    spread: float | None
-    by_organisation: dict[str, float | None]
-    by_level: dict[str, float | None]
+    answered: Count
+    unknown: Share | None
+    spread: Score | None
+    by_organisation: dict[str, Score | None]
+    by_level: dict[str, Score | None]
     suppressed: list[str]
 
 
 class ScoreDocument(_Doc):
     partnership: str
     questionnaire: QuestionnaireRef
-    respondents: int
-    threshold: int
-    organisations: dict[str, int | None]  # None: fewer respondents than the threshold
+    respondents: Count
+    threshold: Annotated[int, Field(ge=1)]
+    organisations: dict[str, Count | None]  # None: fewer respondents than the threshold
     dimensions: list[DimensionDoc]
-    answers: dict[str, dict[str, float]]
+    answers: dict[str, dict[str, Share]]
     findings: list[FindingDoc]
 
 
 # ----------------------------------------------------------------------------- reading
+
+# Strings (whose brackets do not count) and brackets: enough to measure nesting without parsing.
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def check_depth(text: str, path: str) -> None:
+    """Refuse, before parsing, JSON nested deeper than `MAX_DEPTH` (Python's parser would fail
+    with a recursion error on very deep input), naming the line where the limit is passed."""
+    depth = 0
+    for m in _TOKENS.finditer(text):
+        c = m.group()
+        if c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, m.start()) + 1
+                raise InputError([Problem(path, f"the data are nested more than {MAX_DEPTH} levels deep here "
+                                                "(a `healthcheck score` document nests 5): this is not a "
+                                                "score file", line=line)])
+        elif c in "]}":
+            depth -= 1
+
 
 
 def read_documents(loaded: Any, path: str) -> list[ScoreDocument]:

@@ -4,12 +4,14 @@ A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return may be ru
 when the exported file is opened in a spreadsheet (OWASP "CSV Injection"). Every export in the
 project passes its cells through `neutralise`, which prefixes such cells with an apostrophe so
 the spreadsheet shows them as text. The full-width forms of the four characters are treated the
-same way, because some spreadsheet programs read them as formula starters too.
+same way, because some spreadsheet programs read them as formula starters too. Numbers are not
+text: `csv_cell` writes them as numbers (a negative number is not a formula).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import pandas as pd
@@ -32,6 +34,17 @@ def neutralise(value: Any) -> str:
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell: a number written as a number (a spreadsheet reads "-1.2" as minus 1.2, not as
+    a formula, so it needs no apostrophe), any text through `neutralise`."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        number = float(value)
+        if math.isnan(number) or math.isinf(number):
+            return ""
+        return str(int(value)) if isinstance(value, numbers.Integral) else repr(number)
+    return neutralise(value)
 
 
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:

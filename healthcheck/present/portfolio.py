@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from healthcheck.core.csvsafe import neutralise
+from healthcheck.core.csvsafe import csv_cell, neutralise
 from healthcheck.core.frameworks import DIMENSION_BY_ID, DIMENSIONS, FRAMEWORKS, dimensions_of
 from healthcheck.core.portfolio_rows import FRAMEWORK_IDS, PortfolioRow, RiskRef, by_risk, rounded_score
 from healthcheck.core.questionnaire import BANDS
@@ -200,13 +200,13 @@ def _export_rows(rows: Sequence[PortfolioRow]) -> tuple[list[str], list[list[Any
 
 
 def to_csv(rows: Sequence[PortfolioRow]) -> str:
-    """The portfolio as CSV; every cell through `csvsafe.neutralise`."""
+    """The portfolio as CSV: numbers as numbers, every text cell through `csvsafe.neutralise`."""
     header, values = _export_rows(rows)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([neutralise(h) for h in header])
     for rec in values:
-        w.writerow([neutralise(v) for v in rec])
+        w.writerow([csv_cell(v) for v in rec])
     return buf.getvalue()
 
 

@@ -134,11 +134,34 @@ QUESTIONNAIRE_CHOICES: dict[str, str] = {
 # Safe text
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~:$])")
+# Bidirectional controls: U+202E makes "\u202eevil" read "live". Removed from every text shown.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# Streamlit's Markdown turns some plain text into links, images or icons after escapes are read
+# (GFM autolinks: http://, www., e-mail addresses; emoji shortcodes; :material/...: icons), so
+# escaping cannot stop them. An invisible word joiner inside each breaks the pattern and leaves
+# the text reading as typed.
+JOINER = "\u2060"
+_AUTO = (
+    (re.compile(r"://"), ":" + JOINER + "//"),  # http://host
+    (re.compile(r"\b(www)\.", re.IGNORECASE), r"\1" + JOINER + "."),  # www.host
+    (re.compile(r"@(?=[-\w])"), "@" + JOINER),  # name@host
+    (re.compile(r"(:[\w/+-]+)(?=:)"), r"\1" + JOINER),  # :smile: and :material/home:
+)
 
 
-def plain(text: object) -> str:
-    """`text` escaped so st.markdown shows it literally: no markdown, links, HTML or LaTeX."""
-    s = "" if text is None else str(text)
+def plain(text: object, *, markdown: bool = True) -> str:
+    """`text` from a user or a file, safe to show: bidirectional controls removed and, where
+    Streamlit renders Markdown (markdown, captions, alerts, every widget label, tab and expander
+    labels, radio options, help), escaped so it shows literally: no Markdown, HTML, LaTeX,
+    directives (`:red[...]`), emoji shortcodes, icons or automatic links.
+
+    `markdown=False` for places that show text as it is (st.text, st.code, select options,
+    table cells): only the bidirectional controls go."""
+    s = "" if text is None else BIDI_CONTROLS.sub("", str(text))
+    if not markdown:
+        return s
+    for pattern, broken in _AUTO:
+        s = pattern.sub(broken, s)
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = _MD_SPECIAL.sub(r"\\\1", s)
     # Line breaks stay line breaks; no block structure (lists, headings, code) can start.
@@ -238,7 +261,8 @@ def pick_round(ctx: AdminContext, key: str, label: str = "Round") -> RoundInfo |
     if not rounds:
         return None
     by_id = {r.id: r for r in rounds}
-    chosen = st.selectbox(label, list(by_id), format_func=lambda rid: round_label(by_id[rid]), key=key)
+    chosen = st.selectbox(label, list(by_id), key=key,
+                          format_func=lambda rid: plain(round_label(by_id[rid]), markdown=False))
     return by_id.get(chosen, rounds[0])
 
 

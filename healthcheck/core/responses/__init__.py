@@ -5,6 +5,7 @@
 - `csvreader`: `read_responses`, a responses CSV checked cell by cell into the canonical table;
 - `records`: checks of answer records (the app's and the store's shape);
 - `table`: the canonical table from records and back, split by partnership, template and export;
+- `workbook`: XLSX files, their zip directory checked against the limits before reading;
 - `forms`: Microsoft / Google Forms exports and score JSON files.
 """
 

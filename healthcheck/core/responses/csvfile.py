@@ -20,6 +20,15 @@ from healthcheck.core.responses.columns import MAX_TEXT
 MAX_FILE_BYTES = 50_000_000
 MAX_ROWS = 50_000
 MAX_COLUMNS = 1_000
+# An XLSX file is a zip archive: checked from its directory before anything is unpacked
+# (`workbook.check_archive`). A Forms export of 12,000 responses to the full questionnaire (165
+# columns) is about 2 million cells and 130 MB unpacked; spreadsheet XML packs 5 to 40 times, a
+# zip bomb about 1,000 times.
+MAX_CELLS = 2_000_000
+MAX_UNPACKED_BYTES = 200_000_000  # all the parts of a workbook together, unpacked
+MAX_PART_RATIO = 100  # how many times one part may expand (parts over 1 MB unpacked)
+MAX_SHARED_STRINGS_BYTES = 50_000_000  # the workbook's text table, which the reader holds in memory
+MAX_PARTS = 500
 DEFAULT_NAME = "responses.csv"
 SAVE_AS_CSV = "in Excel choose File > Save As > 'CSV UTF-8 (Comma delimited)'"
 

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from healthcheck.core.contract import read_documents
+from healthcheck.core.contract import check_depth, read_documents
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses.columns import (
@@ -37,8 +37,9 @@ from healthcheck.core.responses.columns import (
     comment_column,
     comment_items,
 )
-from healthcheck.core.responses.csvfile import MAX_COLUMNS, MAX_ROWS, decode_text, parse_records, read_bytes
+from healthcheck.core.responses.csvfile import decode_text, parse_records, read_bytes
 from healthcheck.core.responses.csvreader import read_responses
+from healthcheck.core.responses.workbook import xlsx_records
 
 Progress = Callable[[int, int], None]
 How = Literal["exact", "meta", "close", "confirmed", "personal", "unmatched", "ignored"]
@@ -95,19 +96,11 @@ class FormsFile:
     rows: tuple[tuple[str, ...], ...]
 
 
-def _cell_text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def read_forms_file(source: str | Path | bytes, name: str | None = None) -> FormsFile:
     """Read a CSV or XLSX export as text cells (no interpretation yet)."""
     path, data = read_bytes(source, name)
     if data.startswith(b"PK\x03\x04"):
-        records = _xlsx_records(data, path)
+        records = xlsx_records(data, path)
     else:
         text = decode_text(data, path)
         if not text.strip():
@@ -119,40 +112,6 @@ def read_forms_file(source: str | Path | bytes, name: str | None = None) -> Form
     width = len(header)
     rows = tuple(tuple((list(r) + [""] * width)[:max(width, len(r))]) for r in records[1:])
     return FormsFile(path, header, rows)
-
-
-def _xlsx_records(data: bytes, path: str) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable workbook is the user's file
-        raise InputError([Problem(path, "this file is a zip archive but not an Excel workbook that can "
-                                        "be read: export the responses again, or save them as CSV "
-                                        "UTF-8")]) from None
-    try:
-        if not wb.worksheets:
-            raise InputError([Problem(path, "this workbook has no worksheet: export the responses again")])
-        records: list[list[str]] = []
-        # The same limits as a CSV file, checked row by row so a huge sheet is refused early.
-        for row in wb.worksheets[0].iter_rows(values_only=True):
-            cells = [_cell_text(v) for v in row[:MAX_COLUMNS]]
-            if len(row) > MAX_COLUMNS and any(v not in (None, "") for v in row[MAX_COLUMNS:]):
-                raise InputError([Problem(path, f"this row has {len(row):,} cells: a file may have at most "
-                                                f"{MAX_COLUMNS:,} columns", row=len(records) + 1)])
-            records.append(cells)
-            if len(records) > MAX_ROWS + 1:
-                raise InputError([Problem(path, f"the file has more than {MAX_ROWS:,} rows of responses "
-                                                f"(the limit is {MAX_ROWS:,}): split it into smaller files",
-                                          row=len(records))])
-        return records
-    except InputError:
-        raise
-    except Exception:  # noqa: BLE001 - a damaged sheet inside a readable zip is still the user's file
-        raise InputError([Problem(path, "this workbook could not be read: export the responses again, "
-                                        "or save them as CSV UTF-8")]) from None
-    finally:
-        wb.close()
 
 
 def is_canonical_header(header: tuple[str, ...] | list[str]) -> bool:
@@ -436,10 +395,14 @@ def read_score_json(source: str | Path | bytes, name: str | None = None) -> list
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError([Problem(path, "the file is not UTF-8 text")]) from None
+    check_depth(text, path)
     try:
         loaded = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError([Problem(path, f"not valid JSON: {exc.msg}", line=exc.lineno)]) from None
+    except RecursionError:  # check_depth stops far sooner; kept so no parser limit shows as a crash
+        raise InputError([Problem(path, "the data are nested too deeply: this is not a score file")]
+                         ) from None
     read_documents(loaded, path)
     return loaded if isinstance(loaded, list) else [loaded]
 

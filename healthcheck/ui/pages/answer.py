@@ -126,7 +126,8 @@ def _about(form: FormState, partnership: PartnershipInfo, orgs: list[Organisatio
     okey = form.wkey("about", "organisation")
     form.restore(okey, form.about, "organisation")
     org = st.selectbox(tr("your_organisation"), list(names), index=None, key=okey,
-                       format_func=names.__getitem__, placeholder=tr("choose_organisation"))
+                       format_func=lambda o: plain(names[o], markdown=False),
+                       placeholder=tr("choose_organisation"))
     lkey = form.wkey("about", "level")
     form.restore(lkey, form.about, "level")
     level = level_question(tr, lkey)

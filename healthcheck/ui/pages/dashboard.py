@@ -187,7 +187,7 @@ def _comments(data: RoundData, q: Questionnaire, threshold: int) -> None:
     for item_text, texts in comments.items():
         with st.expander(f"{plain(item_text)} ({len(texts)})"):
             for text in texts:
-                st.text(text)
+                st.text(plain(text, markdown=False))
 
 
 def render(ctx: AdminContext) -> None:

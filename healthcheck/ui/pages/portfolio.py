@@ -21,16 +21,14 @@ from healthcheck.core.anonymity import low_score_comments
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import DIMENSIONS, FRAMEWORKS
 from healthcheck.core.responses import read_responses
-from healthcheck.core.responses.forms import (
-    FormsMapping,
-    apply_mapping,
-    is_canonical_header,
-    propose_mapping,
-    read_forms_file,
-    read_score_json,
-    target_label,
-    targets_of,
+from healthcheck.core.responses.csvfile import (
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
 )
+from healthcheck.core.responses.forms import apply_mapping, is_canonical_header, read_score_json
 from healthcheck.core.vocabulary import SEVERITIES, SEVERITY_LABEL
 from healthcheck.present import charts, summaries, views
 from healthcheck.services import portfolio as pf
@@ -44,8 +42,13 @@ from healthcheck.ui.common import (
     invitation_link,
     plain,
 )
+from healthcheck.ui.widgets.uploads import confirm_mapping, forget_removed, read_upload
 
 _IMPORT_KEY = "hc_pf_import"
+# Stated beside the uploader; a bigger file is refused by the uploader itself (server.maxUploadSize).
+UPLOAD_LIMITS = (f"Up to {MAX_FILE_BYTES // 1_000_000} MB a file, {MAX_ROWS:,} rows of responses and "
+                 f"{MAX_COLUMNS:,} columns; a workbook may hold up to {MAX_CELLS:,} cells and unpack to "
+                 f"{MAX_UNPACKED_BYTES // 1_000_000} MB.")
 _ANY = "(any)"
 HEATMAP_ROWS = 40
 # Risk first (the page is for spotting who needs support); a narrow window scrolls to the rest.
@@ -164,6 +167,9 @@ def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], 
     st.caption(f"{len(rows)} of {len(portfolio.rows)} partnerships")
     frame = pf.table(rows)
     shown = frame[[c for c in SHOWN_COLUMNS if c in frame]].rename(columns=SHOWN_COLUMNS)
+    for text_column in ("Partnership", "Round"):  # names people chose: no bidirectional controls
+        if text_column in shown:
+            shown[text_column] = shown[text_column].map(lambda n: plain(n, markdown=False) if n else n)
     if "Top risk" in shown:
         shown["Top risk"] = shown["Top risk"].fillna("No risk flagged")
     st.dataframe(shown, hide_index=True, key="pf_table", column_config=_COLUMN_CONFIG)
@@ -179,6 +185,7 @@ def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], 
 
     st.subheader("The 13 tasks across the portfolio")
     heat = pf.heatmap_frame(rows[:HEATMAP_ROWS], "tasks")
+    heat["partnership"] = heat["partnership"].map(lambda n: plain(n, markdown=False))  # chart and table
     if len(heat):
         # Natural size (labels are not cut) and every task named (slanted labels do not overlap).
         chart_with_table(charts.heatmap(heat).configure_axisX(labelOverlap=False), heatmap_table(heat),
@@ -199,7 +206,8 @@ def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], 
 
     st.subheader("One partnership")
     names = [r.partnership for r in rows]
-    chosen = st.selectbox("Partnership", names, key="pf_detail")
+    chosen = st.selectbox("Partnership", names, key="pf_detail",
+                          format_func=lambda n: plain(n, markdown=False))
     if chosen:
         _detail(portfolio, entries.get(chosen), portfolio.row(chosen), store, funder_id)
 
@@ -260,7 +268,7 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
             for item_text, texts in comments.items():
                 with st.expander(f"{plain(item_text)} ({len(texts)})"):
                     for text in texts:
-                        st.text(text)
+                        st.text(plain(text, markdown=False))
 
 
 # ----------------------------------------------------------------------------- import
@@ -276,27 +284,30 @@ def _import_widget() -> None:
     q = get_questionnaire(qid)
     uploads = st.file_uploader("Files", type=["csv", "xlsx", "json"], accept_multiple_files=True,
                                key="pf_upload") or []
+    st.caption(UPLOAD_LIMITS)
     plans: list[dict[str, Any]] = []
     problems: list[Problem] = []
-    for k, up in enumerate(uploads):
-        data = up.getvalue()
-        stem = Path(up.name).stem
-        if up.name.lower().endswith(".json"):
-            plans.append({"kind": "json", "name": up.name, "data": data})
+    files = [(up.getvalue(), up.name) for up in uploads]
+    forget_removed(files)
+    for k, (data, name) in enumerate(files):
+        stem = Path(name).stem
+        if name.lower().endswith(".json"):
+            plans.append({"kind": "json", "name": name, "data": data})
             continue
-        try:
-            forms = read_forms_file(data, up.name)
-        except InputError as exc:
-            problems.extend(exc.problems)
+        upload = read_upload(data, name)  # read once per upload, not on every rerun
+        if upload.forms is None:
+            problems.extend(upload.problems)
             continue
-        if not up.name.lower().endswith(".xlsx") and is_canonical_header(forms.header):
-            plans.append({"kind": "csv", "name": up.name, "data": data, "partnership": stem})
+        forms = upload.forms
+        if not name.lower().endswith(".xlsx") and is_canonical_header(forms.header):
+            plans.append({"kind": "csv", "name": name, "data": data, "partnership": stem})
             continue
-        mapping = _confirm_mapping(k, up.name, forms.header, q)
+        mapping = confirm_mapping(k, name, upload, q)
         partnership = stem
         if "partnership" not in mapping.targets:
-            partnership = st.text_input(f"Partnership name for {up.name}", value=stem, key=f"pf_pname_{k}")
-        plans.append({"kind": "forms", "name": up.name, "forms": forms, "mapping": mapping,
+            partnership = st.text_input(plain(f"Partnership name for {name}"), value=stem,
+                                        key=f"pf_pname_{k}")
+        plans.append({"kind": "forms", "name": name, "forms": forms, "mapping": mapping,
                       "partnership": partnership})
     if problems:
         _show_all(problems)
@@ -341,22 +352,6 @@ def _import_widget() -> None:
     bar.progress(1.0, text="Done")
     st.session_state[_IMPORT_KEY] = portfolio
     st.success(f"Imported {len(portfolio)} partnerships.")
-
-
-def _confirm_mapping(k: int, name: str, header: tuple[str, ...], q: Any) -> FormsMapping:
-    """Show the proposed mapping; the user confirms closest matches and decides unmatched columns."""
-    mapping = propose_mapping(header, q)
-    st.markdown(f"**{plain(name)}**: questions matched to the questionnaire")
-    st.dataframe(pd.DataFrame(mapping.describe(q)), hide_index=True, key=f"pf_map_{k}")
-    if mapping.dropped:
-        st.caption("Dropped and never stored: " + plain(", ".join(c.header for c in mapping.dropped)))
-    options = [None, *targets_of(q)]
-    for c in mapping.pending:
-        default = options.index(c.target) if c.target in options else 0
-        choice = st.selectbox(f"Column {c.letter}: '{c.header}'", options, index=default,
-                              format_func=lambda t: target_label(t, q), key=f"pf_map_{k}_{c.position}")
-        mapping = mapping.choose(c.position, choice)
-    return mapping
 
 
 def _show_all(problems: list[Problem]) -> None:

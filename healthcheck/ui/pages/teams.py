@@ -121,7 +121,7 @@ def render(ctx: AdminContext) -> None:
                     for question, texts in written.items():
                         st.markdown(f"**{plain(TEAM_QUESTIONS[question])}**")
                         for text in texts:
-                            st.text(text)
+                            st.text(plain(text, markdown=False))
 
     st.subheader("Shared priorities")
     combined: dict[str, dict[str, str]] = {}

@@ -276,7 +276,7 @@ def render(code: str) -> None:
                                                        questions=len(items)))
     names = {o.id: o.name for o in orgs}
     st.selectbox(tr("your_organisation"), list(names), index=None, key=form.key("org"),
-                 format_func=names.__getitem__, placeholder=tr("choose_organisation"))
+                 format_func=lambda o: plain(names[o], markdown=False), placeholder=tr("choose_organisation"))
     level_question(tr, form.key("level"))
     st.divider()
     for n, item in enumerate(items, start=1):
