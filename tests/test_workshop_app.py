@@ -105,6 +105,28 @@ def test_console_close_stops_answers(db: Store, pulse) -> None:  # type: ignore[
     assert not db.get_round(info.round_id).is_open  # type: ignore[union-attr]
 
 
+def test_console_shows_a_guessing_storm_as_a_count(db: Store) -> None:
+    """Issue 14: many wrong join codes across the app show on the console as a count (never an
+    address); below the storm level nothing is said."""
+    from datetime import UTC, datetime
+
+    from healthcheck.store import JoinFailure
+
+    info, token, _ = workshop(db)
+    at = app(facilitate=token).run()
+    ok(at)
+    assert not any("Guessing storm" in w.value for w in at.warning)
+    now = datetime.now(UTC)
+    with db.writing() as s:
+        s.add_all(JoinFailure(client_key=th.session_key(f"guesser-{n}"), failed_at=now)
+                  for n in range(th.STORM + 5))
+        s.add_all(JoinFailure(client_key=th.funder_key(n), failed_at=now) for n in range(50))  # not join codes
+    at.run()
+    ok(at)
+    [storm] = [w.value for w in at.warning if "Guessing storm" in w.value]
+    assert f"{th.STORM + 5} wrong workshop codes" in storm and "Nobody is locked out" in storm
+
+
 # ----------------------------------------------------------------------------- participant
 
 
