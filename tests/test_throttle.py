@@ -20,6 +20,19 @@ from healthcheck.ui.common import plain
 from .test_sharing_app import _redeem
 
 
+def test_readme_states_the_real_code_space() -> None:
+    """The README's bound on guessing is computed from the alphabet and length the code uses."""
+    from pathlib import Path
+
+    from healthcheck.core.workshop import CODE_ALPHABET, CODE_LENGTH
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    space = len(CODE_ALPHABET) ** CODE_LENGTH
+    assert f"{len(CODE_ALPHABET)}^{CODE_LENGTH} = {space:,} codes" in readme
+    assert f"{len(CODE_ALPHABET)}-character alphabet" in readme and f"{CODE_LENGTH} characters" in readme
+    assert "no app-wide cap" in readme
+
+
 def test_session_key_funder_key_and_message() -> None:
     one = th.session_key("0123456789abcdef")
     assert one == th.session_key("0123456789abcdef") and one.startswith("join:s-")
