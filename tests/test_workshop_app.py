@@ -120,7 +120,8 @@ def test_console_shows_a_guessing_storm_as_a_count(db: Store) -> None:
     with db.writing() as s:
         s.add_all(JoinFailure(client_key=th.session_key(f"guesser-{n}"), failed_at=now)
                   for n in range(th.STORM + 5))
-        s.add_all(JoinFailure(client_key=th.funder_key(n), failed_at=now) for n in range(50))  # not join codes
+        # share codes are another kind: not counted
+        s.add_all(JoinFailure(client_key=th.funder_key(n), failed_at=now) for n in range(50))
     at.run()
     ok(at)
     [storm] = [w.value for w in at.warning if "Guessing storm" in w.value]
