@@ -23,6 +23,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
+# What `healthcheck serve` runs: app.py behind the headers that refuse framing (an st.App).
+SERVING = ROOT / "healthcheck" / "ui" / "serving.py"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -51,11 +53,14 @@ def chromium_path() -> str:
 
 @contextmanager
 def streamlit_server(db_url: str, log_path: Path, timeout: float = 45.0) -> Iterator[str]:
-    """Run app.py on a free local port with its own database; yields the base URL."""
+    """Run the app as `healthcheck serve` does (app.py through healthcheck/ui/serving.py) on a free
+    local port with its own database; yields the base URL."""
     port = free_port()
     env = dict(os.environ, HEALTHCHECK_DATABASE_URL=db_url, PYTHONUNBUFFERED="1")
     env.pop("HEALTHCHECK_BASE_URL", None)
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+    # a test pointing APP at another script (HC_WORKSHOP_APP) runs that script as it is
+    entry = SERVING if APP == ROOT / "app.py" else APP
+    command = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
                "--server.runOnSave", "false"]

@@ -136,6 +136,24 @@ def _answer_section(page: Any) -> None:
     page.get_by_text("Section 1 of").first.wait_for(timeout=15_000)
 
 
+def _send_workshop(ready: str) -> Callable[[Any], None]:
+    """A participant sends their answers (organisation and level; questions may be skipped), then
+    the page shows `ready`. The key is the page session's own, never in the address (issue 14), so
+    the "sent" states are reached by sending, not by a link."""
+
+    def send(page: Any) -> None:
+        combo = page.get_by_role("combobox", name="Your organisation")
+        settle(combo)
+        box = page.locator("[data-testid='stSelectbox']").filter(has=combo)
+        box.get_by_role("button", name="Open").click()
+        click_and_wait(page, page.get_by_role("option").first)
+        click_and_wait(page, page.locator("[data-testid='stRadio'] label", has_text="Operational").first)
+        click_and_wait(page, page.get_by_role("button", name="Send my answers"))
+        page.get_by_text(ready).first.wait_for(timeout=30_000)
+
+    return send
+
+
 def _drill_down(page: Any) -> None:
     """Open the portfolio's read-only dashboard of the partnership that shared its comments."""
     name = STORY_BY_KEY["leaderless"].partnership
@@ -163,11 +181,11 @@ PAGES: list[PageCheck] = [
               "Results are hidden until you reveal them"),
     PageCheck("console-revealed", lambda s: f"{s.base}/?facilitate={s.revealed_token}",
               "Answers per question"),
-    PageCheck("participant-form", lambda s: f"{s.base}/?join={s.hidden.join_code}", "Send my answers"),
-    PageCheck("participant-sent", lambda s: f"{s.base}/?join={s.hidden.join_code}&k={s.sent_key}",
-              "when the facilitator shows them"),
-    PageCheck("participant-revealed", lambda s: f"{s.base}/?join={s.revealed.join_code}&k={s.sent_key}",
-              "How the whole partnership sees it"),
+    PageCheck("participant-form", lambda s: f"{s.base}/?join={s.hidden.join_code}", "Send my answers",
+              (("participant-sent", _send_workshop("when the facilitator shows them")),)),
+    PageCheck("participant-revealed-form", lambda s: f"{s.base}/?join={s.revealed.join_code}",
+              "Send my answers",
+              (("participant-revealed", _send_workshop("How the whole partnership sees it")),)),
     PageCheck("portfolio", lambda s: f"{s.base}/?funder={s.funder}", "The 13 tasks across the portfolio",
               (("portfolio-drill-down", _drill_down),)),
     PageCheck("invitation", lambda s: f"{s.base}/?invite={s.invite}", "To share a round"),

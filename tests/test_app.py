@@ -219,23 +219,33 @@ def test_answer_flow_submits_once(db: Store, pulse: Any) -> None:
     assert rec["answers"][first.id] == 2 and rec["level"] == "operational"
 
 
-def test_reload_after_sending_does_not_duplicate(db: Store, pulse: Any) -> None:
+def test_forwarded_link_with_a_used_key_still_stores_the_answers(db: Store, pulse: Any) -> None:
+    """Issue 14. This test used to assert that a new session opening `?r=TOKEN&k=<used key>` stored
+    nothing ("already been sent"): anyone sent a link copied from an address bar lost their
+    answers. The key is now the page session's own, never read from the address."""
     p, _ = partnership(db, questionnaire="pulse")
     orgs = db.organisations(p.id)
     r, token = db.open_round(p.id, "Away day", "pulse", pulse.version)
     at = app(r=token).run()
-    key = at.query_params["k"]
-    key = key[0] if isinstance(key, list) else key
+    used = at.session_state[f"ans{r.id}_key"]
     at = _answer_all(_fill_about(at, r.id, orgs[0].id), pulse, r.id)
     at.button(key=f"ans{r.id}_nav:send").click().run()
     assert sum(db.response_counts(r.id).values()) == 1
-    # a reload: a new session, but the submission key comes back from the address bar
-    again = app(r=token, k=key).run()
-    again = _answer_all(_fill_about(again, r.id, orgs[0].id), pulse, r.id)
+    # the same session again (a double click reruns the page): still one
+    at.run()
+    assert sum(db.response_counts(r.id).values()) == 1
+    # the link forwarded to a colleague with the used key in it: a form, and their answers stored
+    again = app(r=token, k=used).run()
+    ok(again)
+    assert again.session_state[f"ans{r.id}_key"] != used
+    assert not any("Thank you" in s.value for s in again.success)
+    again = _answer_all(_fill_about(again, r.id, orgs[1].id), pulse, r.id, value=4)
     again.button(key=f"ans{r.id}_nav:send").click().run()
     ok(again)
-    assert sum(db.response_counts(r.id).values()) == 1
-    assert any("already been sent" in i.value for i in again.info)
+    assert any("Thank you" in s.value for s in again.success)
+    assert not any("already been sent" in i.value for i in again.info)
+    assert db.response_counts(r.id) == {orgs[0].name: 1, orgs[1].name: 1}
+    assert "k" not in at.query_params and "k" not in again.query_params  # never (or no longer) in the address
 
 
 def test_half_filled_form_survives_moving_between_sections(db: Store, pulse: Any) -> None:

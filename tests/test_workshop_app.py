@@ -105,6 +105,29 @@ def test_console_close_stops_answers(db: Store, pulse) -> None:  # type: ignore[
     assert not db.get_round(info.round_id).is_open  # type: ignore[union-attr]
 
 
+def test_console_shows_a_guessing_storm_as_a_count(db: Store) -> None:
+    """Issue 14: many wrong join codes across the app show on the console as a count (never an
+    address); below the storm level nothing is said."""
+    from datetime import UTC, datetime
+
+    from healthcheck.store import JoinFailure
+
+    info, token, _ = workshop(db)
+    at = app(facilitate=token).run()
+    ok(at)
+    assert not any("Guessing storm" in w.value for w in at.warning)
+    now = datetime.now(UTC)
+    with db.writing() as s:
+        s.add_all(JoinFailure(client_key=th.session_key(f"guesser-{n}"), failed_at=now)
+                  for n in range(th.STORM + 5))
+        # share codes are another kind: not counted
+        s.add_all(JoinFailure(client_key=th.funder_key(n), failed_at=now) for n in range(50))
+    at.run()
+    ok(at)
+    [storm] = [w.value for w in at.warning if "Guessing storm" in w.value]
+    assert f"{th.STORM + 5} wrong workshop codes" in storm and "Nobody is locked out" in storm
+
+
 # ----------------------------------------------------------------------------- participant
 
 
@@ -152,12 +175,42 @@ def test_participant_submits_once(db: Store, pulse) -> None:  # type: ignore[no-
     assert len(records) == 1
     assert records[0]["answers"] == {"q.clear_problem": 4, "fact.named_lead": "yes"}
     assert records[0]["organisation"] == "City CYPS" and records[0]["level"] == "strategic"
-    # A reload of the same address (same key in it) does not store anything twice.
-    again = app(join=info.join_code, k=str(at.query_params["k"][0] if isinstance(at.query_params["k"], list)
-                                            else at.query_params["k"])).run()
+    # A double tap (the same session runs again) does not store anything twice.
+    at.run()
+    ok(at)
+    assert any("Thank you" in s.value for s in at.success)
+    assert len(db.response_records(info.round_id)) == 1
+
+
+def test_join_link_with_a_used_key_still_gives_the_form(db: Store) -> None:
+    """Issue 14. `?join=CODE&k=<used key>` used to go straight to "Thank you" with no form (and the
+    old reload test asserted exactly that). The key is now the page session's own, never read
+    from the address: the link's holder answers, and both answers are stored once each."""
+    info, _, orgs = workshop(db)
+    p = f"ws{info.id}_"
+    at = app(join=info.join_code).run()
+    used = at.session_state[p + "key"]
+    at.selectbox(key=p + "org").set_value(orgs["City CYPS"])
+    at.radio(key=p + "level").set_value("strategic")
+    at.radio(key=p + "a:q.clear_problem").set_value(4)
+    at.run()
+    at.button(key=p + "send").click().run()
+    assert len(db.response_records(info.round_id)) == 1
+    again = app(join=info.join_code, k=used).run()
+    ok(again)
+    assert not any("Thank you" in s.value for s in again.success)
+    again.selectbox(key=p + "org").set_value(orgs["Harbour Music"])
+    again.radio(key=p + "level").set_value("operational")
+    again.radio(key=p + "a:q.clear_problem").set_value(2)
+    again.run()
+    again.button(key=p + "send").click().run()
     ok(again)
     assert any("Thank you" in s.value for s in again.success)
-    assert len(db.response_records(info.round_id)) == 1
+    assert not any("already" in c.value for c in again.caption)
+    records = sorted(db.response_records(info.round_id), key=lambda rec: rec["organisation"])
+    assert [(rec["organisation"], rec["answers"]["q.clear_problem"]) for rec in records] == [
+        ("City CYPS", 4), ("Harbour Music", 2)]
+    assert "k" not in at.query_params and "k" not in again.query_params  # never (or no longer) in the address
 
 
 def test_participant_sees_only_the_whole_partnership_after_reveal(db: Store, pulse) -> None:  # type: ignore[no-untyped-def]

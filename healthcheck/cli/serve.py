@@ -19,6 +19,12 @@ def app_path() -> Path:
     return beside if beside.exists() else here.parent / "ui" / "entry.py"
 
 
+def serving_path() -> Path:
+    """What `streamlit run` is given: `healthcheck/ui/serving.py`, the app behind headers that
+    refuse to let other sites frame it (X-Frame-Options, CSP frame-ancestors)."""
+    return Path(__file__).resolve().parent.parent / "ui" / "serving.py"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import subprocess
 
@@ -38,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             else:
                 print("The store already holds partnerships, so the demo was not loaded.", file=sys.stderr)
     app = app_path()
-    command = [sys.executable, "-m", "streamlit", "run", str(app),
+    command = [sys.executable, "-m", "streamlit", "run", str(serving_path()),
                "--server.headless", "true", "--server.port", str(args.port),
                "--browser.gatherUsageStats", "false",
                "--client.showErrorDetails", "none", "--client.toolbarMode", "minimal"]

@@ -238,8 +238,8 @@ class WorkshopParticipant(Base):
 class JoinFailure(Base):
     """One wrong (or still being checked) join or share code, for the throttle shared by every
     session and process (`healthcheck.store.throttle`). Holds no code and no address:
-    `client_key` is the scope ("join:", "share:") and a hash of the visitor's network prefix, or a
-    funder's id. (The table kept its first name, from when it held join codes only.)"""
+    `client_key` is the scope ("join:", "share:") and a hash of a browser session's random id, or
+    a funder's id. (The table kept its first name, from when it held join codes only.)"""
 
     __tablename__ = "join_failures"
     __table_args__ = (Index("ix_join_failures_client_key_failed_at", "client_key", "failed_at"),)

@@ -1,15 +1,19 @@
 """Slowing down wrong codes: workshop join codes typed by visitors, share codes typed by funders.
 
-Wrong codes are counted in the store (`models.JoinFailure`), so a new session, tab or process does
-not start afresh. Each kind of code is a *scope* ("join", "share"): the per-client count and the
-app-wide cap look only at their own scope, so a funder mistyping share codes never makes workshop
-participants wait. Nothing here imports Streamlit.
+Wrong codes are counted in the store (`models.JoinFailure`) per *client*: a browser session for
+join codes (`session_key`, an id the page keeps in its session, so a rerun cannot reset it) and a
+funder for share codes (`funder_key`). Nothing is counted per network address and there is no
+app-wide cap: a stranger guessing, on the same venue Wi-Fi or anywhere else, never makes a real
+participant (or another funder) wait. Guessing join codes is bounded instead by the code space
+(31**6, about 887 million codes), a workshop's short life, these per-session limits, and the
+facilitator console's notice when many wrong codes arrive (`recent_wrong_codes`). A join link or QR
+scan of an open workshop never comes here at all. Each kind of code is a *scope* ("join",
+"share"). Nothing here imports Streamlit.
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,34 +28,22 @@ from healthcheck.store.models import MAX_CLIENT_KEY, JoinFailure
 JOIN = "join"
 SHARE = "share"
 
-# A room behind one venue network shares an address: 10 mistakes in 10 minutes are free for it.
+# Per client: 10 mistakes in 10 minutes are free, then each try waits 1, 2, 4 ... up to 60 s.
 FREE = 10
 CAP_SECONDS = 60.0
 WINDOW = timedelta(minutes=10)
-# Rotating addresses does not help either: more wrong codes than this in a minute, app-wide (per
-# scope), and everybody waits. Guessing one of ~887 million join codes at this rate takes years.
-GLOBAL_PER_MINUTE = 100
-# pg_advisory_xact_lock key that serialises attempts ("hcjoin" in ASCII).
-_LOCK_KEY = 0x68636A6F696E
+# This many wrong join codes across the app within WINDOW, and the facilitator console says a
+# guessing storm is going on (a full room mistyping makes a few dozen at most).
+STORM = 100
+# pg_advisory_xact_lock namespace ("hcjo" in ASCII); the second key is the client's hash, so
+# attempts are serialised per client and one client's burst never queues another's.
+_LOCK_NAMESPACE = 0x68636A6F
 
 
-def client_key(address: str | None, scope: str = JOIN) -> str:
-    """A coarse, hashed key for where a visitor connects from: the IPv4 /24 or IPv6 /64 network
-    (one person easily gets many addresses within it). No address: the scope's shared bucket.
-    Only the hash is stored, never the address."""
-    if not isinstance(address, str) or not address.strip():
-        return f"{scope}:global"
-    raw = address.strip().lower()
-    try:
-        ip = ipaddress.ip_address(raw.split("%", 1)[0])
-    except ValueError:
-        network = raw[:100]
-    else:
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        prefix = 24 if ip.version == 4 else 64
-        network = str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
-    return f"{scope}:" + hashlib.sha256(f"{scope}:{network}".encode()).hexdigest()[:32]
+def session_key(session_id: str, scope: str = JOIN) -> str:
+    """The key of one browser session (`session_id` is a random id the page keeps in its session
+    state). Hashed, so the table never holds an id a page uses."""
+    return f"{scope}:s-" + hashlib.sha256(f"{scope}:{session_id}".encode()).hexdigest()[:32]
 
 
 def funder_key(funder_id: int) -> str:
@@ -89,24 +81,21 @@ def _late_time() -> datetime:
 
 
 class Throttle:
-    """Wrong codes, counted in the store per client key (`client_key`, `funder_key`) and per scope.
+    """Wrong codes, counted in the store per client key (`session_key`, `funder_key`).
 
-    Per client: `free` wrong codes within `window` cost nothing; after that each try must wait
+    `free` wrong codes within `window` cost nothing; after that each try must wait
     2**(n - free) seconds after the last wrong code (1, 2, 4, ... capped at `cap`). Wrong codes
-    older than `window` are forgotten, so the throttle wears off by itself. Per scope: more than
-    `global_per_minute` wrong codes in the last minute make everyone wait until the count drops.
-    A right code does not wipe earlier wrong ones (an attacker who knows one code could reset
-    the count with it); they simply expire. `clock` tells the time (default `current_time`)."""
+    older than `window` are forgotten, so the throttle wears off by itself. Only the client's own
+    wrong codes count: nobody else's guessing ever makes it wait. A right code does not wipe
+    earlier wrong ones (an attacker who knows one code could reset the count with it); they
+    simply expire. `clock` tells the time (default `current_time`)."""
 
-    def __init__(self, store: Database, client: str = f"{JOIN}:global", *, free: int = FREE,
-                 cap: float = CAP_SECONDS, window: timedelta = WINDOW,
-                 global_per_minute: int = GLOBAL_PER_MINUTE,
-                 clock: Callable[[], datetime] = _late_time) -> None:
+    def __init__(self, store: Database, client: str, *, free: int = FREE, cap: float = CAP_SECONDS,
+                 window: timedelta = WINDOW, clock: Callable[[], datetime] = _late_time) -> None:
         self.store = store
         self.client = client[:MAX_CLIENT_KEY]
         self.scope = self.client.split(":", 1)[0]
         self.free, self.cap, self.window = free, cap, window
-        self.global_per_minute = global_per_minute
         self.clock = clock
 
     def delay(self, failures: int) -> float:
@@ -119,20 +108,11 @@ class Throttle:
         since = now - self.window
         mine = s.execute(select(func.count(), func.max(JoinFailure.failed_at))
                          .where(JoinFailure.client_key == self.client, JoinFailure.failed_at > since)).one()
-        wait = 0.0
         count, last = int(mine[0] or 0), mine[1]
-        if count >= self.free and last is not None:
-            last = last if last.tzinfo else last.replace(tzinfo=UTC)
-            wait = (last - now).total_seconds() + self.delay(count)
-        minute = now - timedelta(minutes=1)
-        recent = s.scalars(select(JoinFailure.failed_at)
-                           .where(JoinFailure.failed_at > minute,
-                                  JoinFailure.client_key.startswith(f"{self.scope}:", autoescape=True))
-                           .order_by(JoinFailure.failed_at.desc()).limit(self.global_per_minute)).all()
-        if len(recent) >= self.global_per_minute:
-            oldest = recent[-1] if recent[-1].tzinfo else recent[-1].replace(tzinfo=UTC)
-            wait = max(wait, (oldest - minute).total_seconds())
-        return max(0.0, wait)
+        if count < self.free or last is None:
+            return 0.0
+        last = last if last.tzinfo else last.replace(tzinfo=UTC)
+        return max(0.0, (last - now).total_seconds() + self.delay(count))
 
     def wait_left(self) -> float:
         """Seconds until this client may try a code (0 when it may now). Read only."""
@@ -146,14 +126,15 @@ class Throttle:
     def begin(self) -> Attempt:
         """May this client try a code now? If so the try is counted as wrong until `succeeded`.
 
-        One transaction, serialised across sessions and processes (SQLite's BEGIN IMMEDIATE, a
-        PostgreSQL advisory lock), so a burst of parallel guesses is counted one by one."""
+        One transaction, serialised per client across sessions and processes (SQLite's BEGIN
+        IMMEDIATE, a PostgreSQL advisory lock on the client), so a burst of parallel guesses from
+        one client is counted one by one."""
         with self.store.writing() as s:
             if self.store.backend == "postgresql":
-                s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+                s.execute(text("SELECT pg_advisory_xact_lock(CAST(:ns AS integer), hashtext(:client))"),
+                          {"ns": _LOCK_NAMESPACE, "client": self.client})
             now = self.clock()
-            s.execute(delete(JoinFailure).where(JoinFailure.failed_at <= now - max(self.window,
-                                                                                  timedelta(minutes=1))))
+            s.execute(delete(JoinFailure).where(JoinFailure.failed_at <= now - self.window))
             wait = self._wait(s, now)
             if wait > 0:
                 return Attempt(False, wait)
@@ -168,3 +149,14 @@ class Throttle:
             return
         with self.store.writing() as s:
             s.execute(delete(JoinFailure).where(JoinFailure.id == attempt.attempt_id))
+
+
+def recent_wrong_codes(store: Database, scope: str = JOIN, within: timedelta = WINDOW,
+                       clock: Callable[[], datetime] = _late_time) -> int:
+    """How many wrong codes of one kind were tried across the whole app within `within` (a count
+    only: the store holds no address). For the facilitator console's guessing-storm notice."""
+    since = clock() - within
+    with store.reading() as s:
+        return int(s.scalar(select(func.count()).select_from(JoinFailure)
+                            .where(JoinFailure.failed_at > since,
+                                   JoinFailure.client_key.startswith(f"{scope}:", autoescape=True))) or 0)

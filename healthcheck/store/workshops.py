@@ -11,8 +11,8 @@ responses go through `Store.submit_response` (idempotent per submission key; ref
   workshops ever made, so a closed workshop's code is recognised as "ended", never reused.
 - The facilitator's console needs the facilitator token (>= 128 bits); a join code never opens it.
 - Results are hidden until the facilitator reveals them (no anchoring); closing stops answers.
-- Wrong join codes are slowed down by `healthcheck.store.throttle`, counted in the store per coarse
-  client and app-wide, so neither a new session nor a new address starts afresh.
+- Wrong typed join codes are slowed down by `healthcheck.store.throttle`, counted in the store per
+  browser session (a rerun cannot reset it); nobody else's guessing makes a participant wait.
 
 Join codes and which questions a workshop asks are pure logic (`healthcheck.core.workshop`);
 the results are assessed in `healthcheck.services.workshop`, the QR code drawn in

@@ -361,13 +361,19 @@ def chart_with_table(chart: Any, table: pd.DataFrame | None, key: str, *, summar
 
 
 def submission_key(state_key: str) -> str:
-    """The key of this visitor's one submission, made when the form starts and mirrored in the
-    address bar (`k=`), so a double click, a rerun or a reload can never store answers twice."""
+    """The key of this page session's one submission, made on the server when the form starts and
+    kept in the session, so a double click, a rerun or "Send" pressed again after a database outage
+    stores the answers once. Never read from the address: a link someone forwarded (or copied from
+    an address bar) must always let its holder answer. A `k` left in an old address is removed."""
     key = st.session_state.get(state_key)
-    if not key:
-        from_url = st.query_params.get("k")
-        key = from_url if isinstance(from_url, str) and KEY_PATTERN.match(from_url) else uuid.uuid4().hex
+    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        key = uuid.uuid4().hex
         st.session_state[state_key] = key
-    if st.query_params.get("k") != key:
-        st.query_params["k"] = key
-    return str(key)
+    if "k" in st.query_params:
+        del st.query_params["k"]
+    return key
+
+
+def new_submission_key(state_key: str) -> None:
+    """After a successful Send: the next form of this session (if the page offers one) gets a new key."""
+    st.session_state.pop(state_key, None)

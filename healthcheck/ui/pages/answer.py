@@ -1,9 +1,10 @@
 """Answer: a respondent fills in the questionnaire, section by section, and submits once.
 
 Everything lives in st.session_state under keys scoped by the round, so a rerun (or moving
-between sections) keeps a half-filled form. The submission key is made when the form starts
-and also kept in the address bar (`&k=...`): a double click, or a reload after sending, cannot
-store the answers twice (`Store.submit_response` is idempotent per key).
+between sections) keeps a half-filled form. The submission key is made when the form starts and
+kept only in the session (never in the address, so a forwarded link always lets its holder
+answer): a double click, or Send pressed again after a database outage, cannot store the answers
+twice (`Store.submit_response` is idempotent per key).
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from healthcheck.core.errors import InputError
 from healthcheck.core.pagetext import PageText
 from healthcheck.core.questionnaire import Item, Questionnaire
 from healthcheck.store import OrganisationInfo, PartnershipInfo, RoundInfo
-from healthcheck.ui.common import get_store, is_outage, outage_summary, plain, show_problems, submission_key
+from healthcheck.ui.common import (
+    get_store,
+    is_outage,
+    new_submission_key,
+    outage_summary,
+    plain,
+    show_problems,
+    submission_key,
+)
 from healthcheck.ui.widgets.answer_fields import DONT_KNOW, level_question
 from healthcheck.ui.widgets.language import chosen_page_text, language_picker
 
@@ -63,7 +72,7 @@ class FormState:
         return bool(st.session_state.get(self.p + "done"))
 
     def submission_key(self) -> str:
-        """The key of this respondent's submission, made once when the form starts."""
+        """The key of this respondent's submission, made once per page session when the form starts."""
         return submission_key(self.p + "key")
 
     def restore(self, wkey: str, store: dict[str, Any], name: str) -> None:
@@ -192,6 +201,7 @@ def _submit(form: FormState, q: Questionnaire, r: RoundInfo) -> None:
         r.id, int(form.about["organisation"]), str(form.about["level"]), role, answers, comments,
         form.submission_key())
     st.session_state[form.p + "done"] = "stored" if stored else "already"
+    new_submission_key(form.p + "key")  # sent: this key is spent
 
 
 def _thank_you(form: FormState, tr: PageText) -> None:

@@ -26,6 +26,7 @@ from healthcheck.core.vocabulary import SEVERITY_LABEL
 from healthcheck.core.workshop import answer_distribution, items_for
 from healthcheck.present import qr, summaries, views
 from healthcheck.services.workshop import workshop_assessment
+from healthcheck.store import throttle as th
 from healthcheck.store import workshops as ws
 from healthcheck.ui.common import (
     RoundData,
@@ -177,6 +178,17 @@ def _counts(status: ws.LiveStatus, threshold: int) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
+def storm_notice() -> None:
+    """Many wrong join codes app-wide just now: say so (a count only; nobody is locked out)."""
+    wrong = th.recent_wrong_codes(get_store())
+    if wrong >= th.STORM:
+        minutes = int(th.WINDOW.total_seconds() // 60)
+        st.warning(f"Guessing storm: {wrong} wrong workshop codes were tried on this app in the last "
+                   f"{minutes} minutes. Nobody is locked out: your room joins with the code or the QR "
+                   "code as usual, and a code cannot be guessed in a workshop's lifetime. Close the "
+                   "workshop when you have finished.")
+
+
 def _results(w: ws.WorkshopInfo, submissions: int) -> None:
     if submissions < w.threshold:
         st.info(f"Results appear once at least {w.threshold} people have answered, so nobody's answers "
@@ -214,6 +226,7 @@ def _live_body(workshop_id: int, threshold: int) -> None:
         st.error("This workshop no longer exists.")
         return
     _counts(status, threshold)
+    storm_notice()
     if st.session_state.get(_DRAWN) != _view_state(status):
         st.rerun(scope="app")
 

@@ -1,19 +1,22 @@
 """Joining a live workshop on a phone: `?join=CODE`, or the public "Join a workshop" page.
 
 No account and no name. One page: organisation and level, then the few questions with big
-answer buttons and a progress bar, then "Send". The submission key is made once per session and
-kept in the address bar (`&k=...`), so a double tap or a reload never stores answers twice.
+answer buttons and a progress bar, then "Send". The submission key is made once per page session
+and kept only in the session, never in the address (a forwarded link always lets its holder
+answer), so a double tap, or Send pressed again after a database outage, never stores answers twice.
 After sending: "thank you" and, once the facilitator reveals the results, the whole
 partnership's radar only (never anyone's answers; nothing below the anonymity threshold).
 
-Wrong codes get a plain message; after a few wrong codes from the same network (or too many
-app-wide) each further try must wait. The count is kept in the store, so a new session does not
-start afresh (see `healthcheck.store.throttle`). A join code never opens the facilitator
-console.
+A QR scan or join link of an open workshop joins at once, never throttled. Wrong codes get a plain
+message; after a few wrong codes in the same browser session each further try must wait. The count
+is kept in the store under the session's own id, so a rerun does not start afresh; nobody else's
+wrong codes ever make this session wait (see `healthcheck.store.throttle`). A join code never
+opens the facilitator console.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -25,7 +28,7 @@ from healthcheck.core.questionnaire import Item, Questionnaire
 from healthcheck.core.workshop import items_for
 from healthcheck.store import throttle as th
 from healthcheck.store import workshops as ws
-from healthcheck.ui.common import KEY_PATTERN, get_store, is_outage, plain, submission_key
+from healthcheck.ui.common import get_store, is_outage, new_submission_key, plain, submission_key
 from healthcheck.ui.widgets.answer_fields import DONT_KNOW, level_question
 from healthcheck.ui.widgets.language import chosen_page_text, language_picker
 from healthcheck.ui.widgets.workshop_results import asked, guarded_fragment, radars, workshop_data
@@ -35,6 +38,7 @@ BAD_CODE = ("This code does not work. Please check it: it has six letters and nu
             "screen at the front of the room.")
 ENDED = PAGE_TEXT["workshop.ended"]  # also said to a visitor typing the code, before any language
 _JOINED = "ws_joined"  # {canonical code: workshop id} for this session
+_SESSION = "ws_throttle_session"  # this browser session's random id, its key in the throttle
 T = TypeVar("T")
 
 # Bigger tap targets for the answer buttons on a phone (static; no user text).
@@ -46,29 +50,16 @@ div[role="radiogroup"] label div:first-child {transform: scale(1.25);}
 """
 
 
-def _client_address() -> str | None:
-    """Where this visitor connects from: the connection's address, else (behind a reverse proxy on
-    this machine) the last X-Forwarded-For entry, which that proxy appended. None if unknown."""
-    try:
-        address = st.context.ip_address
-        if isinstance(address, str) and address:  # (a stand-in object under AppTest: ignored)
-            return address
-        forwarded = st.context.headers.get("X-Forwarded-For") or ""
-        if not isinstance(forwarded, str):
-            return None
-    except Exception:  # noqa: BLE001 - no browser session (bare mode, tests): the global bucket
-        return None
-    last = forwarded.split(",")[-1].strip()
-    return last or None
-
-
 def throttle() -> th.Throttle:
-    """The store-backed throttle for this visitor's network (shared by all its sessions)."""
-    return th.Throttle(get_store(), th.client_key(_client_address()))
+    """The store-backed throttle for this browser session (its own wrong codes only)."""
+    session_id = st.session_state.get(_SESSION)
+    if not isinstance(session_id, str):
+        session_id = st.session_state[_SESSION] = secrets.token_hex(16)
+    return th.Throttle(get_store(), th.session_key(session_id))
 
 
 def try_code(code: str) -> ws.WorkshopInfo | None:
-    """Check a typed code under the shared throttle; shows the plain message when it fails."""
+    """Check a typed code under this session's throttle; shows the plain message when it fails."""
     t = throttle()
     attempt = t.begin()
     if not attempt.allowed:
@@ -196,6 +187,7 @@ def _send(form: _Form, w: ws.WorkshopInfo, q: Questionnaire, items: list[Item], 
         ss[form.p + "error"] = tr("outage")  # the answers stay on screen; the same key sends once later
         return
     ss[form.p + "done"] = "stored" if stored else "already"
+    new_submission_key(form.p + "key")  # sent: this key is spent
 
 
 def _workshop_for(code: str) -> ws.WorkshopInfo | None:
@@ -212,12 +204,11 @@ def _workshop_for(code: str) -> ws.WorkshopInfo | None:
         return None
     st.session_state["ws_checked_param"] = code
     found = ws.lookup_join_code(store, code)
-    if found is not None and not found.is_open:
-        # A reload after the end: someone who sent answers from this address still gets thanked.
-        sent = st.query_params.get("k")
-        if isinstance(sent, str) and KEY_PATTERN.match(sent) and ws.has_submitted(store, found, sent):
-            return found
-    return try_code(code)
+    if found is not None and found.is_open:
+        # A QR scan or join link of an open workshop joins at once: no throttle to wait for
+        st.session_state.setdefault(_JOINED, {})[found.join_code] = found.id
+        return found
+    return try_code(code)  # a wrong or ended code: counted against this session like a typed one
 
 
 def _or_last(name: str, read: Callable[[], T]) -> T:
