@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
 from pydantic import (
@@ -146,12 +146,17 @@ def read_documents(loaded: Any, path: str) -> list[ScoreDocument]:
     docs = loaded if isinstance(loaded, list) else [loaded]
     if not docs:
         raise InputError([Problem(path, "the file holds no assessments")])
+    return check_documents(docs, lambda k: f"{path}: document {k}" if len(docs) > 1 else path)
+
+
+def check_documents(docs: Sequence[Any], where: Callable[[int], str]) -> list[ScoreDocument]:
+    """Every document checked against the contract, every problem of every one reported at once
+    (`where(k)` names the k-th, counting from 1)."""
     out: list[ScoreDocument] = []
     problems: list[Problem] = []
     for k, doc in enumerate(docs, start=1):
-        where = f"{path}: document {k}" if len(docs) > 1 else path
         try:
-            out.append(document(doc, where))
+            out.append(document(doc, where(k)))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:

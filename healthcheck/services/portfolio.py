@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from healthcheck.core.assess import Assessment
-from healthcheck.core.contract import ScoreDocument, document
+from healthcheck.core.contract import ScoreDocument, check_documents, document
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.portfolio_rows import FRAMEWORK_IDS, PortfolioRow, RiskRef, by_risk, risk_order
@@ -195,16 +195,7 @@ class Portfolio:
 
 def _documents(documents: Sequence[Mapping[str, Any] | ScoreDocument]) -> list[ScoreDocument]:
     """Score documents checked against the contract; every problem of every document at once."""
-    out: list[ScoreDocument] = []
-    problems: list[Problem] = []
-    for k, doc in enumerate(documents, start=1):
-        try:
-            out.append(document(doc, f"document {k}"))
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InputError(problems)
-    return out
+    return check_documents(documents, lambda k: f"document {k}")
 
 
 def row_from_document(doc: Mapping[str, Any] | ScoreDocument, questionnaire: Questionnaire) -> PortfolioRow:
