@@ -133,6 +133,15 @@ class _Grouped:
                 self.spread[self.n < 2] = np.nan
 
 
+class _Counted:
+    """How many respondents of each key have a value (the n of `_Grouped`, without the means)."""
+
+    def __init__(self, keys: np.ndarray, present: np.ndarray) -> None:
+        order, starts = _blocks(keys)
+        self.keys = (keys if order is None else keys[order])[starts]
+        self.n = _reduce(_take(present, order).astype(np.float32), starts).astype(np.int64)
+
+
 class ScoreTable:
     """Scores of every partnership in a response table, computed in one vectorised pass."""
 
@@ -234,6 +243,7 @@ class ScoreTable:
         suppressed = suppress_blocks(n, label, starts, self.threshold)
         shown = (n >= self.threshold) & ~suppressed
         return {"p": p, "label": label, "mean": grouped.mean, "n": n, "respondents": n_resp,
+                "codes": label_codes, "names": names,
                 "suppressed": suppressed, "shown": shown, "starts": starts}
 
     def _check_combinations(self, codes: np.ndarray, responses: pd.DataFrame, per_resp: np.ndarray,
@@ -245,25 +255,24 @@ class ScoreTable:
         A leak needs a cell (organisation x level, x release) below the threshold, so only
         partnerships and areas with one are checked one by one."""
         org, lev = self._groups["organisation"], self._groups["level"]
-        columns = [responses["organisation"], responses["level"]]
+        factors = [(org["codes"], org["names"]), (lev["codes"], lev["names"])]
         if "release" in responses:
-            columns.append(responses["release"])
-        factors = [pd.factorize(c.fillna("").astype(str), sort=True) for c in columns]
+            factors.append(pd.factorize(responses["release"].astype(str), sort=True))
         key = codes.astype(np.int64)
         for c, names in factors:
             key = key * (len(names) + 1) + c
-        cells = _Grouped(key, per_resp, spread=False)
+        cells = _Counted(key, ~np.isnan(per_resp))
         width = int(np.prod([len(names) + 1 for _, names in factors]))
         cell_p = cells.keys // width
         cell_starts = np.searchsorted(cell_p, np.arange(n_p + 1))
-        atoms: list[Atom] = []
-        for k in cells.keys.tolist():
-            parts = []
+        def atom(row: int) -> Atom:  # decoded only where needed: most partnerships never are
+            k, parts = int(cells.keys[row]), []
             for _, names in reversed(factors):
                 k, c = divmod(k, len(names) + 1)
                 parts.append(str(names[c]))
-            atoms.append(tuple(reversed(parts)))
-        self._cells = (cells, cell_starts, atoms)
+            return tuple(reversed(parts))
+
+        self._cells = (cell_starts, atom)
         small = (cells.n > 0) & (cells.n < self.threshold)
         risky = np.add.reduceat(small.astype(np.int64), cell_starts[:-1], axis=0) > 0
         shown_any = [np.add.reduceat(g["shown"].astype(np.int64), g["starts"][:-1], axis=0) > 0
@@ -273,7 +282,7 @@ class ScoreTable:
         memo: dict[tuple[Any, ...], dict[int, set[str]]] = {}
         for pc, dj in zip(*np.nonzero(risky), strict=True):
             rows = range(int(cell_starts[pc]), int(cell_starts[pc + 1]))
-            sizes = {atoms[r]: int(cells.n[r, dj]) for r in rows}
+            sizes = {atom(r): int(cells.n[r, dj]) for r in rows}
             blocks = [range(int(g["starts"][pc]), int(g["starts"][pc + 1])) for g in (org, lev)]
             shown = {i: {str(g["label"][r]) for r in blocks[i] if g["shown"][r, dj]}
                      for i, g in enumerate((org, lev))}
@@ -292,9 +301,8 @@ class ScoreTable:
     def published_sums(self, code: int = 0) -> dict[str, list[list[Atom]]]:
         """Per dimension, the sums this table shows for one partnership, as sets of atoms: the
         whole and every shown group (what a later release must be checked against)."""
-        cells, cell_starts, atoms = self._cells
-        rows = range(int(cell_starts[code]), int(cell_starts[code + 1]))
-        mine = [atoms[r] for r in rows]
+        cell_starts, atom = self._cells
+        mine = [atom(r) for r in range(int(cell_starts[code]), int(cell_starts[code + 1]))]
         out: dict[str, list[list[Atom]]] = {}
         for j, dim in enumerate(self.dims):
             sums = [mine]
