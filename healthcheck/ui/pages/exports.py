@@ -9,7 +9,7 @@ import streamlit as st
 from healthcheck.core.anonymity import SUPPRESSED_ORG
 from healthcheck.core.text import slug
 from healthcheck.present.exports import anonymised_csv
-from healthcheck.ui.common import AdminContext, pick_round, plain, round_data
+from healthcheck.ui.common import AdminContext, pick_round, plain, release_note, round_data
 
 
 def render(ctx: AdminContext) -> None:
@@ -23,7 +23,8 @@ def render(ctx: AdminContext) -> None:
         return
     data = round_data(ctx, r)
     if data.assessment is None:
-        st.info("Nobody has answered this round yet, so there is nothing to export.")
+        st.info(release_note(data, ctx.partnership.threshold)
+                or "Nobody has answered this round yet, so there is nothing to export.")
         return
     threshold = ctx.partnership.threshold
     q = data.assessment.questionnaire
