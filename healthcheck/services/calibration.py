@@ -192,6 +192,7 @@ class PopulationResult:
     population: Population
     findings: list[list[Finding]]  # per partnership
     weak: np.ndarray  # per partnership: index in DIMENSION_IDS of its weak area, -1 for none
+    scores: np.ndarray  # partnerships x DIMENSION_IDS, as measured (NaN where not measured)
 
     @property
     def size(self) -> int:
@@ -208,16 +209,23 @@ class PopulationResult:
     def high_share(self) -> float:
         return sum(any(f.rule.severity == "high" for f in fs) for fs in self.findings) / self.size
 
-    def named(self) -> dict[str, tuple[int, int]]:
-        """Per weak area: (partnerships where it was weak, of those how many raised a finding naming it)."""
-        out: dict[str, tuple[int, int]] = {}
-        for fs, w in zip(self.findings, self.weak.tolist(), strict=True):
+    def measured(self) -> tuple[float, float, float]:
+        """Area scores as measured, over every partnership and area: mean, 5th and 95th percentile."""
+        values = self.scores[~np.isnan(self.scores)]
+        return float(values.mean()), float(np.percentile(values, 5)), float(np.percentile(values, 95))
+
+    def named(self) -> dict[str, tuple[int, int, float]]:
+        """Per weak area: (partnerships where it was weak, of those how many raised a finding naming
+        it, its mean measured score)."""
+        out: dict[str, tuple[int, int, float]] = {}
+        for code, (fs, w) in enumerate(zip(self.findings, self.weak.tolist(), strict=True)):
             if w < 0:
                 continue
             area = DIMENSION_IDS[w]
-            total, hit = out.get(area, (0, 0))
-            out[area] = (total + 1, hit + any(names_area(f, area) for f in fs))
-        return out
+            total, hit, score_sum = out.get(area, (0, 0, 0.0))
+            out[area] = (total + 1, hit + any(names_area(f, area) for f in fs),
+                         score_sum + float(np.nan_to_num(self.scores[code, w])))
+        return {a: (t, h, s / t) for a, (t, h, s) in out.items()}
 
 
 def run_population(questionnaire: Questionnaire, pack: RulePack, population: Population, n: int,
@@ -226,7 +234,8 @@ def run_population(questionnaire: Questionnaire, pack: RulePack, population: Pop
     table = ScoreTable(questionnaire, responses)
     engine = get_engine(pack)
     findings = [engine.evaluate(table.facts(code)) for code in range(len(table))]
-    return PopulationResult(population, findings, weak)
+    scores = table.score.reindex(columns=list(DIMENSION_IDS)).to_numpy(dtype=float)
+    return PopulationResult(population, findings, weak, scores)
 
 
 def calibrate(questionnaire: Questionnaire, pack: RulePack, n: int = 1000, seed: int = 1,
@@ -250,10 +259,11 @@ def target_checks(results: list[PopulationResult]) -> list[tuple[str, str, bool]
         out.append(("typical: at most 10% with a high finding", f"{t.high_share:.1%}", t.high_share <= 0.10))
     if "weak" in by:
         named = by["weak"].named()
-        total = sum(t for t, _ in named.values())
-        hit = sum(h for _, h in named.values())
+        total = sum(t for t, _, _ in named.values())
+        hit = sum(h for _, h, _ in named.values())
         share = hit / total if total else 0.0
-        out.append(("one weak area: 100% raise a finding naming it", f"{share:.1%}", total > 0 and hit == total))
+        out.append(("one weak area: 100% raise a finding naming it", f"{share:.1%}",
+                    total > 0 and hit == total))
     return out
 
 
@@ -265,18 +275,25 @@ def card(results: list[PopulationResult], pack: RulePack, questionnaire: Questio
         "",
         f"How often each rule fires on simulated partnerships: {n:,} per population, questionnaire "
         f"`{questionnaire.id}`, seed {seed}. Made by `healthcheck calibrate -q {questionnaire.id} -n {n} "
-        f"--seed {seed}`; the populations are described in `healthcheck/services/calibration.py`. "
+        f"--seed {seed} > docs/calibration.md`; how each population is drawn is described in "
+        "`healthcheck/services/calibration.py`. "
         "A test fails when the shipped card is out of date: after changing a rule, run the command "
         "again and commit its output here, so the change shows its effect in the diff.",
         "",
         "## Populations",
         "",
-        "| population | how it is drawn | partnerships | mean findings | with a high finding |",
-        "| --- | --- | ---: | ---: | ---: |",
+        "Area scores as measured are the mean over every partnership and area, with the 5th and 95th "
+        "percentiles: an item that touches two areas follows the weaker one, so they sit a little "
+        "below the centres the areas are drawn around.",
+        "",
+        "| population | how it is drawn | partnerships | area scores as measured | mean findings "
+        "| with a high finding |",
+        "| --- | --- | ---: | --- | ---: | ---: |",
     ]
     for r in results:
-        lines.append(f"| {r.population.name} | {r.population.drawn} | {r.size:,} | {r.mean_findings:.2f} | "
-                     f"{r.high_share:.1%} |")
+        mean, low, high = r.measured()
+        lines.append(f"| {r.population.name} | {r.population.drawn} | {r.size:,} "
+                     f"| {mean:.0f} ({low:.0f}-{high:.0f}) | {r.mean_findings:.2f} | {r.high_share:.1%} |")
     lines += ["", "## Targets", "", "| target | measured | met |", "| --- | ---: | --- |"]
     for target, measured, met in target_checks(results):
         lines.append(f"| {target} | {measured} | {'yes' if met else 'NO'} |")
@@ -291,10 +308,12 @@ def card(results: list[PopulationResult], pack: RulePack, questionnaire: Questio
         lines += ["", "## One weak area: is it named?", "",
                   "A finding names an area when the area is one of the rule's tasks or the subject of "
                   "its evidence.", "",
-                  "| area | partnerships | named by a finding |", "| --- | ---: | ---: |"]
+                  "| area | partnerships | its score as measured (mean) | named by a finding |",
+                  "| --- | ---: | ---: | ---: |"]
         named = weak.named()
         for area in DIMENSION_IDS:
             if area in named:
-                total, hit = named[area]
-                lines.append(f"| {DIMENSION_BY_ID[area].label} (`{area}`) | {total} | {hit / total:.0%} |")
+                total, hit, score = named[area]
+                lines.append(f"| {DIMENSION_BY_ID[area].label} (`{area}`) | {total} | {score:.0f} "
+                             f"| {hit / total:.0%} |")
     return "\n".join(lines) + "\n"
