@@ -34,6 +34,8 @@ def leaf(rng: random.Random) -> dict[str, Any]:
     if kind == "answer":
         item = rng.choice(list(CHOICE_ITEMS))
         choices = rng.sample(CHOICE_ITEMS[item], rng.randint(1, 2))
+        if "dont_know" in choices:  # the loader refuses dont_know beside other choices
+            choices = ["dont_know"]
         return {"answer": item, "share_of": choices, "above": rng.choice(SHARES)}
     if kind == "unknown":
         return {"unknown": rng.choice(DIMS), "above": rng.choice(SHARES)}

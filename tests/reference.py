@@ -16,10 +16,17 @@ def value(cond: dict[str, Any], facts: dict[str, Any]) -> float | None:
     if "respondents" in cond:
         return facts.get("respondents")
     if "answer" in cond:
+        # shares count among those who gave an answer other than "don't know"; [dont_know] alone
+        # is the share of "don't know" among everyone who answered
         shares = facts.get("answers", {}).get(cond["answer"])
         if not shares:
             return None
-        return sum(shares.get(c, 0.0) for c in cond["share_of"])
+        if list(cond["share_of"]) == ["dont_know"]:
+            return shares.get("dont_know", 0.0)
+        known = sum(v for c, v in shares.items() if c != "dont_know")
+        if known <= 0:
+            return None
+        return round(sum(shares.get(c, 0.0) for c in cond["share_of"]) / known, 9)
     for kind, table in TABLES.items():
         if kind in cond:
             return facts.get(table, {}).get(cond[kind])

@@ -160,7 +160,8 @@ leaf = st.one_of(
               thresholds),
     st.sampled_from(sorted(rp.CHOICE_ITEMS)).flatmap(lambda item: st.builds(
         lambda cs, t: {{"answer": item, "share_of": cs, "above": t}},
-        st.lists(st.sampled_from(rp.CHOICE_ITEMS[item]), min_size=1, max_size=2, unique=True), shares)),
+        st.lists(st.sampled_from(rp.CHOICE_ITEMS[item]), min_size=1, max_size=2, unique=True).map(
+            lambda cs: ["dont_know"] if "dont_know" in cs else cs), shares)),
     st.builds(lambda n: {{"respondents": {{"at_least": n}}}}, st.sampled_from([1, 3, 6, 12])),
 )
 group = lambda parts: st.builds(lambda m, ps: {{m: ps}}, st.sampled_from(["all", "any", "none"]),

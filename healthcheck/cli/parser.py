@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from healthcheck import __version__
-from healthcheck.cli import demo, portfolio, report, score, serve, template, validate
+from healthcheck.cli import calibrate, demo, portfolio, report, score, serve, template, validate
 from healthcheck.core.errors import InputError
 
 # In the order `healthcheck --help` lists them.
@@ -24,6 +24,7 @@ COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (  # type: 
     template.add_translation_template,
     portfolio.add_command,
     report.add_command,
+    calibrate.add_command,
 )
 
 

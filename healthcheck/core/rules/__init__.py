@@ -21,6 +21,7 @@ from healthcheck.core.rules.compile import (
 from healthcheck.core.rules.load import RULES_DIR, check_against, load_rules, parse_condition, parse_rule
 from healthcheck.core.rules.model import (
     DIMENSION_KINDS,
+    DONT_KNOW_CHOICE,
     FACT_FIELD,
     KINDS,
     NEGATED_OP,
@@ -39,10 +40,12 @@ from healthcheck.core.rules.model import (
     RulePack,
     Strict,
     leaves,
+    share_value,
 )
 
 __all__ = [
     "DIMENSION_KINDS",
+    "DONT_KNOW_CHOICE",
     "FACT_FIELD",
     "KINDS",
     "MAX_FACT_VALUES",
@@ -72,4 +75,5 @@ __all__ = [
     "load_rules",
     "parse_condition",
     "parse_rule",
+    "share_value",
 ]

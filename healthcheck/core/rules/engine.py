@@ -40,6 +40,7 @@ from healthcheck.core.rules.model import (
     Rule,
     RulePack,
     leaves,
+    share_value,
 )
 
 # Evidence and Finding live with the other rule models; callers have long imported them from here.
@@ -122,12 +123,9 @@ class Engine:
                     out[key] = v
         answers = facts.answers
         for key, item, choices in self._shares:
-            shares = answers.get(item)
-            if shares:
-                total = 0.0
-                for choice in choices:  # a plain loop: a generator per value cost more than the lookups
-                    total += shares.get(choice, 0.0)
-                out[key] = total
+            share = share_value(answers.get(item), choices)
+            if share is not None:
+                out[key] = share
         if self._count_key is not None and facts.respondents is not None:
             out[self._count_key] = facts.respondents
         return out

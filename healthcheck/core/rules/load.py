@@ -19,6 +19,7 @@ from healthcheck.core.questionnaire import ID_PATTERN, Questionnaire
 from healthcheck.core.rules.compile import MAX_FACT_VALUES, MAX_RULE_COST, compile_rule, expression_cost
 from healthcheck.core.rules.model import (
     DIMENSION_KINDS,
+    DONT_KNOW_CHOICE,
     KINDS,
     Condition,
     Group,
@@ -88,6 +89,11 @@ def parse_condition(raw: Any, loc: tuple[Any, ...], problems: list[tuple[tuple[A
             problems.append((loc, "an answer condition needs share_of: [choice ids]"))
             return None
         choices = tuple(share_of)
+        if DONT_KNOW_CHOICE in choices and len(choices) > 1:
+            problems.append(((*loc, "share_of"), "share_of counts among people who gave an answer other "
+                             "than \"don't know\", so dont_know cannot be added to other choices: use "
+                             "share_of: [dont_know] on its own, in a separate condition"))
+            return None
     unknown = [k for k in body if k not in ops]
     if unknown or len(body) != 1:
         bad = f"'{unknown[0]}' is not allowed here" if unknown else f"give exactly one of {', '.join(ops)}"

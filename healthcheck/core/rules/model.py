@@ -40,6 +40,33 @@ DIMENSION_KINDS = {"score", "spread", "gap", "lowest_group", "unknown"}
 FACT_FIELD = {"score": "scores", "spread": "spreads", "gap": "gaps", "lowest_group": "lowest_groups",
               "unknown": "unknown", "item": "items"}
 NEGATED_OP = {"below": "at_least", "at_least": "below", "above": "at_most", "at_most": "above"}
+DONT_KNOW_CHOICE = "dont_know"  # the choice id every choice item uses for "don't know"
+SHARE_PLACES = 9  # shares are rounded so that 0.4 / (0.4 + 0.6) reads exactly 0.4 at a threshold
+
+
+def share_value(shares: dict[str, float] | None, choices: tuple[str, ...]) -> float | None:
+    """The value an `answer` condition reads from an item's answer shares.
+
+    `share_of` counts among those who gave an answer other than "don't know", so uncertainty
+    neither dilutes nor feeds a fact (the `unknown` condition is for uncertainty). The shares may
+    be of all answers, "don't know" included (documents, examples): they are re-based here.
+    `share_of: [dont_know]` alone reads the share of "don't know" among all answers. None (the
+    condition is false) when nobody answered, or nobody gave an answer other than "don't know".
+    """
+    if not shares:
+        return None
+    if choices == (DONT_KNOW_CHOICE,):
+        return float(shares.get(DONT_KNOW_CHOICE, 0.0))
+    known = 0.0
+    for choice, share in shares.items():  # plain loops: this runs for every fact the engine sees
+        if choice != DONT_KNOW_CHOICE:
+            known += share
+    if known <= 0.0:
+        return None
+    picked = 0.0
+    for choice in choices:
+        picked += shares.get(choice, 0.0)
+    return round(picked / known, SHARE_PLACES)
 
 
 @dataclass(frozen=True)
@@ -174,8 +201,7 @@ class Facts:
         if leaf.kind == "respondents":
             return None if self.respondents is None else float(self.respondents)
         if leaf.kind == "answer":
-            shares = self.answers.get(leaf.subject)
-            return None if not shares else float(sum(shares.get(c, 0.0) for c in leaf.choices))
+            return share_value(self.answers.get(leaf.subject), leaf.choices)
         v = getattr(self, FACT_FIELD[leaf.kind]).get(leaf.subject)
         return None if v is None else float(v)
 
