@@ -13,6 +13,7 @@ from typing import Any
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
 from healthcheck.core.responses import record_problems
+from healthcheck.core.text import without_bidi
 from healthcheck.core.vocabulary import MIN_THRESHOLD, ORGANISATION_KINDS
 from healthcheck.store.models import MAX_NAME
 
@@ -39,7 +40,10 @@ def clean_name(value: object, path: str, what: str, problems: list[Problem]) -> 
     if not isinstance(value, str) or not value.strip():
         problems.append(Problem(path=path, message=f"Please give {what}."))
         return ""
-    cleaned = " ".join(value.split())
+    cleaned = " ".join(without_bidi(value).split())  # stored names never reorder what follows them
+    if not cleaned:
+        problems.append(Problem(path=path, message=f"Please give {what}."))
+        return ""
     if len(cleaned) > MAX_NAME:
         problems.append(Problem(path=path, message=f"{what.capitalize()} is too long "
                                 f"(at most {MAX_NAME} characters)."))

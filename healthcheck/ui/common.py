@@ -28,6 +28,7 @@ from healthcheck.core.errors import InputError
 from healthcheck.core.pagetext import PAGE_TEXT
 from healthcheck.core.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
 from healthcheck.core.rules import RulePack, load_rules
+from healthcheck.core.text import without_bidi
 from healthcheck.present import charts
 from healthcheck.services.results import RoundData, round_results
 from healthcheck.store import PartnershipInfo, RoundInfo, Store, default_url
@@ -134,8 +135,6 @@ QUESTIONNAIRE_CHOICES: dict[str, str] = {
 # Safe text
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~:$])")
-# Bidirectional controls: U+202E makes "\u202eevil" read "live". Removed from every text shown.
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 # Streamlit's Markdown turns some plain text into links, images or icons after escapes are read
 # (GFM autolinks: http://, www., e-mail addresses; emoji shortcodes; :material/...: icons), so
 # escaping cannot stop them. An invisible word joiner inside each breaks the pattern and leaves
@@ -157,7 +156,7 @@ def plain(text: object, *, markdown: bool = True) -> str:
 
     `markdown=False` for places that show text as it is (st.text, st.code, select options,
     table cells): only the bidirectional controls go."""
-    s = "" if text is None else BIDI_CONTROLS.sub("", str(text))
+    s = "" if text is None else without_bidi(str(text))
     if not markdown:
         return s
     for pattern, broken in _AUTO:
