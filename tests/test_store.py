@@ -696,6 +696,7 @@ def test_results_are_plain_values(store: Store) -> None:
 
 def test_names_are_stored_without_bidirectional_controls(store: Store) -> None:
     """U+202E would make "\u202eevil" read "live" in every table and chart that shows the name."""
-    p, _ = store.create_partnership("Harbour \u202eevil", "pulse", 3, [("City \u2066Services\u2069", "music")])
+    p, _ = store.create_partnership("Harbour \u202eevil", "pulse", 3,
+                                    [("City \u2066Services\u2069", "music")])
     assert store.get_partnership(p.id).name == "Harbour evil"
     assert [o.name for o in store.organisations(p.id)] == ["City Services"]
