@@ -96,3 +96,13 @@ def test_the_store_keeps_the_steps(store: Store) -> None:
     assert store.add_release(r.id, 0, 3) == [3]
     assert store.add_release(r.id, 0, 4) == [3]  # lost the race: the stored step stands
     assert store.add_release(r.id, 1, 6) == [3, 6]
+
+
+def test_a_step_waits_while_a_question_has_too_few_new_answers() -> None:
+    """A question's counts (the workshop's "answers per question") move in steps too."""
+    rng = random.Random(6)
+    records = [person(i, "A", "operational", rng) for i in range(6)]
+    for r in records[4:6]:
+        r["answers"].pop(LIKERT[1])  # of the three after the first step, only one answers this one
+    looks = watch(records)
+    assert [len(look.records) for look in looks] == [0, 0, 3, 3, 3, 3]

@@ -110,10 +110,11 @@ def chosen_dimensions(dimensions: Iterable[str] | None, q: Questionnaire) -> tup
 
 
 def answer_distribution(records: Sequence[Mapping[str, Any]], items: Sequence[Item],
-                        questionnaire: Questionnaire) -> pd.DataFrame:
+                        questionnaire: Questionnaire, threshold: int = 1) -> pd.DataFrame:
     """Counts per answer option per question: columns item, number, question, option, order, count.
 
-    Every option is listed (0 when nobody chose it); unanswered questions are not counted."""
+    Every option is listed (0 when nobody chose it); unanswered questions are not counted, and a
+    question answered by fewer than `threshold` people is left out (its counts would show them)."""
     labels = list(questionnaire.scale.labels)
     rows: list[dict[str, Any]] = []
     for n, item in enumerate(items, start=1):
@@ -131,6 +132,8 @@ def answer_distribution(records: Sequence[Mapping[str, Any]], items: Sequence[It
                 value = value.strip().lower()
             if value is not None:
                 tally[value] = tally.get(value, 0) + 1
+        if 0 < sum(tally.values()) < threshold:
+            continue
         for order, (value, label) in enumerate(options):
             rows.append({"item": item.id, "number": n, "question": item.text, "option": label,
                          "order": order, "count": int(tally.get(value, 0))})

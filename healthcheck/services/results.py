@@ -58,9 +58,16 @@ def results_from_records(records: Sequence[Mapping[str, Any]], questionnaire: Qu
 
 def may_release(new: Sequence[Mapping[str, Any]], questionnaire: Questionnaire, threshold: int) -> bool:
     """Whether the answers sent since the last step may join the figures: at least `threshold`
-    of them, and every area answered by none or by at least `threshold` of them."""
+    of them, and every question and every area answered by none or by at least `threshold` of
+    them (a question's counts and an area's mean move only in such steps too)."""
     if len(new) < threshold:
         return False
+    for item in questionnaire.items:
+        if item.type == "text":  # written answers are shown sorted, per organisation, not counted
+            continue
+        answered = sum(1 for r in new if (r.get("answers") or {}).get(item.id) not in (None, ""))
+        if 0 < answered < threshold:
+            return False
     table = ScoreTable(questionnaire, frame_from_records([dict(r) for r in new], questionnaire), threshold)
     answered = [d.answered for d in table.partnership(0).dimensions]
     return all(n == 0 or n >= threshold for n in answered)

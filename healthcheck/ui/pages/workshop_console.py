@@ -98,7 +98,7 @@ def distribution_charts(data: RoundData, w: ws.WorkshopInfo, q: Questionnaire) -
     """How many chose each answer, per question: one stacked bar per agreement question, and
     bars for each multiple-choice question that anyone answered."""
     items = items_for(w.dimensions, q)
-    dist = answer_distribution(data.records, items, q)
+    dist = answer_distribution(data.records, items, q, w.threshold)
     if dist.empty:
         return
     dist["name"] = [f"Q{n} {_short(t)}" for n, t in zip(dist["number"], dist["question"], strict=True)]
