@@ -158,11 +158,15 @@ def test_postgresql_restart_under_the_running_app(tmp_path: Path, monkeypatch: p
 
                 click_and_wait(phone, phone.get_by_role("button", name="Send my answers"))
                 phone.get_by_text("Thank you").first.wait_for(timeout=20_000)
+                wait_idle(phone)  # the outage message of the earlier run is gone once this run ends
                 assert phone.get_by_text(OUTAGE).count() == 0
                 _no_traceback(phone)
                 admin.reload()
                 wait_idle(admin)
-                admin.get_by_text("7 people from 2 organisations answered").first.wait_for(timeout=20_000)
+                # stored (checked below), and held back from the figures until two more people
+                # answer: the dashboard says so rather than moving by one person's answers
+                admin.get_by_text("1 answer(s) sent since the last update").first.wait_for(timeout=20_000)
+                assert admin.get_by_text("6 people from 2 organisations answered").count() >= 1
             finally:
                 browser.close()
         after = _responses(url, round_id)

@@ -11,6 +11,7 @@ is cached: the assessment is cached per number of responses, and responses are n
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from typing import Any
@@ -60,6 +61,7 @@ PROJECTOR_CSS = """
           font-size: clamp(4rem, 11vw, 10rem); letter-spacing: 0.12em; line-height: 1.05;
           margin: 0.1em 0 0.1em 0; color: #111;}
 .hc-code-label {font-size: 1.6rem; color: #444; margin: 0;}
+.hc-join-url {font-size: 1.9rem; font-weight: 700; margin: 0.2em 0; overflow-wrap: anywhere;}
 [data-testid="stMetricValue"] {font-size: 4.5rem; line-height: 1.1;}
 [data-testid="stMetricLabel"] p {font-size: 1.4rem;}
 </style>
@@ -158,7 +160,9 @@ def _header(w: ws.WorkshopInfo) -> None:
             code = ws.format_join_code(w.join_code)
             st.html('<p class="hc-code-label">Join at the address below, or scan the code. Your code:</p>'
                     f'<div class="hc-code" data-testid="hc-join-code">{code}</div>')
-            st.markdown(f"### {plain(url)}")
+            # Shown as HTML-escaped text, not Markdown: plain() would break the address with an
+            # invisible joiner, and people copy it from the projector.
+            st.html(f'<p class="hc-join-url">{html.escape(url)}</p>')
         else:
             st.markdown("## This workshop has ended: it takes no more answers.")
     if w.is_open:
