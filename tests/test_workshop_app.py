@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 from healthcheck.store import Store
 from healthcheck.store import throttle as th
 from healthcheck.store import workshops as ws
-from healthcheck.ui.common import plain
 
 from .apptest import app
 
@@ -67,7 +66,8 @@ def test_console_hides_results_until_revealed(db: Store, pulse) -> None:  # type
     at = app(facilitate=token).run()
     ok(at)
     page = texts(at)
-    assert "Away day workshop" in page and plain("https://hc.example.org/?join=" + info.join_code) in page
+    html_bodies = "\n".join(e.proto.body for e in at.get("html"))
+    assert "Away day workshop" in page and f"https://hc.example.org/?join={info.join_code}" in html_bodies
     assert [m.value for m in at.metric] == ["6", "6"]  # joined (at least those who sent) and sent
     assert "hidden until you reveal" in page
     assert not charts(at) and "Findings" not in page
