@@ -98,7 +98,6 @@ def test_live_workshop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         unavailable("playwright is not installed")
     if os.environ.get("HC_WORKSHOP_APP"):
         monkeypatch.setattr(browser_helpers, "APP", Path(os.environ["HC_WORKSHOP_APP"]))
-    started = time.monotonic()
     db_url = f"sqlite:///{(tmp_path / 'workshop.db').as_posix()}"
     with Store(db_url) as store:
         p, _ = store.create_partnership("Harbour Music + City Children's Services", "pulse", 3, ORGS)
@@ -190,5 +189,3 @@ def test_live_workshop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with Store(db_url) as store:
         assert len(store.response_records(info.round_id)) == 5
         assert not store.get_round(info.round_id).is_open  # type: ignore[union-attr]
-    # about 40 s on an idle 2-core machine; the bound leaves room for a busy CI runner
-    assert time.monotonic() - started < 120

@@ -76,6 +76,8 @@ __all__ = [
     "register_participant",
     "reveal",
     "rotate_facilitator_token",
+    "drawn_version",
+    "state_version",
     "submit",
     "workshop_by_facilitator_token",
     "workshop_by_join_code",
@@ -143,6 +145,25 @@ def get_workshop(store: Store, workshop_id: int) -> WorkshopInfo | None:
     with store.reading() as s:
         row = s.execute(_query().where(Workshop.id == workshop_id)).first()
         return workshop_info(*row) if row else None
+
+
+def state_version(store: Store, workshop_id: int) -> str | None:
+    """A short text that changes whenever what a waiting phone shows must change (the reveal, the
+    close). Phones ask for it every few seconds (`ui.widgets.beacon`); it reads one row and says
+    nothing about anyone's answers. None when there is no such workshop."""
+    with store.reading() as s:
+        query = select(Workshop.revealed, Workshop.closed_at).where(Workshop.id == workshop_id)
+        row = s.execute(query).first()
+    return None if row is None else _version(bool(row.revealed), row.closed_at is None)
+
+
+def drawn_version(w: WorkshopInfo) -> str:
+    """The state version of what a page drew from `w` (compared with `state_version` later)."""
+    return _version(w.revealed, w.is_open)
+
+
+def _version(revealed: bool, is_open: bool) -> str:
+    return f"r{int(revealed)}o{int(is_open)}"
 
 
 def workshop_by_facilitator_token(store: Store, token: str | None) -> WorkshopInfo | None:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import streamlit as st
 from starlette.middleware import Middleware
+from streamlit import config
 
+from healthcheck.ui import endpoints
 from healthcheck.ui.frameguard import FrameGuard
 
 
@@ -21,4 +23,5 @@ def script_path() -> Path:
     return beside if beside.exists() else here / "entry.py"
 
 
-app = st.App(str(script_path()), middleware=[Middleware(FrameGuard)])
+app = st.App(str(script_path()), middleware=[Middleware(FrameGuard)],
+             routes=endpoints.routes(str(config.get_option("server.baseUrlPath") or "")))

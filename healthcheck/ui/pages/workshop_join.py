@@ -30,10 +30,10 @@ from healthcheck.store import throttle as th
 from healthcheck.store import workshops as ws
 from healthcheck.ui.common import get_store, is_outage, new_submission_key, plain, submission_key
 from healthcheck.ui.widgets.answer_fields import DONT_KNOW, level_question
+from healthcheck.ui.widgets.beacon import follow
 from healthcheck.ui.widgets.language import chosen_page_text, language_picker
 from healthcheck.ui.widgets.workshop_results import asked, guarded_fragment, radars, workshop_data
 
-PARTICIPANT_REFRESH_SECONDS = 3
 BAD_CODE = ("This code does not work. Please check it: it has six letters and numbers, shown on the "
             "screen at the front of the room.")
 ENDED = PAGE_TEXT["workshop.ended"]  # also said to a visitor typing the code, before any language
@@ -133,7 +133,7 @@ def _thank_you(w: ws.WorkshopInfo, form: _Form, tr: PageText) -> None:
     if st.session_state.get(form.p + "done") == "already":
         st.caption(tr("sent_before"))
     if w.is_open and not w.revealed:
-        _waiting(w.id, tr)
+        _waiting(w, tr)
     else:
         guarded_fragment(_after_body)(w.id, tr)
 
@@ -155,16 +155,11 @@ def _after_body(workshop_id: int, tr: PageText) -> None:
     radars(data, asked(w), None, key="ws_participant_radar", size=230)
 
 
-def _waiting_body(workshop_id: int, tr: PageText) -> None:
-    """While results are hidden: a cheap check every few seconds; on the reveal (or the close) the
-    page is redrawn once, with the results, and the checking stops."""
-    w = ws.get_workshop(get_store(), workshop_id)
-    if w is not None and (w.revealed or not w.is_open):
-        st.rerun(scope="app")
+def _waiting(w: ws.WorkshopInfo, tr: PageText) -> None:
+    """While results are hidden. The browser checks the workshop's state every few seconds (the
+    beacon: no page run per check); on the reveal or the close the page is drawn once again."""
     st.info(tr("workshop.wait_for_reveal"))
-
-
-_waiting = st.fragment(run_every=PARTICIPANT_REFRESH_SECONDS)(guarded_fragment(_waiting_body))
+    follow(w.id, ws.drawn_version(w), key=f"ws{w.id}_beacon")
 
 
 def _send(form: _Form, w: ws.WorkshopInfo, q: Questionnaire, items: list[Item], tr: PageText) -> None:
