@@ -6,8 +6,7 @@ import importlib
 import sys
 
 BENCHMARKS = ["bench_scoring", "bench_rules", "bench_dashboard", "bench_portfolio", "bench_workshop",
-              "bench_hostile",
-              "bench_uploads"]
+              "bench_capacity", "bench_hostile", "bench_uploads"]
 
 
 def main() -> int:
