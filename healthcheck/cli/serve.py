@@ -43,6 +43,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                  (links.funder_name, links.funder_token))
             else:
                 print("The store already holds partnerships, so the demo was not loaded.", file=sys.stderr)
+    with open_store(args.database_url) as store:  # retention: rounds past their period, before anyone looks
+        from healthcheck.services.retention import purge
+
+        for purged in purge(store):
+            print(f"retention: {purged.describe()}", file=sys.stderr)
     app = app_path()
     command = [sys.executable, "-m", "streamlit", "run", str(serving_path()),
                "--server.headless", "true", "--server.port", str(args.port),

@@ -23,6 +23,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from healthcheck.core.errors import InputError
+from healthcheck.services import retention
 from healthcheck.ui.common import AdminContext, get_store, plain, show_failure, show_problems
 from healthcheck.ui.pages import (
     actions,
@@ -152,6 +153,7 @@ def _public() -> None:
 def main() -> None:
     """The whole app: route by the link's token, inside a last-resort error boundary."""
     try:
+        retention.run_at_start(get_store())  # once per process: rounds past their retention period
         respondent = _param("r")
         if respondent:
             _respondent(respondent)

@@ -32,7 +32,7 @@ from healthcheck.core.responses.forms import apply_mapping, is_canonical_header,
 from healthcheck.core.vocabulary import SEVERITIES, SEVERITY_LABEL
 from healthcheck.present import charts, summaries, views
 from healthcheck.services import portfolio as pf
-from healthcheck.services.results import current_steps, release_results
+from healthcheck.services.results import shared_results
 from healthcheck.store import Store, sharing
 from healthcheck.ui.common import (
     QUESTIONNAIRE_CHOICES,
@@ -229,13 +229,10 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
     """A read-only dashboard of one partnership: summary, radar, findings (no editing)."""
     assessment = portfolio.assessment(row.partnership) if row else None
     released = None
-    if entry is not None:  # a shared round: its last release, checked against the earlier ones
-        records = sharing.shared_round_records(store, funder_id, entry.round_id) or []
-        q = get_questionnaire(entry.questionnaire_id)
-        steps = current_steps(store, entry.round_id, records, q, entry.threshold)
-        released = release_results(records, steps, q, get_rules(), entry.threshold,
-                                   row.partnership if row else "")
-        assessment = released.assessment
+    if entry is not None:  # a shared round: its last release (or its summary, once purged)
+        released = shared_results(store, funder_id, entry.round_id, get_questionnaire(entry.questionnaire_id),
+                                  get_rules(), entry.threshold, row.partnership if row else "")
+        assessment = released.assessment if released is not None else None
     if assessment is None or row is None:
         return
     scores = assessment.scores
