@@ -37,7 +37,7 @@ _Q: dict[str, Questionnaire] = {}
 _PACK: list[RulePack] = []
 
 
-def questionnaire(qid: str = "pulse") -> Questionnaire:
+def questionnaire(qid: str = "core") -> Questionnaire:
     if qid not in _Q:
         _Q[qid] = load_questionnaire(find_questionnaire(qid))
     return _Q[qid]
@@ -49,7 +49,8 @@ def pack() -> RulePack:
     return _PACK[0]
 
 
-def records(q: Questionnaire, counts: dict[str, int], seed: int, comments: bool = True) -> list[dict[str, Any]]:
+def records(q: Questionnaire, counts: dict[str, int], seed: int,
+            comments: bool = True) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     out = []
     k = 0
@@ -66,12 +67,14 @@ def records(q: Questionnaire, counts: dict[str, int], seed: int, comments: bool 
                         notes[item.id] = f"Comment {k} on {item.id}: time is short."
                 elif item.type == "choice":
                     answers[item.id] = rng.choice(item.choices).id
-            out.append({"respondent": f"r{k}", "organisation": org, "level": rng.choice(["strategic", "operational"]),
+            level = rng.choice(["strategic", "operational"])
+            out.append({"respondent": f"r{k}", "organisation": org, "level": level,
                         "role": None, "answers": answers, "comments": notes})
     return out
 
 
-def populate(store: Store, name: str = "Harbour + City", seed: int = 1, funder_id: int | None = None) -> Filled:
+def populate(store: Store, name: str = "Harbour + City", seed: int = 1,
+             funder_id: int | None = None) -> Filled:
     q = questionnaire()
     p, _ = store.create_partnership(name, q.id, 3, list(ORGS))
     orgs = {o.name: o.id for o in store.organisations(p.id)}
@@ -82,14 +85,15 @@ def populate(store: Store, name: str = "Harbour + City", seed: int = 1, funder_i
     autumn, _ = store.open_round(p.id, "Autumn", q.id, q.version)
     store.import_records(autumn.id, records(q, {"Harbour Music": 4, "City Children's Services": 4,
                                                 "Foster Co": 3}, seed + 1))
-    w, _ = workshops.create_workshop(store, p.id, "Away day", q.id)
+    pulse = questionnaire("pulse")
+    w, _ = workshops.create_workshop(store, p.id, "Away day", pulse.id)
     for i in range(4):
         workshops.register_participant(store, w.id, f"participant{i:02d}{seed:04d}")
         workshops.submit(store, w, orgs["Harbour Music"], "operational",
-                         {item.id: 4 for item in workshops.items_for(w.dimensions, q) if item.type == "likert"},
-                         f"sub{i:02d}{seed:04d}",
-                         questionnaire=q)
-    store.add_action(p.id, spring.id, "Cost the partnership's own time in the next budget.", task="task.investing_resources")
+                         {i.id: 4 for i in workshops.items_for(w.dimensions, pulse) if i.type == "likert"},
+                         f"sub{i:02d}{seed:04d}", questionnaire=pulse)
+    store.add_action(p.id, spring.id, "Cost the partnership's own time in the next budget.",
+                     task="task.investing_resources")
     store.set_team_note(p.id, orgs["Foster Co"], "team.challenges", "Caseloads are high this year.")
     if funder_id is None:
         funder, _ = sharing.create_funder(store, "Northern Arts Fund")
@@ -119,6 +123,6 @@ def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     with store.reading() as s:
         for t in Base.metadata.sorted_tables:
             rows = s.execute(select(t).order_by(*t.primary_key.columns)).all()
-            out[t.name] = [tuple(json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v for v in row)
-                           for row in rows]
+            out[t.name] = [tuple(json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v
+                                 for v in row) for row in rows]
     return out

@@ -23,10 +23,13 @@ from healthcheck.store import Store, sharing
 def _orphans(store: Store) -> int:
     """Rows whose parent row is gone (foreign keys are on, so this must stay 0)."""
     checks = [
-        "SELECT count(*) FROM organisations o LEFT JOIN partnerships p ON p.id = o.partnership_id WHERE p.id IS NULL",
-        "SELECT count(*) FROM rounds r LEFT JOIN partnerships p ON p.id = r.partnership_id WHERE p.id IS NULL",
+        "SELECT count(*) FROM organisations o LEFT JOIN partnerships p ON p.id = o.partnership_id "
+        "WHERE p.id IS NULL",
+        "SELECT count(*) FROM rounds r LEFT JOIN partnerships p ON p.id = r.partnership_id "
+        "WHERE p.id IS NULL",
         "SELECT count(*) FROM responses x LEFT JOIN rounds r ON r.id = x.round_id WHERE r.id IS NULL",
-        "SELECT count(*) FROM responses x LEFT JOIN organisations o ON o.id = x.organisation_id WHERE o.id IS NULL",
+        "SELECT count(*) FROM responses x LEFT JOIN organisations o ON o.id = x.organisation_id "
+        "WHERE o.id IS NULL",
         "SELECT count(*) FROM shares x LEFT JOIN rounds r ON r.id = x.round_id WHERE r.id IS NULL",
         "SELECT count(*) FROM shares x LEFT JOIN funders f ON f.id = x.funder_id WHERE f.id IS NULL",
         "SELECT count(*) FROM share_codes x LEFT JOIN rounds r ON r.id = x.round_id WHERE r.id IS NULL",

@@ -59,7 +59,7 @@ def summaries(store: Database, round_ids: list[int]) -> dict[int, dict[str, Any]
         return {}
     with store.reading() as s:
         return dict(s.execute(select(RoundSummary.round_id, RoundSummary.snapshot)
-                              .where(RoundSummary.round_id.in_(round_ids))).tuples().all())
+                              .where(RoundSummary.round_id.in_(round_ids))).all())
 
 
 def purge_round(store: Database, round_id: int, snapshot: dict[str, Any], *,
