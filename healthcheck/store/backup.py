@@ -309,12 +309,13 @@ def restore(store: Database, source: str | Path, *, force: bool = False,
     if not force and not is_empty(store):
         raise InputError([Problem("restore", "the store already holds data: restoring would replace it. "
                                              "Back it up first, then restore with --force.")])
-    if manifest["format"] == "sqlite" and store.backend == "sqlite":
+    kind = _kind(path)
+    if kind == "sqlite" and store.backend == "sqlite":
         _sqlite_restore(store, path)
     else:
-        _rows_restore(store, path, manifest["format"], progress)
+        _rows_restore(store, path, kind, progress)
     store.migrate()  # a backup from an older version: bring its schema up to date
-    return BackupInfo(path, str(manifest["format"]), revision, row_counts(store))
+    return BackupInfo(path, kind, revision, row_counts(store))
 
 
 def _sqlite_restore(store: Database, path: Path) -> None:
