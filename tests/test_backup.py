@@ -119,7 +119,8 @@ print("finished", flush=True)
 """
 
 
-def test_kill_during_backup_leaves_the_store_and_no_file_under_the_target(db_url: str, tmp_path: Path) -> None:
+def test_kill_during_backup_leaves_the_store_and_no_file_under_the_target(db_url: str,
+                                                                         tmp_path: Path) -> None:
     with Store(db_url) as store:
         populate(store)
         before = dump(store)
