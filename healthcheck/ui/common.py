@@ -35,7 +35,8 @@ from healthcheck.store import PartnershipInfo, RoundInfo, Store, default_url
 
 DEFAULT_BASE_URL = "http://localhost:8501"
 # url_path of every page: stripped from st.context.url to find the app's root address.
-PAGE_PATHS = ("start", "rules", "dashboard", "rounds", "teams", "actions", "exports", "answer", "portfolio")
+PAGE_PATHS = ("start", "rules", "dashboard", "rounds", "teams", "actions", "exports", "data", "answer",
+              "portfolio")
 KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 SAFE_ERROR = ("Something went wrong on our side and this page could not be shown. Your data are "
               "safe. Please reload the page; if it happens again, tell the person who runs the "

@@ -2,7 +2,7 @@
 
 - no token: the public pages (Start, Rules);
 - `?admin=TOKEN`: the partnership's admin pages (Dashboard, Rounds, Partner teams, Action plan,
-  Exports, Rules);
+  Exports, Data, Rules);
 - `?r=TOKEN`: the Answer page only;
 - `?funder=TOKEN`: the funder's portfolio of partnerships that shared a round with it;
 - `?facilitate=TOKEN`: a live workshop's facilitator console (projector view);
@@ -29,6 +29,7 @@ from healthcheck.ui.pages import (
     actions,
     answer,
     dashboard,
+    data,
     exports,
     invitation,
     portfolio,
@@ -100,6 +101,7 @@ def _admin(token: str) -> None:
         _page(lambda: teams.render(ctx), "Partner teams", "teams", ":material/groups:"),
         _page(lambda: actions.render(ctx), "Action plan", "actions", ":material/checklist:"),
         _page(lambda: exports.render(ctx), "Exports", "exports", ":material/download:"),
+        _page(lambda: data.render(ctx), "Data", "data", ":material/delete:"),
         _page(rules.render, "Rules", "rules", ":material/rule:"),
     ]
     with st.sidebar:
