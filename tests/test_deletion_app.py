@@ -74,3 +74,29 @@ def test_funder_deletes_its_account(db: Store) -> None:
     assert sharing.get_funder(db, a.funder_id) is None
     assert counts(db)["shares"] == 0 and counts(db)["responses"] == 26  # the partnership's data stay
     assert sharing.funder_by_token(db, token) is None
+
+
+def test_a_purged_round_still_shows_its_results_and_says_why_answers_are_gone(db: Store) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from healthcheck.services import retention
+    from healthcheck.store import Round
+
+    pid, token, spring = _admin(db)
+    with db.writing() as s:
+        s.execute(update(Round).where(Round.id == spring).values(closed_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    assert [p.round_id for p in retention.purge(db)] == [spring]
+    at = app(admin=token).run()
+    at.selectbox(key="dash_round").set_value(spring).run()
+    ok(at)
+    page = texts(at)
+    assert "were deleted at the end of the partnership's retention period" in page
+    assert "11 people from 3 organisations answered" in page  # the results as they were
+    for name, key in (("rounds", None), ("exports", "export_round")):
+        open_page(at, name)
+        if key:
+            at.selectbox(key=key).set_value(spring).run()
+        ok(at)
+        assert "retention period" in texts(at), name

@@ -168,6 +168,10 @@ def plain(text: object, *, markdown: bool = True) -> str:
     return "  \n".join(line.strip() for line in s.splitlines())
 
 
+PURGED_NOTE = ("This round's individual answers and comments were deleted at the end of the partnership's "
+               "retention period (set on the Data page). Its results, as they were shown, are kept.")
+
+
 def fewer_than(threshold: int) -> str:
     return f"fewer than {threshold} responses"
 
