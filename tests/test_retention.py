@@ -181,3 +181,18 @@ def test_the_app_purges_once_at_start(store: Store) -> None:
     first = retention.run_at_start(store, pack=pack())
     assert first is not None and [p.round_id for p in first] == [a.spring]
     assert retention.run_at_start(store, pack=pack()) is None  # once per process
+
+
+def test_serve_purges_before_starting_and_starts_even_without_a_database(
+        db_url: str, tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from healthcheck.cli import serve
+
+    with Store(db_url) as store:
+        a = populate(store, NAME)
+        _closed_at(store, a.spring, datetime(2020, 1, 1, tzinfo=UTC))
+    serve._purge(db_url)  # noqa: SLF001 - the step `healthcheck serve` takes before starting the app
+    assert "retention: Harbour + City: round 'Spring'" in capsys.readouterr().err
+    with Store(db_url) as store:
+        assert store.response_records(a.spring) == []
+    serve._purge(f"sqlite:///{tmp_path}/no/such/dir/\0bad.db")  # noqa: SLF001
+    assert "retention: not run now" in capsys.readouterr().err
