@@ -161,6 +161,12 @@ def test_secure_delete_is_on_and_deleted_text_leaves_the_file(tmp_path: Path) ->
 def test_cli_delete_needs_the_name(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     with Store(db_url) as store:
         a = populate(store)
+    assert main(["delete", "list", "--database-url", db_url]) == 0
+    listed = capsys.readouterr().out
+    assert f"round {a.spring}: Spring (closed)" in listed
+    assert f"funder {a.funder_id}: Northern Arts Fund" in listed
+    assert main(["delete", "round", str(a.spring), "--database-url", db_url]) == 1  # no --confirm
+    assert "--confirm NAME" in capsys.readouterr().err
     assert main(["delete", "round", str(a.spring), "--confirm", "Autumn", "--database-url", db_url]) == 1
     assert "type its name exactly: Spring" in capsys.readouterr().err
     assert main(["delete", "answers", str(a.orgs["Foster Co"]), "--confirm", "Foster Co",
