@@ -11,7 +11,20 @@ import sys
 from collections.abc import Callable, Sequence
 
 from healthcheck import __version__
-from healthcheck.cli import calibrate, demo, portfolio, report, score, serve, template, validate
+from healthcheck.cli import (
+    backup,
+    calibrate,
+    delete,
+    demo,
+    portfolio,
+    purge,
+    report,
+    restore,
+    score,
+    serve,
+    template,
+    validate,
+)
 from healthcheck.core.errors import InputError
 
 # In the order `healthcheck --help` lists them.
@@ -25,6 +38,10 @@ COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (  # type: 
     portfolio.add_command,
     report.add_command,
     calibrate.add_command,
+    delete.add_command,
+    purge.add_command,
+    backup.add_command,
+    restore.add_command,
 )
 
 

@@ -43,6 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                  (links.funder_name, links.funder_token))
             else:
                 print("The store already holds partnerships, so the demo was not loaded.", file=sys.stderr)
+    _purge(args.database_url)
     app = app_path()
     command = [sys.executable, "-m", "streamlit", "run", str(serving_path()),
                "--server.headless", "true", "--server.port", str(args.port),
@@ -50,6 +51,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
                "--client.showErrorDetails", "none", "--client.toolbarMode", "minimal"]
     print(f"Starting the app on http://localhost:{args.port} (stop with Ctrl+C)", file=sys.stderr, flush=True)
     return subprocess.call(command, env=env, cwd=str(app.parent if app.name == "app.py" else Path.cwd()))
+
+
+def _purge(url: str | None) -> None:
+    """Retention at start: rounds past their period lose their answers before anyone looks. A
+    database that cannot be reached now must not stop the app (its pages say so, and the app
+    tries again when it starts its first page)."""
+    from healthcheck.services.retention import purge
+
+    try:
+        with open_store(url) as store:
+            for purged in purge(store):
+                print(f"retention: {purged.describe()}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - report and start anyway
+        print(f"retention: not run now ({type(exc).__name__}); the app runs it when it starts",
+              file=sys.stderr)
 
 
 def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -12,6 +12,8 @@ from typing import Literal, get_args
 
 __all__ = [
     "ACTION_STATUSES",
+    "DEFAULT_RETENTION_MONTHS",
+    "MAX_RETENTION_MONTHS",
     "MIN_THRESHOLD",
     "OPEN_ACTION_STATUSES",
     "ORGANISATION_KINDS",
@@ -25,6 +27,11 @@ __all__ = [
 
 # Fewer respondents than this and a group's answers could be picked out.
 MIN_THRESHOLD = 3
+
+# How long a partnership keeps individual answers after a round closes, unless it chooses otherwise
+# (then only the round's aggregate results are kept: services.retention). At most ten years.
+DEFAULT_RETENTION_MONTHS = 24
+MAX_RETENTION_MONTHS = 120
 
 ORGANISATION_KINDS: dict[str, str] = {
     "music": "Music organisation",

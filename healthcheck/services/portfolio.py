@@ -169,6 +169,12 @@ class Portfolio:
         self.rows.extend(rows)
         return rows
 
+    def add_kept(self, row: PortfolioRow, assessment: Assessment) -> None:
+        """A row kept from a purged round (`services.portfolio_kept`), with its drill-down."""
+        self._check_new([row.partnership])
+        self.rows.append(row)
+        self._where[row.partnership] = ("kept", assessment)
+
     def _check_new(self, names: Iterable[str]) -> None:
         seen = set(self._where)
         dup = sorted({n for n in names if n in seen})
@@ -185,6 +191,8 @@ class Portfolio:
             q, table, pack = self._tables[where[1]]
             scores = table.partnership(where[2])
             return Assessment(q, scores, get_engine(pack).evaluate(table.facts(where[2])))
+        if where[0] == "kept":
+            return where[1]  # type: ignore[no-any-return]
         _, doc, q, pack = where
         return Assessment(q, scores_from_document(doc), findings_from_document(doc, pack))
 
@@ -334,7 +342,9 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
     Returns the portfolio and, per row name, where it came from (for the drill-down).
     """
     # imported here: reading files and scoring tables need no database driver
+    from healthcheck.services.portfolio_kept import kept_row, tasks_mean
     from healthcheck.services.results import current_steps
+    from healthcheck.store.retention import summaries
     from healthcheck.store.sharing import shared_round_records, shared_rounds
 
     by_partnership: dict[int, list[Any]] = {}
@@ -343,12 +353,21 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
     names = Counter(srs[0].partnership.name for srs in by_partnership.values())
     groups: dict[tuple[str, int], dict[str, list[Any]]] = {}
     entries: dict[str, StoreEntry] = {}
+    kept_rows: list[tuple[PortfolioRow, Assessment]] = []
+    kept_before: dict[str, float | None] = {}  # live round, purged previous: its tasks mean
     total = len(by_partnership)
     for k, srs in enumerate(by_partnership.values()):
         p = srs[0].partnership
         name = p.name if names[p.name] == 1 else f"{p.name} (#{p.id})"
-        with_answers = []
+        with_answers: list[tuple[Any, Any]] = []
+        kept = summaries(store, [sr.round.id for sr in srs])  # purged rounds: their kept results
         for sr in reversed(srs):  # newest first
+            if sr.round.id in kept:
+                if kept[sr.round.id].get("portfolio"):
+                    with_answers.append((sr, kept[sr.round.id]))
+                if len(with_answers) == 2:
+                    break
+                continue
             records = shared_round_records(store, funder_id, sr.round.id) or []
             # a funder sees a round only as far as its figures have moved (services.results)
             steps = current_steps(store, sr.round.id, records, questionnaire_of(sr.round.questionnaire_id),
@@ -361,6 +380,21 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
         if not with_answers:
             continue
         latest, records = with_answers[0]
+        entries[name] = StoreEntry(p.id, latest.round.id, latest.include_comments, p.threshold,
+                                   latest.round.questionnaire_id)
+        if isinstance(records, dict) or (len(with_answers) == 2 and isinstance(with_answers[1][1], dict)):
+            before = with_answers[1] if len(with_answers) == 2 else None
+            before_tasks = None if before is None else tasks_mean(
+                before[1], questionnaire_of(before[0].round.questionnaire_id), p.threshold, name)
+            if isinstance(records, dict):
+                row, assessment = kept_row(records, name, latest.round, (p.id, latest.round.id), before_tasks,
+                                           questionnaire_of(latest.round.questionnaire_id), pack)
+                kept_rows.append((row, assessment))
+                if progress is not None:
+                    progress(k + 1, total)
+                continue
+            kept_before[name] = before_tasks
+            with_answers = with_answers[:1]
         group = groups.setdefault((latest.round.questionnaire_id, p.threshold),
                                   {"now": [], "before": [], "labels": {}, "keys": {}})
         q = questionnaire_of(latest.round.questionnaire_id)
@@ -373,8 +407,6 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
             with contextlib.suppress(InputError):  # an old round that no longer reads: no change shown
                 frame = frame_from_records(prev_records, prev_q, partnership=name)
                 group["before"].append((prev_q.id, frame))
-        entries[name] = StoreEntry(p.id, latest.round.id, latest.include_comments, p.threshold,
-                                   latest.round.questionnaire_id)
         if progress is not None:
             progress(k + 1, total)
     portfolio = Portfolio()
@@ -388,7 +420,10 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
             table = ScoreTable(questionnaire_of(prev_qid), pd.concat(frames, ignore_index=True), threshold)
             tasks = framework_means(table)["tasks"]
             previous.update({n: _none(v) for n, v in zip(table.names(), tasks.tolist(), strict=True)})
+        previous.update({n: v for n, v in kept_before.items() if n in group["labels"]})
         portfolio.add_table(q, pd.concat(group["now"], ignore_index=True), pack, threshold,
                             rounds=group["labels"], previous=previous, keys=group["keys"])
+    for row, assessment in kept_rows:
+        portfolio.add_kept(row, assessment)
     portfolio.rows = by_risk(portfolio.rows)
     return portfolio, entries

@@ -27,9 +27,11 @@ from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses import frame_from_records
 from healthcheck.core.rules import RulePack
 from healthcheck.core.scoring import ScoreTable
+from healthcheck.core.snapshot import RoundSnapshot, assessment_from_snapshot
+from healthcheck.store.retention import round_summary
 
 __all__ = ["RoundData", "current_steps", "due_step", "may_release", "release_results", "results_from_records",
-           "round_results"]
+           "round_results", "shared_results", "summary_results"]
 
 
 @dataclass(frozen=True)
@@ -39,11 +41,18 @@ class RoundData:
     assessment: Assessment | None  # None before the first release (or when no rules were asked for)
     key: tuple[Any, ...] = ()  # identifies this round's data (for caching what is built from it)
     received: int = 0  # answers stored, released or not
+    released: int | None = None  # answers the figures take in, when not the records (a purged round)
 
     @property
     def held_back(self) -> int:
         """Answers sent since the last step, not yet in the figures."""
-        return max(self.received - len(self.records), 0)
+        shown = len(self.records) if self.released is None else self.released
+        return max(self.received - shown, 0)
+
+    @property
+    def purged(self) -> bool:
+        """The individual answers were deleted (retention); the figures are the kept summary."""
+        return self.released is not None
 
 
 def results_from_records(records: Sequence[Mapping[str, Any]], questionnaire: Questionnaire,
@@ -110,7 +119,36 @@ def current_steps(store: Any, round_id: int, records: Sequence[Mapping[str, Any]
 
 def round_results(store: Any, round_id: int, questionnaire: Questionnaire, pack: RulePack | None,
                   threshold: int, partnership: str = "", key: tuple[Any, ...] = ()) -> RoundData:
-    """Read a round's answers fresh from the store, take the next step if it is due, assess."""
+    """Read a round's answers fresh from the store, take the next step if it is due, assess.
+    A purged round's results are the summary kept when its answers were deleted."""
+    summary = round_summary(store, round_id)
+    if summary is not None:
+        return summary_results(summary, questionnaire, pack, partnership, key)
     records = store.response_records(round_id)
     steps = current_steps(store, round_id, records, questionnaire, threshold)
     return release_results(records, steps, questionnaire, pack, threshold, partnership, key)
+
+
+def summary_results(summary: Mapping[str, Any], questionnaire: Questionnaire, pack: RulePack | None,
+                    partnership: str = "", key: tuple[Any, ...] = ()) -> RoundData:
+    """A purged round's results: the assessment its summary keeps (no answers, no comments)."""
+    snap = RoundSnapshot.model_validate(dict(summary))
+    assessment = None if pack is None else assessment_from_snapshot(snap, questionnaire, pack, partnership)
+    frame = frame_from_records([], questionnaire, partnership=partnership)
+    return RoundData([], frame, assessment, key, snap.received, snap.released)
+
+
+def shared_results(store: Any, funder_id: int, round_id: int, questionnaire: Questionnaire,
+                   pack: RulePack | None, threshold: int, partnership: str = "") -> RoundData | None:
+    """A round as a funder it was shared with sees it (None when it is not shared with them):
+    its last release (comments only when shared too), or its summary once purged."""
+    from healthcheck.store.sharing import shared_round_records
+
+    records = shared_round_records(store, funder_id, round_id)
+    if records is None:
+        return None
+    summary = round_summary(store, round_id)
+    if summary is not None:
+        return summary_results(summary, questionnaire, pack, partnership)
+    steps = current_steps(store, round_id, records, questionnaire, threshold)
+    return release_results(records, steps, questionnaire, pack, threshold, partnership)

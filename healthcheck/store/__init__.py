@@ -24,7 +24,7 @@ from healthcheck.core.vocabulary import (
     ROUND_KINDS,
     TEAM_QUESTIONS,
 )
-from healthcheck.store import sharing, throttle, workshops
+from healthcheck.store import backup, deletion, sharing, throttle, workshops
 from healthcheck.store.db import (
     MIGRATIONS_DIR,
     Database,
@@ -47,6 +47,8 @@ from healthcheck.store.models import (
     PartnerTeamNote,
     Response,
     Round,
+    RoundRelease,
+    RoundSummary,
     Share,
     ShareCode,
     Workshop,
@@ -90,6 +92,8 @@ __all__ = [
     "Response",
     "Round",
     "RoundInfo",
+    "RoundRelease",
+    "RoundSummary",
     "Share",
     "ShareCode",
     "SharedRound",
@@ -107,6 +111,8 @@ __all__ = [
     "new_token",
     "normalise_url",
     "now",
+    "backup",
+    "deletion",
     "sharing",
     "throttle",
     "workshops",

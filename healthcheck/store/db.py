@@ -234,6 +234,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         # imports on a busy machine can wait well past 10 s (seen in the fault tests): wait 30 s.
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros, not left readable in free pages (issue 16:
+        # "deleted" means gone from the file too).
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
     finally:

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from healthcheck.core.vocabulary import MIN_THRESHOLD
+from healthcheck.core.vocabulary import DEFAULT_RETENTION_MONTHS, MIN_THRESHOLD
 from healthcheck.core.workshop import CODE_LENGTH
 from healthcheck.store.db import JSONType, UTCDateTime, now
 
@@ -44,6 +44,8 @@ __all__ = [
     "Partnership",
     "Response",
     "Round",
+    "RoundRelease",
+    "RoundSummary",
     "Share",
     "ShareCode",
     "Workshop",
@@ -84,6 +86,9 @@ class Partnership(Base):
     threshold: Mapped[int] = mapped_column(Integer, default=MIN_THRESHOLD)
     admin_token_hash: Mapped[str] = mapped_column(String(_HASH), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # Months individual answers are kept after a round closes (revision 0008; services.retention).
+    retention_months: Mapped[int] = mapped_column(Integer, default=DEFAULT_RETENTION_MONTHS,
+                                                  server_default=str(DEFAULT_RETENTION_MONTHS))
 
 
 class Organisation(Base):
@@ -262,3 +267,20 @@ class RoundRelease(Base):
     seq: Mapped[int] = mapped_column(Integer)
     responses: Mapped[int] = mapped_column(Integer)
     released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+# --------------------------------------------------------------------------------------------
+# Retention (revision 0008)
+
+
+class RoundSummary(Base):
+    """What is kept of a round once its individual answers are deleted (`services.retention`):
+    the results it showed, as aggregates only (scores, findings, counts at or above the
+    threshold), so the dashboard, trend, report and a funder's portfolio still show it."""
+
+    __tablename__ = "round_summaries"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    purged_responses: Mapped[int] = mapped_column(Integer)
+    purged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from healthcheck.core.errors import InputError, Problem
-from healthcheck.core.vocabulary import MIN_THRESHOLD
+from healthcheck.core.vocabulary import MAX_RETENTION_MONTHS, MIN_THRESHOLD
 from healthcheck.store.checks import check_kind, clean_name, fail, is_threshold
 from healthcheck.store.db import Database, now
 from healthcheck.store.models import Organisation, Partnership
@@ -89,7 +89,8 @@ class PartnershipRepository(Database):
             return [partnership_info(p) for p in rows]
 
     def update_partnership(
-        self, partnership_id: int, *, name: str | None = None, threshold: int | None = None
+        self, partnership_id: int, *, name: str | None = None, threshold: int | None = None,
+        retention_months: int | None = None,
     ) -> PartnershipInfo:
         problems: list[Problem] = []
         values: dict[str, Any] = {}
@@ -100,6 +101,12 @@ class PartnershipRepository(Database):
                 problems.append(Problem(path="threshold", message="The anonymity threshold must be a "
                                         f"whole number of at least {MIN_THRESHOLD}."))
             values["threshold"] = threshold
+        if retention_months is not None:
+            if (isinstance(retention_months, bool) or not isinstance(retention_months, int)
+                    or not 1 <= retention_months <= MAX_RETENTION_MONTHS):
+                problems.append(Problem(path="retention", message="Keep answers for a whole number of months "
+                                        f"from 1 to {MAX_RETENTION_MONTHS}."))
+            values["retention_months"] = retention_months
         if problems:
             raise InputError(problems)
         with self.writing() as s:
@@ -126,6 +133,11 @@ class PartnershipRepository(Database):
                 .order_by(Organisation.id)
             )
             return [organisation_info(o) for o in rows]
+
+    def get_organisation(self, organisation_id: int) -> OrganisationInfo | None:
+        with self.reading() as s:
+            o = s.get(Organisation, organisation_id)
+            return organisation_info(o) if o else None
 
     def add_organisation(self, partnership_id: int, name: str, kind: str) -> OrganisationInfo:
         problems: list[Problem] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from healthcheck.core.vocabulary import DEFAULT_RETENTION_MONTHS
 from healthcheck.store.models import ActionItem, Funder, Organisation, Partnership, Round, Share, Workshop
 
 __all__ = [
@@ -37,6 +38,7 @@ class PartnershipInfo:
     questionnaire_id: str
     threshold: int
     created_at: datetime
+    retention_months: int = DEFAULT_RETENTION_MONTHS
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,8 @@ class LiveStatus:
 
 
 def partnership_info(p: Partnership) -> PartnershipInfo:
-    return PartnershipInfo(p.id, p.name, p.questionnaire_id, p.threshold, p.created_at)
+    return PartnershipInfo(p.id, p.name, p.questionnaire_id, p.threshold, p.created_at,
+                           p.retention_months or DEFAULT_RETENTION_MONTHS)
 
 
 def organisation_info(o: Organisation) -> OrganisationInfo:

@@ -47,6 +47,8 @@ __all__ = [
     "create_share_code",
     "funder_by_invitation",
     "funder_by_token",
+    "get_funder",
+    "list_funders",
     "invitation_token",
     "new_invitation",
     "normalise_code",
@@ -87,6 +89,17 @@ def create_funder(store: Store, name: str) -> tuple[FunderInfo, str]:
 
 def funder_by_token(store: Store, token: str | None) -> FunderInfo | None:
     return row_by_token(store, select(Funder), Funder.token_hash, token, funder_info)
+
+
+def get_funder(store: Store, funder_id: int) -> FunderInfo | None:
+    with store.reading() as s:
+        f = s.get(Funder, funder_id)
+        return funder_info(f) if f is not None else None
+
+
+def list_funders(store: Store) -> list[FunderInfo]:
+    with store.reading() as s:
+        return [funder_info(f) for f in s.scalars(select(Funder).order_by(Funder.name, Funder.id))]
 
 
 def rotate_funder_token(store: Store, funder_id: int) -> str:

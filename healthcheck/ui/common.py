@@ -35,7 +35,8 @@ from healthcheck.store import PartnershipInfo, RoundInfo, Store, default_url
 
 DEFAULT_BASE_URL = "http://localhost:8501"
 # url_path of every page: stripped from st.context.url to find the app's root address.
-PAGE_PATHS = ("start", "rules", "dashboard", "rounds", "teams", "actions", "exports", "answer", "portfolio")
+PAGE_PATHS = ("start", "rules", "dashboard", "rounds", "teams", "actions", "exports", "data", "answer",
+              "portfolio")
 KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 SAFE_ERROR = ("Something went wrong on our side and this page could not be shown. Your data are "
               "safe. Please reload the page; if it happens again, tell the person who runs the "
@@ -165,6 +166,10 @@ def plain(text: object, *, markdown: bool = True) -> str:
     s = _MD_SPECIAL.sub(r"\\\1", s)
     # Line breaks stay line breaks; no block structure (lists, headings, code) can start.
     return "  \n".join(line.strip() for line in s.splitlines())
+
+
+PURGED_NOTE = ("This round's individual answers and comments were deleted at the end of the partnership's "
+               "retention period (set on the Data page). Its results, as they were shown, are kept.")
 
 
 def fewer_than(threshold: int) -> str:

@@ -2,7 +2,7 @@
 
 - no token: the public pages (Start, Rules);
 - `?admin=TOKEN`: the partnership's admin pages (Dashboard, Rounds, Partner teams, Action plan,
-  Exports, Rules);
+  Exports, Data, Rules);
 - `?r=TOKEN`: the Answer page only;
 - `?funder=TOKEN`: the funder's portfolio of partnerships that shared a round with it;
 - `?facilitate=TOKEN`: a live workshop's facilitator console (projector view);
@@ -23,11 +23,13 @@ from collections.abc import Callable
 import streamlit as st
 
 from healthcheck.core.errors import InputError
+from healthcheck.services import retention
 from healthcheck.ui.common import AdminContext, get_store, plain, show_failure, show_problems
 from healthcheck.ui.pages import (
     actions,
     answer,
     dashboard,
+    data,
     exports,
     invitation,
     portfolio,
@@ -99,6 +101,7 @@ def _admin(token: str) -> None:
         _page(lambda: teams.render(ctx), "Partner teams", "teams", ":material/groups:"),
         _page(lambda: actions.render(ctx), "Action plan", "actions", ":material/checklist:"),
         _page(lambda: exports.render(ctx), "Exports", "exports", ":material/download:"),
+        _page(lambda: data.render(ctx), "Data", "data", ":material/delete:"),
         _page(rules.render, "Rules", "rules", ":material/rule:"),
     ]
     with st.sidebar:
@@ -152,6 +155,7 @@ def _public() -> None:
 def main() -> None:
     """The whole app: route by the link's token, inside a last-resort error boundary."""
     try:
+        retention.run_at_start(get_store())  # once per process: rounds past their retention period
         respondent = _param("r")
         if respondent:
             _respondent(respondent)

@@ -23,6 +23,7 @@ from healthcheck.present import charts, summaries, views
 from healthcheck.present.report import report_bytes
 from healthcheck.store import RoundInfo
 from healthcheck.ui.common import (
+    PURGED_NOTE,
     AdminContext,
     RoundData,
     chart_spec,
@@ -210,6 +211,8 @@ def render(ctx: AdminContext) -> None:
     q = data.assessment.questionnaire
     scores = data.assessment.scores
     st.markdown(plain(views.summary_sentence(scores, data.assessment.findings)))
+    if data.purged:
+        st.caption(PURGED_NOTE)
     if note:
         st.caption(note)
     elif r.is_open:

@@ -7,9 +7,18 @@ import json
 import streamlit as st
 
 from healthcheck.core.anonymity import SUPPRESSED_ORG
+from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.text import slug
 from healthcheck.present.exports import anonymised_csv
-from healthcheck.ui.common import AdminContext, pick_round, plain, release_note, round_data
+from healthcheck.ui.common import (
+    PURGED_NOTE,
+    AdminContext,
+    RoundData,
+    pick_round,
+    plain,
+    release_note,
+    round_data,
+)
 
 
 def render(ctx: AdminContext) -> None:
@@ -31,6 +40,21 @@ def render(ctx: AdminContext) -> None:
     name = f"{slug(ctx.partnership.name)}-{slug(r.label)}"
 
     st.subheader("Responses (CSV)")
+    if data.purged:
+        st.info(PURGED_NOTE)
+    else:
+        _responses_csv(data, q, threshold, name)
+
+    st.subheader("Assessment (JSON)")
+    st.caption("Scores, bands, findings and their evidence in the same format as `healthcheck score "
+               "--format json`. Groups below the threshold appear as null.")
+    payload = json.dumps(data.assessment.as_dict(), indent=2, ensure_ascii=False)
+    st.download_button("Download the assessment (JSON)", data=payload.encode("utf-8"),
+                       file_name=f"{name}-assessment.json", mime="application/json", key="export_json",
+                       on_click="ignore")
+
+
+def _responses_csv(data: RoundData, q: Questionnaire, threshold: int, name: str) -> None:
     csv_text, hidden = anonymised_csv(data.frame, q, threshold)
     if hidden:
         st.warning(f"Some organisations have fewer than {threshold} responses, so the file names them "
@@ -39,12 +63,4 @@ def render(ctx: AdminContext) -> None:
                    f"{plain(', '.join(sorted(hidden)))}.")
     st.download_button("Download the responses (CSV)", data=csv_text.encode("utf-8"),
                        file_name=f"{name}-responses.csv", mime="text/csv", key="export_csv",
-                       on_click="ignore")
-
-    st.subheader("Assessment (JSON)")
-    st.caption("Scores, bands, findings and their evidence in the same format as `healthcheck score "
-               "--format json`. Groups below the threshold appear as null.")
-    payload = json.dumps(data.assessment.as_dict(), indent=2, ensure_ascii=False)
-    st.download_button("Download the assessment (JSON)", data=payload.encode("utf-8"),
-                       file_name=f"{name}-assessment.json", mime="application/json", key="export_json",
                        on_click="ignore")

@@ -31,9 +31,10 @@ from healthcheck.core.responses.csvfile import (
 from healthcheck.core.responses.forms import apply_mapping, is_canonical_header, read_score_json
 from healthcheck.core.vocabulary import SEVERITIES, SEVERITY_LABEL
 from healthcheck.present import charts, summaries, views
+from healthcheck.services import deletion
 from healthcheck.services import portfolio as pf
-from healthcheck.services.results import current_steps, release_results
-from healthcheck.store import Store, sharing
+from healthcheck.services.results import shared_results
+from healthcheck.store import FunderInfo, Store, sharing
 from healthcheck.ui.common import (
     QUESTIONNAIRE_CHOICES,
     chart_with_table,
@@ -42,6 +43,7 @@ from healthcheck.ui.common import (
     invitation_link,
     plain,
 )
+from healthcheck.ui.widgets.confirm_delete import confirm_delete
 from healthcheck.ui.widgets.uploads import confirm_mapping, forget_removed, read_upload
 
 _IMPORT_KEY = "hc_pf_import"
@@ -84,6 +86,7 @@ def render(store: Store, funder_token: str | None) -> None:
                 "only where a partnership shared them as well.")
     _redeem(store, funder.id)
     _invite(store, funder.id)
+    _delete_account(store, funder)
     source = st.segmented_control("Partnerships", ["Shared with you", "Imported files"],
                                   default="Shared with you", key="pf_source", required=True)
     if source == "Imported files":
@@ -100,6 +103,18 @@ def render(store: Store, funder_token: str | None) -> None:
                 "your invitation link.")
         return
     _portfolio_view(portfolio, entries, store, funder.id)
+
+
+def _delete_account(store: Store, funder: FunderInfo) -> None:
+    with st.expander("Delete this funder account"):
+        done = confirm_delete(funder.name, "pf_delete",
+                              "This funder account, its link and invitation link, and every round "
+                              "partnerships shared with it (their own data stay with them).",
+                              lambda typed: deletion.delete_funder(store, funder.id, typed))
+    if done is not None:
+        st.session_state.pop("hc_funder_token", None)
+        st.success(f"Deleted the funder account '{done.name}' and every share to it ({done.describe()}).")
+        st.stop()
 
 
 # ----------------------------------------------------------------------------- share codes
@@ -229,13 +244,10 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
     """A read-only dashboard of one partnership: summary, radar, findings (no editing)."""
     assessment = portfolio.assessment(row.partnership) if row else None
     released = None
-    if entry is not None:  # a shared round: its last release, checked against the earlier ones
-        records = sharing.shared_round_records(store, funder_id, entry.round_id) or []
-        q = get_questionnaire(entry.questionnaire_id)
-        steps = current_steps(store, entry.round_id, records, q, entry.threshold)
-        released = release_results(records, steps, q, get_rules(), entry.threshold,
-                                   row.partnership if row else "")
-        assessment = released.assessment
+    if entry is not None:  # a shared round: its last release (or its summary, once purged)
+        released = shared_results(store, funder_id, entry.round_id, get_questionnaire(entry.questionnaire_id),
+                                  get_rules(), entry.threshold, row.partnership if row else "")
+        assessment = released.assessment if released is not None else None
     if assessment is None or row is None:
         return
     scores = assessment.scores

@@ -9,7 +9,9 @@ import streamlit as st
 from healthcheck.core.anonymity import visible_counts
 from healthcheck.core.errors import InputError
 from healthcheck.store import ROUND_KINDS, RoundInfo
+from healthcheck.store.retention import round_summary
 from healthcheck.ui.common import (
+    PURGED_NOTE,
     QUESTIONNAIRE_CHOICES,
     AdminContext,
     count_text,
@@ -58,6 +60,12 @@ def _round_panel(ctx: AdminContext, r: RoundInfo, latest: bool) -> None:
     with st.expander(f"{plain(r.label)} ({state})", expanded=latest):
         st.caption(f"Opened {r.opened_at:%d %b %Y} · {ROUND_KINDS.get(r.kind, r.kind)} · "
                    f"questionnaire {r.questionnaire_id} version {r.questionnaire_version}")
+        kept = round_summary(store, r.id)
+        if kept is not None:  # purged: the answers are gone, their number as it was shown is kept
+            st.markdown(f"**Responses:** {count_text(int(kept.get('received', 0)), threshold)}")
+            st.caption(PURGED_NOTE)
+            sharing_panel(ctx, r)
+            return
         counts = store.response_counts(r.id)
         total = sum(counts.values())
         st.markdown(f"**Responses so far:** {count_text(total, threshold)}")
