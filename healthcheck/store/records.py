@@ -9,10 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from healthcheck.store.models import ActionItem, Funder, Organisation, Partnership, Round, Share, Workshop
+from healthcheck.store.models import (
+    ActionItem,
+    AuditEvent,
+    Funder,
+    Organisation,
+    Partnership,
+    Round,
+    Share,
+    Workshop,
+)
 
 __all__ = [
     "ActionInfo",
+    "AuditEntry",
     "FunderInfo",
     "LiveStatus",
     "OrganisationInfo",
@@ -21,6 +31,7 @@ __all__ = [
     "SharedRound",
     "WorkshopInfo",
     "action_info",
+    "audit_entry",
     "funder_info",
     "organisation_info",
     "partnership_info",
@@ -37,6 +48,8 @@ class PartnershipInfo:
     questionnaire_id: str
     threshold: int
     created_at: datetime
+    privacy_contact: str | None = None  # who respondents contact about their data
+    privacy_notice: str | None = None  # the partnership's own notice (None: the default wording)
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,18 @@ class WorkshopInfo:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log: when, which kind of link (`AUDIT_ACTORS`), what, in words."""
+
+    id: int
+    partnership_id: int
+    at: datetime
+    actor: str
+    action: str
+    description: str
+
+
+@dataclass(frozen=True)
 class LiveStatus:
     """What the console shows while the workshop runs. `by_organisation` holds exact counts:
     show them through `count_text` (below the threshold: "fewer than N")."""
@@ -130,7 +155,12 @@ class LiveStatus:
 
 
 def partnership_info(p: Partnership) -> PartnershipInfo:
-    return PartnershipInfo(p.id, p.name, p.questionnaire_id, p.threshold, p.created_at)
+    return PartnershipInfo(p.id, p.name, p.questionnaire_id, p.threshold, p.created_at, p.privacy_contact,
+                           p.privacy_notice)
+
+
+def audit_entry(e: AuditEvent) -> AuditEntry:
+    return AuditEntry(e.id, e.partnership_id, e.at, e.actor, e.action, e.description)
 
 
 def organisation_info(o: Organisation) -> OrganisationInfo:
