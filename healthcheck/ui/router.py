@@ -2,7 +2,7 @@
 
 - no token: the public pages (Start, Rules);
 - `?admin=TOKEN`: the partnership's admin pages (Dashboard, Rounds, Partner teams, Action plan,
-  Exports, Rules);
+  Exports, Privacy, Audit log, Rules);
 - `?r=TOKEN`: the Answer page only;
 - `?funder=TOKEN`: the funder's portfolio of partnerships that shared a round with it;
 - `?facilitate=TOKEN`: a live workshop's facilitator console (projector view);
@@ -27,10 +27,12 @@ from healthcheck.ui.common import AdminContext, get_store, plain, show_failure, 
 from healthcheck.ui.pages import (
     actions,
     answer,
+    audit,
     dashboard,
     exports,
     invitation,
     portfolio,
+    privacy,
     rounds,
     rules,
     start,
@@ -99,6 +101,8 @@ def _admin(token: str) -> None:
         _page(lambda: teams.render(ctx), "Partner teams", "teams", ":material/groups:"),
         _page(lambda: actions.render(ctx), "Action plan", "actions", ":material/checklist:"),
         _page(lambda: exports.render(ctx), "Exports", "exports", ":material/download:"),
+        _page(lambda: privacy.render(ctx), "Privacy", "privacy", ":material/shield:"),
+        _page(lambda: audit.render(ctx), "Audit log", "audit", ":material/history:"),
         _page(rules.render, "Rules", "rules", ":material/rule:"),
     ]
     with st.sidebar:

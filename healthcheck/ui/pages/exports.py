@@ -9,7 +9,7 @@ import streamlit as st
 from healthcheck.core.anonymity import SUPPRESSED_ORG
 from healthcheck.core.text import slug
 from healthcheck.present.exports import anonymised_csv
-from healthcheck.ui.common import AdminContext, pick_round, plain, release_note, round_data
+from healthcheck.ui.common import AdminContext, pick_round, plain, recorded, release_note, round_data
 
 
 def render(ctx: AdminContext) -> None:
@@ -37,7 +37,10 @@ def render(ctx: AdminContext) -> None:
                    f"\"{SUPPRESSED_ORG}\" and leaves out their roles. To keep the hidden group from "
                    f"being worked out, {len(hidden)} organisation(s) are hidden in all: "
                    f"{plain(', '.join(sorted(hidden)))}.")
-    st.download_button("Download the responses (CSV)", data=csv_text.encode("utf-8"),
+    pid = ctx.partnership.id
+    st.download_button("Download the responses (CSV)",
+                       data=recorded(csv_text.encode("utf-8"), pid, "admin",
+                                     f"the anonymised responses of the round '{r.label}' (CSV)"),
                        file_name=f"{name}-responses.csv", mime="text/csv", key="export_csv",
                        on_click="ignore")
 
@@ -45,6 +48,8 @@ def render(ctx: AdminContext) -> None:
     st.caption("Scores, bands, findings and their evidence in the same format as `healthcheck score "
                "--format json`. Groups below the threshold appear as null.")
     payload = json.dumps(data.assessment.as_dict(), indent=2, ensure_ascii=False)
-    st.download_button("Download the assessment (JSON)", data=payload.encode("utf-8"),
+    st.download_button("Download the assessment (JSON)",
+                       data=recorded(payload.encode("utf-8"), pid, "admin",
+                                     f"the assessment of the round '{r.label}' (JSON)"),
                        file_name=f"{name}-assessment.json", mime="application/json", key="export_json",
                        on_click="ignore")
