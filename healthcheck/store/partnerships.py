@@ -107,10 +107,6 @@ class PartnershipRepository(Database):
         contact or notice clears it: the notice then goes back to the default wording)."""
         problems: list[Problem] = []
         values: dict[str, Any] = {}
-        if privacy_contact is not None:
-            values["privacy_contact"] = clean_contact(privacy_contact, problems)
-        if privacy_notice is not None:
-            values["privacy_notice"] = clean_notice(privacy_notice, problems)
         if name is not None:
             values["name"] = clean_name(name, "name", "a name for the partnership", problems)
         if threshold is not None:
@@ -118,6 +114,10 @@ class PartnershipRepository(Database):
                 problems.append(Problem(path="threshold", message="The anonymity threshold must be a "
                                         f"whole number of at least {MIN_THRESHOLD}."))
             values["threshold"] = threshold
+        if privacy_contact is not None:
+            values["privacy_contact"] = clean_contact(privacy_contact, problems)
+        if privacy_notice is not None:
+            values["privacy_notice"] = clean_notice(privacy_notice, problems)
         if problems:
             raise InputError(problems)
         with self.writing() as s:

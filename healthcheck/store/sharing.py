@@ -193,7 +193,7 @@ def redeem_share_code(store: Store, funder_id: int, code: str, *,
             raise fail("code", BAD_CODE)
         _upsert_share(s, row.round_id, funder_id, bool(row.include_comments))
         _log_share(s, row.round_id, funder_id, "funder", "share.made",
-                   "entered a share code: the round '{round}' is now shared with {funder} ({what}).",
+                   "entered a share code: the round '{round}' is now shared with it ({what}).",
                    bool(row.include_comments))
     throttle.succeeded(attempt)
     result = _shared_round(store, funder_id, row.round_id)
