@@ -132,8 +132,8 @@ def test_an_event_is_kept_only_with_its_change(store: Store) -> None:
 
 def test_record_for_other_services(store: Store) -> None:
     p, _ = store.create_partnership("P", "core", 3, ORGS)
-    audit.record(store, p.id, "system", "data.purged", "Deleted \u202e the answers of 2 rounds\n past  retention. "
-                 + "x" * 600)
+    audit.record(store, p.id, "system", "data.purged",
+                 "Deleted \u202e the answers of 2 rounds\n past  retention. " + "x" * 600)
     entry = audit.events(store, p.id, limit=1)[0]
     assert entry.actor == "system" and entry.action == "data.purged"
     assert entry.description.startswith("Deleted the answers of 2 rounds past retention. xxx")
@@ -252,10 +252,12 @@ def test_download_holds_every_row_of_the_partnership_and_no_hash(store: Store, d
     assert (last.actor, last.action) == ("admin", "export.taken")
 
 
-def test_export_all_command(store: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_all_command(store: Store, db_url: str, tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
     mine = _rich(store, "Harbour + City")
     out = tmp_path / "held" / "harbour.zip"
-    assert main(["export-all", "--partnership", "harbour + city", "-o", str(out), "--database-url", db_url]) == 0
+    assert main(["export-all", "--partnership", "harbour + city", "-o", str(out),
+                 "--database-url", db_url]) == 0
     files = _unzip(out.read_bytes())
     assert len(json.loads(files["responses.json"])) == 4
     assert [p.name for p in out.parent.iterdir()] == ["harbour.zip"]  # no temporary file left
@@ -300,4 +302,5 @@ def test_a_download_taken_from_a_page_is_recorded(db: Store) -> None:
     assert [e.action for e in audit.events(db, p.id)] == ["partnership.created"]  # not on drawing
     assert take() == b"file"
     last = audit.events(db, p.id, limit=1)[0]
-    assert (last.actor, last.description) == ("admin", "Downloaded the responses of the round 'Spring' (CSV).")
+    assert (last.actor, last.description) == (
+        "admin", "Downloaded the responses of the round 'Spring' (CSV).")
