@@ -304,3 +304,23 @@ def test_a_download_taken_from_a_page_is_recorded(db: Store) -> None:
     last = audit.events(db, p.id, limit=1)[0]
     assert (last.actor, last.description) == (
         "admin", "Downloaded the responses of the round 'Spring' (CSV).")
+
+
+def test_the_migration_goes_down_and_up_keeping_partnerships(store: Store, db_url: str) -> None:
+    """Dropping the new columns happens in place: a SQLite table rebuild would cascade-delete
+    everything the partnerships hold."""
+    from alembic import command
+
+    from healthcheck.store import alembic_config
+
+    p, _ = store.create_partnership("P", "core", 3, ORGS, contact="dpo@example.org")
+    r, _ = store.open_round(p.id, "Spring", "core", "1")
+    store.import_records(r.id, [_record("City CYPS", i) for i in range(3)])
+    for step, target in ((command.downgrade, "0009-1"), (command.upgrade, "head")):
+        with store._write_engine.begin() as conn:  # noqa: SLF001 - as Store.migrate runs it
+            step(alembic_config(conn), target)
+        assert _rows(db_url, "SELECT COUNT(*) FROM responses")[0][0] == 3, target
+        assert _rows(db_url, "SELECT COUNT(*) FROM organisations")[0][0] == 2, target
+    assert store.get_partnership(p.id) is not None
+    assert store.get_partnership(p.id).privacy_contact is None  # type: ignore[union-attr]  # dropped
+    assert audit.events(store, p.id) == []  # the log was dropped with its table
