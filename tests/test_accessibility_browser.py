@@ -176,6 +176,8 @@ PAGES: list[PageCheck] = [
     PageCheck("partner-teams", lambda s: f"{s.base}/teams?admin={s.admin}", ""),
     PageCheck("action-plan", lambda s: f"{s.base}/actions?admin={s.admin}", ""),
     PageCheck("exports", lambda s: f"{s.base}/exports?admin={s.admin}", ""),
+    PageCheck("privacy", lambda s: f"{s.base}/privacy?admin={s.admin}", "What respondents see"),
+    PageCheck("audit-log", lambda s: f"{s.base}/audit?admin={s.admin}", "Download everything we hold"),
     PageCheck("rules-admin", lambda s: f"{s.base}/rules?admin={s.admin}", "risks that the practice guides"),
     PageCheck("console-hidden", lambda s: f"{s.base}/?facilitate={s.hidden_token}",
               "Results are hidden until you reveal them"),

@@ -16,6 +16,7 @@ from healthcheck.cli import (
     calibrate,
     delete,
     demo,
+    export_all,
     portfolio,
     purge,
     report,
@@ -42,6 +43,7 @@ COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (  # type: 
     purge.add_command,
     backup.add_command,
     restore.add_command,
+    export_all.add_command,
 )
 
 

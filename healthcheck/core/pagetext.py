@@ -34,6 +34,24 @@ PAGE_TEXT: dict[str, str] = {
     # also the admin pages' outage message (healthcheck.ui.common.DB_UNAVAILABLE)
     "outage": ("The database cannot be reached just now. Nothing that was already saved has been "
                "lost, and what you typed on this page is kept: please try again in a minute."),
+    # --- the privacy notice, before the first question on both pages (the partnership's own notice,
+    # if its admin wrote one, replaces privacy.default; the admin's text is shown as typed)
+    "privacy.title": "How we use your answers (privacy notice)",
+    "privacy.default": (
+        "- **What we keep:** your answers, the organisation and level you choose, and your role and "
+        "comments only if you write them. We do not ask for your name or e-mail address and do not "
+        "keep your internet address.\n"
+        "- **Who sees what:** the partnership admin (the person who runs the health check) sees "
+        "totals, and comments without names once at least {threshold} people from an organisation "
+        "have answered. A funder sees only the rounds the partnership chooses to share with it, as "
+        "totals. Nobody sees one person's answers.\n"
+        "- **How long:** your own answers are deleted {months} months after this round closes. The "
+        "totals are kept, so the partnership can see how it changes over time.\n"
+        "- **Your choice:** you can skip any question. Nothing links your answers to you, so once "
+        "they are sent nobody can find them to change them."),
+    "privacy.contact": "Questions about your data? Contact:",
+    "privacy.no_contact": ("Questions about your data? Ask the person who sent you the link or runs the "
+                           "session."),
     # --- the answer page (a round's respondent link)
     "answer.before_you_start": (
         "**Before you start: who sees what**\n\n"

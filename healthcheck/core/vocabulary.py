@@ -12,6 +12,7 @@ from typing import Literal, get_args
 
 __all__ = [
     "ACTION_STATUSES",
+    "AUDIT_ACTORS",
     "DEFAULT_RETENTION_MONTHS",
     "MAX_RETENTION_MONTHS",
     "MIN_THRESHOLD",
@@ -62,6 +63,16 @@ TEAM_QUESTIONS: dict[str, str] = {
     "you change?",
     "team.outcomes": "Which outcomes matter to you, and how do you have to show them?",
     "team.engagement": "When and where do you meet children, young people and their families?",
+}
+
+# Who did something the audit log records: the kind of link (or the program itself), never who
+# held it and never the link's token.
+AUDIT_ACTORS: dict[str, str] = {
+    "admin": "Partnership admin link",
+    "funder": "Funder link",
+    "facilitator": "Workshop facilitator link",
+    "command_line": "Command line (someone running the server)",
+    "system": "The app itself",
 }
 
 # How serious a finding is, most severe first: findings sort by this.

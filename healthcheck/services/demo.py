@@ -60,6 +60,9 @@ def demo_round_labels(today: date | None = None) -> tuple[str, str]:
     return f"Away day, {_month_year(earlier)}", f"Six-month check, {_month_year(today)}"
 
 
+_BY = "command_line"  # the demo is loaded by `healthcheck demo` or `healthcheck serve --demo`
+
+
 def _demo_actions(store: Store, partnership_id: int, round_id: int, pack: RulePack) -> None:
     """Two action items agreed at the first away day of the "money" story."""
     today = datetime.now(UTC).date()
@@ -73,24 +76,24 @@ def _demo_actions(store: Store, partnership_id: int, round_id: int, pack: RulePa
             continue
         action = rule.actions[0]
         store.add_action(partnership_id, round_id, action.text, owner=owner, task=action.task,
-                         rule_id=rule_id, due_date=due, status=status)
+                         rule_id=rule_id, due_date=due, status=status, by=_BY)
 
 
 def _load_story(store: Store, q: Questionnaire, story: Story, pack: RulePack) -> str:
     info, token = store.create_partnership(
-        story.partnership, q.id, DEMO_THRESHOLD, [(o.name, o.kind) for o in story.orgs])
+        story.partnership, q.id, DEMO_THRESHOLD, [(o.name, o.kind) for o in story.orgs], by=_BY)
     orgs = {o.name: o.id for o in store.organisations(info.id)}
     first_label, second_label = demo_round_labels()
-    first, _ = store.open_round(info.id, first_label, q.id, q.version)
+    first, _ = store.open_round(info.id, first_label, q.id, q.version, by=_BY)
     store.import_records(first.id, records_from_frame(story_responses(q, story, 1), q))
-    store.close_round(first.id)
-    second, _ = store.open_round(info.id, second_label, q.id, q.version)
+    store.close_round(first.id, by=_BY)
+    second, _ = store.open_round(info.id, second_label, q.id, q.version, by=_BY)
     store.import_records(second.id, records_from_frame(story_responses(q, story, 2), q))
     for org_name, notes in story.team_notes.items():
         if org_name not in orgs:
             continue
         for question, text in notes.items():
-            store.set_team_note(info.id, orgs[org_name], question, text)
+            store.set_team_note(info.id, orgs[org_name], question, text, by=_BY)
     if story.key == "money":
         _demo_actions(store, info.id, first.id, pack)
     return token
@@ -109,7 +112,7 @@ def _demo_funder(store: Store) -> str:
         if story.key not in _SHARED_STORIES or story.partnership not in ids:
             continue
         for r in store.rounds(ids[story.partnership]):  # both rounds, so the portfolio shows the change
-            sharing.share_round(store, r.id, funder.id, include_comments=_SHARED_STORIES[story.key])
+            sharing.share_round(store, r.id, funder.id, include_comments=_SHARED_STORIES[story.key], by=_BY)
     return token
 
 

@@ -8,7 +8,10 @@ One module per job (this package only re-exports them):
 - `tokens`: capability tokens (only their SHA-256 hashes are stored); `checks`: input checks;
 - `partnerships`, `rounds`, `responses`, `actions`: the repository methods per aggregate,
   combined in `repository.Store`;
-- `sharing`, `workshops`, `throttle`: module-level functions taking a `Store`.
+- `sharing`, `workshops`, `throttle`: module-level functions taking a `Store`;
+- `audit`: the audit log (what admin, funder and facilitator links did); `holdings`: every row
+  tied to one partnership, for "download everything we hold";
+- `deletion`: deleting for good (rows per table); `backup`: backup and restore of the whole store.
 
 Privacy: nothing here holds a respondent's name or e-mail address. Access works by capability
 links: the partnership lead gets an admin token, each round a respondent token.
@@ -24,7 +27,7 @@ from healthcheck.core.vocabulary import (
     ROUND_KINDS,
     TEAM_QUESTIONS,
 )
-from healthcheck.store import backup, deletion, sharing, throttle, workshops
+from healthcheck.store import audit, backup, deletion, holdings, sharing, throttle, workshops
 from healthcheck.store.db import (
     MIGRATIONS_DIR,
     Database,
@@ -39,6 +42,7 @@ from healthcheck.store.db import (
 )
 from healthcheck.store.models import (
     ActionItem,
+    AuditEvent,
     Base,
     Funder,
     JoinFailure,
@@ -56,6 +60,7 @@ from healthcheck.store.models import (
 )
 from healthcheck.store.records import (
     ActionInfo,
+    AuditEntry,
     FunderInfo,
     LiveStatus,
     OrganisationInfo,
@@ -77,6 +82,8 @@ __all__ = [
     "TEAM_QUESTIONS",
     "ActionInfo",
     "ActionItem",
+    "AuditEntry",
+    "AuditEvent",
     "Base",
     "Database",
     "Funder",
@@ -103,10 +110,12 @@ __all__ = [
     "WorkshopInfo",
     "WorkshopParticipant",
     "alembic_config",
+    "audit",
     "data_dir",
     "default_url",
     "describe_location",
     "hash_token",
+    "holdings",
     "lookup_hash",
     "new_token",
     "normalise_url",

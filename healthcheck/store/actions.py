@@ -9,6 +9,7 @@ from sqlalchemy import select
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.vocabulary import ACTION_STATUSES, OPEN_ACTION_STATUSES, TEAM_QUESTIONS
+from healthcheck.store import audit
 from healthcheck.store.checks import fail
 from healthcheck.store.db import Database, now
 from healthcheck.store.models import MAX_NAME, ActionItem, Organisation, PartnerTeamNote, Round
@@ -45,6 +46,7 @@ class ActionRepository(Database):
         rule_id: str | None = None,
         due_date: date | None = None,
         status: str = "open",
+        by: str = "admin",
     ) -> ActionInfo:
         problems: list[Problem] = []
         if not isinstance(text, str) or not text.strip():
@@ -71,6 +73,8 @@ class ActionRepository(Database):
             )
             s.add(a)
             s.flush()
+            audit.add(s, partnership_id, by, "action.added",
+                      f"Added action {a.id} to the plan of the round '{r.label}'.")
             return action_info(a)
 
     def update_action(
@@ -82,6 +86,7 @@ class ActionRepository(Database):
         status: str | None = None,
         text: str | None = None,
         clear_due_date: bool = False,
+        by: str = "admin",
     ) -> ActionInfo:
         """Change an action item; arguments left as None stay as they are."""
         problems: list[Problem] = []
@@ -99,6 +104,7 @@ class ActionRepository(Database):
             a = s.get(ActionItem, action_id)
             if a is None:
                 raise fail("action", "This action no longer exists.")
+            before = (a.owner, a.due_date, a.status, a.text)
             if owner is not None:
                 a.owner = owner.strip()
             if due_date is not None:
@@ -110,6 +116,14 @@ class ActionRepository(Database):
             if text is not None:
                 a.text = text.strip()
             a.updated_at = now()
+            changed = [what for what, old, new in zip(("owner", "due date", "status", "text"), before,
+                                                      (a.owner, a.due_date, a.status, a.text), strict=True)
+                       if old != new]
+            if changed:
+                status_note = (f" (status now {ACTION_STATUSES[a.status].lower()})" if "status" in changed
+                               else "")
+                audit.add(s, a.partnership_id, by, "action.changed",
+                          f"Changed the {', '.join(changed)} of action {a.id}{status_note}.")
             s.flush()
             return action_info(a)
 
@@ -123,7 +137,8 @@ class ActionRepository(Database):
 
     # -- partner team notes --------------------------------------------------------------------
 
-    def set_team_note(self, partnership_id: int, organisation_id: int, question: str, text: str) -> None:
+    def set_team_note(self, partnership_id: int, organisation_id: int, question: str, text: str, *,
+                      by: str = "admin") -> None:
         """Record a partner team's answer to one of the five questions; empty text removes it."""
         if question not in TEAM_QUESTIONS:
             raise fail("question", f"'{question}' is not one of the partner team questions.")
@@ -139,6 +154,10 @@ class ActionRepository(Database):
                     PartnerTeamNote.organisation_id == organisation_id, PartnerTeamNote.question == question
                 )
             ).first()
+            if (note.text if note is not None else "") != text:
+                what = "Removed" if not text else "Changed" if note is not None else "Added"
+                audit.add(s, partnership_id, by, "team_note.changed",
+                          f"{what} the note of '{org.name}' on: {TEAM_QUESTIONS[question]}")
             if not text:
                 if note is not None:
                     s.delete(note)

@@ -15,13 +15,15 @@ from healthcheck.core.questionnaire import Questionnaire, find_questionnaire, lo
 from healthcheck.core.responses import record_problems
 from healthcheck.core.text import without_bidi
 from healthcheck.core.vocabulary import MIN_THRESHOLD, ORGANISATION_KINDS
-from healthcheck.store.models import MAX_NAME
+from healthcheck.store.models import MAX_CONTACT, MAX_NAME, MAX_NOTICE
 
 __all__ = [
     "answer_problems",
     "check_kind",
     "clean_comments",
+    "clean_contact",
     "clean_name",
+    "clean_notice",
     "clean_role",
     "fail",
     "is_threshold",
@@ -48,6 +50,35 @@ def clean_name(value: object, path: str, what: str, problems: list[Problem]) -> 
         problems.append(Problem(path=path, message=f"{what.capitalize()} is too long "
                                 f"(at most {MAX_NAME} characters)."))
     return cleaned
+
+
+def clean_contact(value: object, problems: list[Problem]) -> str | None:
+    """The privacy contact with its spaces tidied; None when none is given."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        problems.append(Problem(path="contact", message="The privacy contact must be text."))
+        return None
+    cleaned = " ".join(without_bidi(value).split())
+    if len(cleaned) > MAX_CONTACT:
+        problems.append(Problem(path="contact", message="The privacy contact is too long "
+                                f"(at most {MAX_CONTACT} characters)."))
+    return cleaned or None
+
+
+def clean_notice(value: object, problems: list[Problem]) -> str | None:
+    """A privacy notice as typed (line breaks kept, bidirectional controls removed); None (the
+    default wording) when it is empty."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        problems.append(Problem(path="notice", message="The privacy notice must be text."))
+        return None
+    cleaned = "\n".join(line.rstrip() for line in without_bidi(value).strip().splitlines())
+    if len(cleaned) > MAX_NOTICE:
+        problems.append(Problem(path="notice", message="The privacy notice is too long "
+                                f"(at most {MAX_NOTICE} characters)."))
+    return cleaned or None
 
 
 def check_kind(kind: object, path: str, problems: list[Problem]) -> None:

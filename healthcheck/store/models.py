@@ -33,9 +33,13 @@ from healthcheck.store.db import JSONType, UTCDateTime, now
 __all__ = [
     "MAX_CLIENT_KEY",
     "MAX_NAME",
+    "MAX_NOTICE",
     "MAX_PARTICIPANT_KEY",
     "MAX_SUBMISSION_KEY",
+    "MAX_AUDIT_TEXT",
+    "MAX_CONTACT",
     "ActionItem",
+    "AuditEvent",
     "Base",
     "Funder",
     "JoinFailure",
@@ -57,6 +61,9 @@ MAX_NAME = 200  # names, labels, titles, action owners
 MAX_SUBMISSION_KEY = 200
 MAX_PARTICIPANT_KEY = 64
 MAX_CLIENT_KEY = 64
+MAX_CONTACT = 300  # the privacy contact: a name, a role, an e-mail address or a phone number
+MAX_NOTICE = 5000  # a partnership's own privacy notice
+MAX_AUDIT_TEXT = 500  # an audit event's description
 _HASH = 64  # a SHA-256 hex digest
 
 
@@ -89,6 +96,10 @@ class Partnership(Base):
     # Months individual answers are kept after a round closes (revision 0008; services.retention).
     retention_months: Mapped[int] = mapped_column(Integer, default=DEFAULT_RETENTION_MONTHS,
                                                   server_default=str(DEFAULT_RETENTION_MONTHS))
+    # Who respondents contact about their data (set at Start; revision 0009). None: not given.
+    privacy_contact: Mapped[str | None] = mapped_column(String(MAX_CONTACT), nullable=True)
+    # The partnership's own privacy notice; None: the default wording (core.pagetext).
+    privacy_notice: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Organisation(Base):
@@ -284,3 +295,23 @@ class RoundSummary(Base):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
     purged_responses: Mapped[int] = mapped_column(Integer)
     purged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+# --------------------------------------------------------------------------------------------
+# The audit log (revision 0009)
+
+
+class AuditEvent(Base):
+    """One thing an admin, funder or facilitator link (or the command line) did that changed or
+    shared a partnership's data: a round opened, a share made, an export taken. It says which
+    kind of link, never the link's token or hash, and names no respondent."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_partnership_id_at", "partnership_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    actor: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(MAX_AUDIT_TEXT))

@@ -10,10 +10,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from healthcheck.core.vocabulary import DEFAULT_RETENTION_MONTHS
-from healthcheck.store.models import ActionItem, Funder, Organisation, Partnership, Round, Share, Workshop
+from healthcheck.store.models import (
+    ActionItem,
+    AuditEvent,
+    Funder,
+    Organisation,
+    Partnership,
+    Round,
+    Share,
+    Workshop,
+)
 
 __all__ = [
     "ActionInfo",
+    "AuditEntry",
     "FunderInfo",
     "LiveStatus",
     "OrganisationInfo",
@@ -22,6 +32,7 @@ __all__ = [
     "SharedRound",
     "WorkshopInfo",
     "action_info",
+    "audit_entry",
     "funder_info",
     "organisation_info",
     "partnership_info",
@@ -39,6 +50,8 @@ class PartnershipInfo:
     threshold: int
     created_at: datetime
     retention_months: int = DEFAULT_RETENTION_MONTHS
+    privacy_contact: str | None = None  # who respondents contact about their data
+    privacy_notice: str | None = None  # the partnership's own notice (None: the default wording)
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,18 @@ class WorkshopInfo:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log: when, which kind of link (`AUDIT_ACTORS`), what, in words."""
+
+    id: int
+    partnership_id: int
+    at: datetime
+    actor: str
+    action: str
+    description: str
+
+
+@dataclass(frozen=True)
 class LiveStatus:
     """What the console shows while the workshop runs. `by_organisation` holds exact counts:
     show them through `count_text` (below the threshold: "fewer than N")."""
@@ -133,7 +158,12 @@ class LiveStatus:
 
 def partnership_info(p: Partnership) -> PartnershipInfo:
     return PartnershipInfo(p.id, p.name, p.questionnaire_id, p.threshold, p.created_at,
-                           p.retention_months or DEFAULT_RETENTION_MONTHS)
+                           retention_months=p.retention_months or DEFAULT_RETENTION_MONTHS,
+                           privacy_contact=p.privacy_contact, privacy_notice=p.privacy_notice)
+
+
+def audit_entry(e: AuditEvent) -> AuditEntry:
+    return AuditEntry(e.id, e.partnership_id, e.at, e.actor, e.action, e.description)
 
 
 def organisation_info(o: Organisation) -> OrganisationInfo:

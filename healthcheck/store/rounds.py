@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.vocabulary import ROUND_KINDS
+from healthcheck.store import audit
 from healthcheck.store.checks import clean_name, fail
 from healthcheck.store.db import Database, now
 from healthcheck.store.models import Partnership, Round, RoundRelease
@@ -25,6 +27,8 @@ class RoundRepository(Database):
         questionnaire_id: str,
         questionnaire_version: str,
         kind: str = "survey",
+        *,
+        by: str = "admin",
     ) -> tuple[RoundInfo, str]:
         """Open a round of the health check; returns it with the respondents' token."""
         problems: list[Problem] = []
@@ -48,15 +52,26 @@ class RoundRepository(Database):
             )
             s.add(r)
             s.flush()
+            audit.add(s, partnership_id, by, "round.opened",
+                      f"Opened the {ROUND_KINDS[kind].lower()} round '{label}' ({questionnaire_id.strip()} "
+                      f"questionnaire).")
             info = round_info(r)
         return info, token
 
     def round_by_respondent_token(self, token: str | None) -> RoundInfo | None:
         return row_by_token(self, select(Round), Round.respondent_token_hash, token, round_info)
 
-    def rotate_respondent_token(self, round_id: int) -> str:
+    def rotate_respondent_token(self, round_id: int, *, by: str = "admin") -> str:
         """Issue a new respondent token for a round (the old link stops working)."""
-        return rotate_token(self, Round.respondent_token_hash, round_id, "round")
+
+        def log(s: Session) -> None:
+            r = s.get(Round, round_id)
+            if r is not None:
+                audit.add(s, r.partnership_id, by, "respondent_link.replaced",
+                          f"A new respondent link was made for the round '{r.label}'; the old one stopped "
+                          "working.")
+
+        return rotate_token(self, Round.respondent_token_hash, round_id, "round", log)
 
     def get_round(self, round_id: int) -> RoundInfo | None:
         with self.reading() as s:
@@ -72,7 +87,7 @@ class RoundRepository(Database):
             )
             return [round_info(r) for r in rows]
 
-    def close_round(self, round_id: int) -> RoundInfo:
+    def close_round(self, round_id: int, *, by: str = "admin") -> RoundInfo:
         """Stop accepting responses. Closing a closed round changes nothing."""
         with self.writing() as s:
             r = s.get(Round, round_id, with_for_update=True)
@@ -80,6 +95,7 @@ class RoundRepository(Database):
                 raise fail("round", "This round no longer exists.")
             if r.closed_at is None:
                 r.closed_at = now()
+                audit.add(s, r.partnership_id, by, "round.closed", f"Closed the round '{r.label}'.")
                 s.flush()
             return round_info(r)
 

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import delete, select
 
+from healthcheck.store import audit
 from healthcheck.store.checks import fail
 from healthcheck.store.db import now
 from healthcheck.store.models import MAX_NAME, Funder, Partnership, Round, Share, ShareCode
@@ -152,14 +153,22 @@ def normalise_code(code: object) -> str | None:
     return _format_code(raw)
 
 
+def _what(include_comments: bool) -> str:
+    return "scores, findings and comments" if include_comments else "scores and findings, no comments"
+
+
 def create_share_code(store: Store, round_id: int, include_comments: bool = False,
-                      valid_for: timedelta = DEFAULT_CODE_VALIDITY) -> str:
+                      valid_for: timedelta = DEFAULT_CODE_VALIDITY, *, by: str = "admin") -> str:
     """A short code the partnership gives a funder: one use, expires after `valid_for`."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(_CODE_GROUPS * _CODE_GROUP_LEN))
     code = _format_code(raw)
     with store.writing() as s:
-        if s.get(Round, round_id) is None:
+        r = s.get(Round, round_id)
+        if r is None:
             raise fail("round", "This round no longer exists.")
+        audit.add(s, r.partnership_id, by, "share_code.made",
+                  f"Made a share code for the round '{r.label}' ({_what(include_comments)}), valid for "
+                  f"{valid_for.days} days.")
         stamp = now()
         s.execute(delete(ShareCode).where(ShareCode.expires_at <= stamp))  # tidy up stale codes
         s.add(ShareCode(code_hash=hash_token(code), round_id=round_id,
@@ -196,20 +205,32 @@ def redeem_share_code(store: Store, funder_id: int, code: str, *,
         if row is None or row.expires_at <= now():
             raise fail("code", BAD_CODE)
         _upsert_share(s, row.round_id, funder_id, bool(row.include_comments))
+        _log_share(s, row.round_id, funder_id, "funder", "share.made",
+                   "entered a share code: the round '{round}' is now shared with it ({what}).",
+                   bool(row.include_comments))
     throttle.succeeded(attempt)
     result = _shared_round(store, funder_id, row.round_id)
     assert result is not None
     return result
 
 
-def share_round(store: Store, round_id: int, funder_id: int, include_comments: bool = False) -> SharedRound:
-    """Share a round with a funder directly (sharing again updates `include_comments`)."""
+def share_round(store: Store, round_id: int, funder_id: int, include_comments: bool = False, *,
+                by: str = "admin", invitation: bool = False) -> SharedRound:
+    """Share a round with a funder directly (sharing again updates `include_comments`).
+    `invitation`: the admin is answering the funder's invitation (so the audit log says)."""
     with store.writing() as s:
         if s.get(Round, round_id) is None:
             raise fail("round", "This round no longer exists.")
         if s.get(Funder, funder_id) is None:
             raise fail("funder", "This funder no longer exists.")
         _upsert_share(s, round_id, funder_id, bool(include_comments), replace=True)
+        if invitation:
+            _log_share(s, round_id, funder_id, by, "invitation.accepted",
+                       "accepted the invitation of {funder}: shared the round '{round}' ({what}).",
+                       bool(include_comments))
+        else:
+            _log_share(s, round_id, funder_id, by, "share.made",
+                       "shared the round '{round}' with {funder} ({what}).", bool(include_comments))
     result = _shared_round(store, funder_id, round_id)
     assert result is not None
     return result
@@ -227,10 +248,25 @@ def _upsert_share(s: Any, round_id: int, funder_id: int, include_comments: bool,
     s.flush()
 
 
-def revoke(store: Store, funder_id: int, round_id: int) -> bool:
+def _log_share(s: Any, round_id: int, funder_id: int, by: str, action: str, template: str,
+               include_comments: bool) -> None:
+    """An audit event about sharing one round with one funder (names, never a code or token)."""
+    r, f = s.get(Round, round_id), s.get(Funder, funder_id)
+    if r is None:
+        return
+    funder = f"the funder '{f.name}'" if f is not None else "a funder"
+    text = template.format(round=r.label, funder=funder, what=_what(include_comments))
+    audit.add(s, r.partnership_id, by, action, text[0].upper() + text[1:] if by != "funder"
+              else f"{funder[0].upper()}{funder[1:]} {text}")
+
+
+def revoke(store: Store, funder_id: int, round_id: int, *, by: str = "admin") -> bool:
     """Stop sharing a round with a funder. True if it was shared."""
     with store.writing() as s:
         done = s.execute(delete(Share).where(Share.round_id == round_id, Share.funder_id == funder_id))
+        if done.rowcount:  # type: ignore[attr-defined]
+            _log_share(s, round_id, funder_id, by, "share.revoked",
+                       "stopped sharing the round '{round}' with {funder}.", False)
         return bool(done.rowcount)  # type: ignore[attr-defined]
 
 

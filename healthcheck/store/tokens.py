@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, update
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from healthcheck.store.checks import fail
 from healthcheck.store.db import Database
@@ -59,13 +59,17 @@ def row_by_token(db: Database, query: Select[Any], column: InstrumentedAttribute
         return convert(*row) if row else None
 
 
-def rotate_token(db: Database, column: InstrumentedAttribute[Any], row_id: int, what: str) -> str:
+def rotate_token(db: Database, column: InstrumentedAttribute[Any], row_id: int, what: str,
+                 audit: Callable[[Session], None] | None = None) -> str:
     """Give row `row_id` a new token in `column` (the old link stops working); returns the token.
-    `what` names the row for the error when it no longer exists ("partnership", "round", ...)."""
+    `what` names the row for the error when it no longer exists ("partnership", "round", ...).
+    `audit(session)` records the change in the same transaction."""
     token = new_token()
     model = column.class_
     with db.writing() as s:
         done = s.execute(update(model).where(model.id == row_id).values({column: hash_token(token)}))
         if done.rowcount == 0:  # type: ignore[attr-defined]
             raise fail(what, f"This {what} no longer exists.")
+        if audit is not None:
+            audit(s)
     return token

@@ -41,6 +41,7 @@ from healthcheck.core.workshop import (
     normalise_join_code,
     questionnaire_by_id,
 )
+from healthcheck.store import audit
 from healthcheck.store.checks import clean_name, fail
 from healthcheck.store.db import now
 from healthcheck.store.models import (
@@ -105,6 +106,7 @@ def create_workshop(
     dimensions: Iterable[str] | None = None,
     *,
     questionnaire: Questionnaire | None = None,
+    by: str = "admin",
 ) -> tuple[WorkshopInfo, str]:
     """Open a workshop (a new round of kind "workshop"); returns it with the facilitator token.
 
@@ -135,6 +137,9 @@ def create_workshop(
                              dimensions=list(chosen) if chosen else None, revealed=False, created_at=stamp)
                 s.add(w)
                 s.flush()
+                areas = f"{len(chosen)} area(s)" if chosen else "every area"
+                audit.add(s, partnership_id, by, "workshop.created",
+                          f"Created the live workshop '{title}' ({q.id} questionnaire, {areas}).")
                 return workshop_info(w, r, p), token
         except IntegrityError:  # the code was taken meanwhile: roll back and draw another
             continue
@@ -170,9 +175,18 @@ def workshop_by_facilitator_token(store: Store, token: str | None) -> WorkshopIn
     return row_by_token(store, _query(), Workshop.facilitator_token_hash, token, workshop_info)
 
 
-def rotate_facilitator_token(store: Store, workshop_id: int) -> str:
+def rotate_facilitator_token(store: Store, workshop_id: int, *, by: str = "admin") -> str:
     """A new facilitator link for a workshop; the old one stops working."""
-    return rotate_token(store, Workshop.facilitator_token_hash, workshop_id, "workshop")
+
+    def log(s: Any) -> None:
+        w = s.get(Workshop, workshop_id)
+        r = s.get(Round, w.round_id) if w is not None else None
+        if w is not None and r is not None:
+            audit.add(s, r.partnership_id, by, "facilitator_link.replaced",
+                      f"A new facilitator link was made for the workshop '{w.title}'; the old one stopped "
+                      "working.")
+
+    return rotate_token(store, Workshop.facilitator_token_hash, workshop_id, "workshop", log)
 
 
 def lookup_join_code(store: Store, code: object) -> WorkshopInfo | None:
@@ -199,19 +213,27 @@ def workshops_of(store: Store, partnership_id: int) -> list[WorkshopInfo]:
         return [workshop_info(*row) for row in rows]
 
 
-def reveal(store: Store, workshop_id: int, revealed: bool = True) -> WorkshopInfo:
+def reveal(store: Store, workshop_id: int, revealed: bool = True, *, by: str = "facilitator") -> WorkshopInfo:
     """Show (or hide again) the results on the console and to participants."""
     with store.writing() as s:
         w = s.get(Workshop, workshop_id)
         if w is None:
             raise fail("workshop", "This workshop no longer exists.")
+        r = s.get(Round, w.round_id)
+        if bool(w.revealed) != bool(revealed) and r is not None:
+            if revealed:
+                audit.add(s, r.partnership_id, by, "workshop.revealed",
+                          f"Showed the results of the workshop '{w.title}' to the room.")
+            else:
+                audit.add(s, r.partnership_id, by, "workshop.hidden",
+                          f"Hid the results of the workshop '{w.title}' again.")
         w.revealed = bool(revealed)
     info = get_workshop(store, workshop_id)
     assert info is not None
     return info
 
 
-def close(store: Store, workshop_id: int) -> WorkshopInfo:
+def close(store: Store, workshop_id: int, *, by: str = "facilitator") -> WorkshopInfo:
     """No more answers: closes the workshop and its round together. Closing twice changes nothing."""
     with store.writing() as s:
         w = s.get(Workshop, workshop_id)
@@ -220,6 +242,9 @@ def close(store: Store, workshop_id: int) -> WorkshopInfo:
         # Lock the round: a submission in flight (FOR SHARE) finishes first, later ones are refused.
         r = s.get(Round, w.round_id, with_for_update=True)
         stamp = now()
+        if r is not None and (w.closed_at is None or r.closed_at is None):
+            audit.add(s, r.partnership_id, by, "workshop.closed",
+                      f"Closed the workshop '{w.title}': it no longer takes answers.")
         if w.closed_at is None:
             w.closed_at = stamp
         if r is not None and r.closed_at is None:

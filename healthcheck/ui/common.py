@@ -30,13 +30,14 @@ from healthcheck.core.questionnaire import Questionnaire, find_questionnaire, lo
 from healthcheck.core.rules import RulePack, load_rules
 from healthcheck.core.text import without_bidi
 from healthcheck.present import charts
+from healthcheck.services.holdings import downloaded
 from healthcheck.services.results import RoundData, round_results
 from healthcheck.store import PartnershipInfo, RoundInfo, Store, default_url
 
 DEFAULT_BASE_URL = "http://localhost:8501"
 # url_path of every page: stripped from st.context.url to find the app's root address.
-PAGE_PATHS = ("start", "rules", "dashboard", "rounds", "teams", "actions", "exports", "data", "answer",
-              "portfolio")
+PAGE_PATHS = ("start", "rules", "dashboard", "rounds", "teams", "actions", "exports", "data", "privacy",
+              "audit", "answer", "portfolio")
 KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 SAFE_ERROR = ("Something went wrong on our side and this page could not be shown. Your data are "
               "safe. Please reload the page; if it happens again, tell the person who runs the "
@@ -362,6 +363,22 @@ def chart_with_table(chart: Any, table: pd.DataFrame | None, key: str, *, summar
     if table is not None:
         with st.expander("Show as table"):
             st.dataframe(table, hide_index=True)
+
+
+def recorded(data: bytes | Callable[[], bytes], partnership_ids: Any, by: str,
+             what: str) -> Callable[[], bytes]:
+    """A download button's data that, when the file is taken (Streamlit calls it on the click),
+    records the download in each partnership's audit log. `by`: the kind of link (AUDIT_ACTORS)."""
+    store = get_store()
+    ids = [partnership_ids] if isinstance(partnership_ids, int) else list(dict.fromkeys(partnership_ids))
+
+    def take() -> bytes:
+        content = data() if callable(data) else data
+        for pid in ids:
+            downloaded(store, pid, by, what)
+        return content
+
+    return take
 
 
 def submission_key(state_key: str) -> str:

@@ -2,7 +2,7 @@
 
 - no token: the public pages (Start, Rules);
 - `?admin=TOKEN`: the partnership's admin pages (Dashboard, Rounds, Partner teams, Action plan,
-  Exports, Data, Rules);
+  Exports, Data, Privacy, Audit log, Rules);
 - `?r=TOKEN`: the Answer page only;
 - `?funder=TOKEN`: the funder's portfolio of partnerships that shared a round with it;
 - `?facilitate=TOKEN`: a live workshop's facilitator console (projector view);
@@ -28,11 +28,13 @@ from healthcheck.ui.common import AdminContext, get_store, plain, show_failure, 
 from healthcheck.ui.pages import (
     actions,
     answer,
+    audit,
     dashboard,
     data,
     exports,
     invitation,
     portfolio,
+    privacy,
     rounds,
     rules,
     start,
@@ -102,6 +104,8 @@ def _admin(token: str) -> None:
         _page(lambda: actions.render(ctx), "Action plan", "actions", ":material/checklist:"),
         _page(lambda: exports.render(ctx), "Exports", "exports", ":material/download:"),
         _page(lambda: data.render(ctx), "Data", "data", ":material/delete:"),
+        _page(lambda: privacy.render(ctx), "Privacy", "privacy", ":material/shield:"),
+        _page(lambda: audit.render(ctx), "Audit log", "audit", ":material/history:"),
         _page(rules.render, "Rules", "rules", ":material/rule:"),
     ]
     with st.sidebar:

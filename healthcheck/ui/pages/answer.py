@@ -29,6 +29,7 @@ from healthcheck.ui.common import (
 )
 from healthcheck.ui.widgets.answer_fields import DONT_KNOW, level_question
 from healthcheck.ui.widgets.language import chosen_page_text, language_picker
+from healthcheck.ui.widgets.privacy_notice import render as privacy_notice
 
 log = logging.getLogger("healthcheck.ui")
 
@@ -267,6 +268,7 @@ def render(token: str) -> None:
         st.progress(0.0, text=tr("answer.about_then", sections=total))
         if q.description:
             st.caption(plain(q.description))
+        privacy_notice(tr, partnership)
         _about(form, partnership, orgs, tr)
         ready = "organisation" in form.about and "level" in form.about
         if not ready:

@@ -30,6 +30,7 @@ from healthcheck.ui.common import (
     chart_with_table,
     pick_round,
     plain,
+    recorded,
     release_note,
     round_data,
     show_problems,
@@ -248,7 +249,12 @@ def _report_downloads(ctx: AdminContext, r: RoundInfo, data: RoundData, q: Quest
 
     name = f"report-{slug(ctx.partnership.name)}-{slug(r.label, 'round')}"
     left, right = st.columns(2)
-    left.download_button("Download the report (PDF)", data=build("pdf"), file_name=f"{name}.pdf",
+    pid = ctx.partnership.id
+    left.download_button("Download the report (PDF)", file_name=f"{name}.pdf",
+                         data=recorded(build("pdf"), pid, "admin",
+                                       f"the report of the round '{r.label}' (PDF)"),
                          mime="application/pdf", key="dash_report_pdf")
-    right.download_button("Download the report (Markdown)", data=build("md"), file_name=f"{name}.md",
+    right.download_button("Download the report (Markdown)", file_name=f"{name}.md",
+                          data=recorded(build("md"), pid, "admin",
+                                        f"the report of the round '{r.label}' (Markdown)"),
                           mime="text/markdown", key="dash_report_md")

@@ -42,6 +42,7 @@ from healthcheck.ui.common import (
     get_rules,
     invitation_link,
     plain,
+    recorded,
 )
 from healthcheck.ui.widgets.confirm_delete import confirm_delete
 from healthcheck.ui.widgets.uploads import confirm_mapping, forget_removed, read_upload
@@ -189,9 +190,16 @@ def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], 
         shown["Top risk"] = shown["Top risk"].fillna("No risk flagged")
     st.dataframe(shown, hide_index=True, key="pf_table", column_config=_COLUMN_CONFIG)
     left, right = st.columns(2)
-    left.download_button("Download (CSV)", data=pf.to_csv(rows).encode("utf-8"), file_name="portfolio.csv",
+    # a download from the store is recorded in each partnership's log (an imported file is the funder's own)
+    shared = [entries[r.partnership].partnership_id for r in rows if r.partnership in entries]
+    left.download_button("Download (CSV)", file_name="portfolio.csv",
+                         data=recorded(pf.to_csv(rows).encode("utf-8"), shared, "funder",
+                                       "the funder's portfolio (CSV), with this partnership's shared round"),
                          mime="text/csv", key="pf_csv", on_click="ignore")
-    right.download_button("Download (Excel)", data=pf.to_xlsx(rows), file_name="portfolio.xlsx",
+    right.download_button("Download (Excel)", file_name="portfolio.xlsx",
+                          data=recorded(pf.to_xlsx(rows), shared, "funder",
+                                        "the funder's portfolio (Excel), with this partnership's "
+                                        "shared round"),
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key="pf_xlsx", on_click="ignore")
     if not rows:

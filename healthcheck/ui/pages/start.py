@@ -1,4 +1,5 @@
-"""Start: set up a partnership (name, organisations, questionnaire, threshold) and get its admin link."""
+"""Start: set up a partnership (name, organisations, questionnaire, threshold, privacy contact) and get
+its admin link."""
 
 from __future__ import annotations
 
@@ -68,13 +69,19 @@ def render() -> None:
         help="Results of an organisation or level with fewer responses than this are never shown "
              "separately, and their comments are hidden. 3 is the lowest allowed; 5 is safer when "
              "groups are large enough."))
+    contact = st.text_input(
+        "Who respondents can contact about their data (optional)", key="start_contact", max_chars=300,
+        placeholder="e.g. Data protection officer, dpo@example.org",
+        help="Shown in the privacy notice before the first question. You can change it later on the "
+             "Privacy page.")
 
     if st.button("Create the health check", type="primary", key="start_create"):
         if not organisations:
             st.error("Please name at least one organisation.")
             return
         try:
-            info, token = store.create_partnership(name, questionnaire, threshold, organisations)
+            info, token = store.create_partnership(name, questionnaire, threshold, organisations,
+                                                   contact=contact)
         except InputError as exc:
             show_problems(exc)
             return

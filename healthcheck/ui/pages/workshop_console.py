@@ -38,6 +38,7 @@ from healthcheck.ui.common import (
     get_rules,
     get_store,
     plain,
+    recorded,
 )
 from healthcheck.ui.widgets.workshop_results import (
     asked,
@@ -262,9 +263,13 @@ def _exports(w: ws.WorkshopInfo) -> None:
                    f"{w.threshold} answers are not named. The results also stay on the partnership's "
                    "dashboard as a round.")
         left, right = st.columns(2)
-        left.download_button("Responses (CSV)", data=csv_bytes, file_name=f"{name}-responses.csv",
+        left.download_button("Responses (CSV)", file_name=f"{name}-responses.csv",
+                             data=recorded(csv_bytes, w.partnership_id, "facilitator",
+                                           f"the anonymised responses of the workshop '{w.title}' (CSV)"),
                              mime="text/csv", key="ws_export_csv", on_click="ignore")
-        right.download_button("Assessment (JSON)", data=json_bytes, file_name=f"{name}-assessment.json",
+        right.download_button("Assessment (JSON)", file_name=f"{name}-assessment.json",
+                              data=recorded(json_bytes, w.partnership_id, "facilitator",
+                                            f"the assessment of the workshop '{w.title}' (JSON)"),
                               mime="application/json", key="ws_export_json", on_click="ignore")
 
 

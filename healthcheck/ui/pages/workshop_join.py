@@ -32,6 +32,7 @@ from healthcheck.ui.common import get_store, is_outage, new_submission_key, plai
 from healthcheck.ui.widgets.answer_fields import DONT_KNOW, level_question
 from healthcheck.ui.widgets.beacon import follow
 from healthcheck.ui.widgets.language import chosen_page_text, language_picker
+from healthcheck.ui.widgets.privacy_notice import render as privacy_notice
 from healthcheck.ui.widgets.workshop_results import asked, guarded_fragment, radars, workshop_data
 
 BAD_CODE = ("This code does not work. Please check it: it has six letters and numbers, shown on the "
@@ -257,6 +258,9 @@ def render(code: str) -> None:
                 raise
 
     st.caption(tr("workshop.anonymous", threshold=w.threshold))
+    partnership = _or_last(f"partnership:{w.partnership_id}", lambda: store.get_partnership(w.partnership_id))
+    if partnership is not None:
+        privacy_notice(tr, partnership)
     answered = sum(1 for i in items if st.session_state.get(form.key(f"a:{i.id}")) is not None)
     st.progress(answered / max(len(items), 1), text=tr("workshop.progress", answered=answered,
                                                        questions=len(items)))

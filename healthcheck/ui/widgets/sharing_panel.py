@@ -73,7 +73,7 @@ def _share_invited(ctx: AdminContext, round_id: int, comments: bool) -> None:
         _flash()[round_id] = (False, "This invitation link no longer works: ask the funder for its "
                               "current link.")
         return
-    sharing.share_round(ctx.store, round_id, funder.id, include_comments=comments)
+    sharing.share_round(ctx.store, round_id, funder.id, include_comments=comments, invitation=True)
     _flash()[round_id] = (True, f"This round is now shared with {funder.name}.")
 
 
