@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +18,11 @@ from sqlalchemy import create_engine, text
 from healthcheck.cli import main
 from healthcheck.core.fielddocs import FIELD_DOCS
 from healthcheck.core.questionnaire import find_questionnaire, load_questionnaire
+from healthcheck.core.responses import columns_of
 from healthcheck.core.vocabulary import AUDIT_ACTORS
-from healthcheck.services.holdings import everything_we_hold
+from healthcheck.present.exports import anonymised_csv
+from healthcheck.services.holdings import WITHHELD, everything_we_hold
+from healthcheck.services.results import round_results
 from healthcheck.store import Base, Store, audit, hash_token, normalise_url, sharing
 from healthcheck.store import workshops as ws
 from healthcheck.store.holdings import NOT_HELD, tables_held
@@ -211,13 +215,15 @@ def test_download_holds_every_row_of_the_partnership_and_no_hash(store: Store, d
     name, data = everything_we_hold(store, pid, by="admin", clock=lambda: FIXED)
     assert name == "harbour-city-everything-we-hold-2026-11-30.zip"
     files = _unzip(data)
-    held = tables_held()
-    assert set(files) == {"README.txt"} | {f"{t}.csv" for t in held} | {f"{t}.json" for t in held}
+    held = [t for t in tables_held() if t not in WITHHELD]  # the answers come de-identified instead
+    answers = f"answers_round_{mine['round'].id}"
+    assert set(files) == ({"README.txt", f"{answers}.csv", f"{answers}.json"}
+                          | {f"{t}.csv" for t in held} | {f"{t}.json" for t in held})
     counts = {t: len(json.loads(files[f"{t}.json"])) for t in held}
     assert counts == {
-        "partnerships": 1, "organisations": 2, "rounds": 2, "responses": 4, "action_items": 1,
+        "partnerships": 1, "organisations": 2, "rounds": 2, "action_items": 1,
         "partner_team_notes": 1, "funders": 1, "shares": 1, "share_codes": 1, "workshops": 1,
-        "workshop_participants": 1, "round_releases": 1,
+        "workshop_participants": 1, "round_releases": 1, "round_summaries": 0,
         "audit_events": len(audit.events(store, pid)) - 1,  # the download itself is recorded after
     }
     for t in held:  # CSV and JSON agree, and the CSV has the JSON's columns
@@ -234,10 +240,13 @@ def test_download_holds_every_row_of_the_partnership_and_no_hash(store: Store, d
     for secret in mine["secrets"]:
         assert secret not in everything
     assert "_hash" not in "".join(files[f"{t}.csv"].splitlines()[0] for t in held)
-    # answers as JSON (JSON text in the CSV), a cell that looks like a formula made safe in the CSV
-    responses = json.loads(files["responses.json"])
-    assert responses[0]["answers"][LIKERT[0]] in range(1, 6)
-    assert responses[0]["comments"] == {LIKERT[0]: "=HYPERLINK(\"http://evil\")"}
+    # the answers de-identified: one organisation of 1 and the other of 3, so neither is named, and
+    # the comment (of the group of 1) is left out; a cell that looks like a formula made safe in the CSV
+    rows = json.loads(files[f"{answers}.json"])
+    assert len(rows) == 4 and {r["organisation"] for r in rows} == {"(suppressed)"}
+    assert all(r[LIKERT[0]] in {"1", "2", "3", "4", "5"} and r["role"] is None for r in rows)
+    assert "HYPERLINK" not in everything and "music leader" not in everything
+    assert "participant_key" not in files["workshop_participants.csv"]
     assert list(csv.DictReader(io.StringIO(files["action_items.csv"])))[0]["owner"] == "'=cmd|' /C calc'!A0"
     assert json.loads(files["partnerships.json"])[0]["privacy_contact"] == "dpo@example.org"
     # the README describes every file and every field in it
@@ -245,11 +254,67 @@ def test_download_holds_every_row_of_the_partnership_and_no_hash(store: Store, d
     assert "Made 2026-11-30T12:00:00+00:00" in readme
     for t in held:
         assert f"{t}.csv / {t}.json ({counts[t]} rows)" in readme
-        for column in json.loads(files[f"{t}.json"])[0]:
+        for column in files[f"{t}.csv"].splitlines()[0].split(","):
             assert f"  - {column}: {FIELD_DOCS[t].fields[column]}" in readme
     assert "join_failures" in readme
+    assert f"{answers}.csv / .json: round 'Harbour + City spring' (4 rows)" in readme
+    assert "Nobody's own" in readme and "as stored, including" not in readme
     last = audit.events(store, pid, limit=1)[0]
     assert (last.actor, last.action) == ("admin", "export.taken")
+
+
+def test_the_download_never_lets_anyone_work_out_one_persons_answers(store: Store, db_url: str) -> None:
+    """The product rule: nobody's own answers may be worked out from any export. One person alone
+    in their organisation, with a telling role and comment: the zip must not tie their answers to
+    their organisation, nor hold their comment or role; no row carries a role, a key or a time,
+    and every organisation x level combination is at least the threshold. The answers file is
+    exactly the Exports page's responses CSV."""
+    p, _ = store.create_partnership("Harbour + City", "core", 3,
+                                    [*ORGS, ("Foster Co", "fostering")])
+    r, _ = store.open_round(p.id, "Spring", "core", "1")
+
+    def person(org: str, i: int, answer: int, role: str | None, comment: str) -> dict[str, Any]:
+        return {"respondent": f"X{org[:3]}{i}", "organisation": org, "level": "operational", "role": role,
+                "answers": dict.fromkeys(LIKERT, answer), "comments": {LIKERT[0]: comment}}
+
+    store.import_records(r.id, [
+        *[person("Harbour Music", i, 4, None, f"Harbour says {i}") for i in range(4)],
+        *[person("City CYPS", i, 3, None, f"City says {i}") for i in range(4)],
+        person("Foster Co", 0, 1, "head of fostering", "Only the Foster lead would say this"),
+    ])
+    name, data = everything_we_hold(store, p.id, by="admin", clock=lambda: FIXED)
+    files = _unzip(data)
+    assert "responses.csv" not in files and "responses.json" not in files  # never the rows as stored
+    rows = json.loads(files[f"answers_round_{r.id}.json"])
+    everything = "\n".join(files.values())
+    # the one Foster answer is there only among others, under no organisation's name
+    assert len(rows) == 9
+    assert all(r_["organisation"] != "Foster Co" for r_ in rows)
+    assert all(r_["organisation"] == "(suppressed)" for r_ in rows if r_[LIKERT[0]] == "1")
+    assert "Only the Foster lead would say this" not in everything and "head of fostering" not in everything
+    # City is hidden too (else Foster = total - the rest): its comments go; Harbour's group shows
+    assert "City CYPS" not in {r_["organisation"] for r_ in rows} and "City says" not in everything
+    assert sorted(r_[f"{LIKERT[0]}_comment"] for r_ in rows if r_["organisation"] == "Harbour Music") == [
+        f"Harbour says {i}" for i in range(4)]
+    # no role, no respondent key or id, no time on any row
+    stored = _rows(db_url, f"SELECT submission_key, submitted_at FROM responses WHERE round_id = {r.id}")
+    for key, _ in stored:
+        assert key not in everything
+    assert all(r_["role"] is None for r_ in rows)
+    assert [r_["respondent"] for r_ in rows] == [f"R{k}" for k in range(1, 10)]
+    assert not any("X" in r_["respondent"] for r_ in rows)
+    q = load_questionnaire(find_questionnaire("core"))
+    assert list(rows[0]) == columns_of(q)  # the responses file's columns: none for a key or a time
+    assert not {"submitted_at", "submission_key", "id", "organisation_id"} & set(rows[0])
+    for text_ in (files[f"answers_round_{r.id}.csv"], files[f"answers_round_{r.id}.json"]):
+        assert not re.search(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text_)
+    combos: dict[tuple[str, str], int] = {}
+    for r_ in rows:
+        combos[r_["organisation"], r_["level"]] = combos.get((r_["organisation"], r_["level"]), 0) + 1
+    assert min(combos.values()) >= 3
+    # the same file as the Exports page's responses CSV
+    page = round_results(store, r.id, q, None, 3, "Harbour + City")
+    assert files[f"answers_round_{r.id}.csv"] == anonymised_csv(page.frame, q, 3)[0]
 
 
 def test_export_all_command(store: Store, db_url: str, tmp_path: Path,
@@ -259,7 +324,7 @@ def test_export_all_command(store: Store, db_url: str, tmp_path: Path,
     assert main(["export-all", "--partnership", "harbour + city", "-o", str(out),
                  "--database-url", db_url]) == 0
     files = _unzip(out.read_bytes())
-    assert len(json.loads(files["responses.json"])) == 4
+    assert len(json.loads(files[f"answers_round_{mine['round'].id}.json"])) == 4
     assert [p.name for p in out.parent.iterdir()] == ["harbour.zip"]  # no temporary file left
     last = audit.events(store, mine["p"].id, limit=1)[0]
     assert (last.actor, last.action) == ("command_line", "export.taken")

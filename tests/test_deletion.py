@@ -17,7 +17,7 @@ from sqlalchemy import text
 from healthcheck.cli import main
 from healthcheck.core.errors import InputError
 from healthcheck.services import deletion
-from healthcheck.store import Store, sharing
+from healthcheck.store import Store, audit, sharing
 
 
 def _orphans(store: Store) -> int:
@@ -54,6 +54,8 @@ def test_delete_partnership_removes_everything_it_holds_and_nothing_else(store: 
     a = populate(store, "Harbour + City", seed=1)
     b = populate(store, "Riverside + Westshire", seed=2, funder_id=a.funder_id)
     only_b = counts(store)
+    logged = len(audit.events(store, a.partnership_id))
+    b_log = audit.events(store, b.partnership_id)
     with pytest.raises(InputError, match="type its name exactly"):
         deletion.delete_partnership(store, a.partnership_id, "harbour + city")  # case counts
     assert counts(store) == only_b  # a wrong name deletes nothing
@@ -63,8 +65,10 @@ def test_delete_partnership_removes_everything_it_holds_and_nothing_else(store: 
     assert _diff(only_b, after) == {"partnerships": 1, "organisations": 3, "rounds": 3, "responses": 26,
                                     "action_items": 1, "partner_team_notes": 1, "shares": 2,
                                     "share_codes": 1, "workshops": 1, "workshop_participants": 4,
-                                    "round_releases": 2}
+                                    "round_releases": 2, "audit_events": logged}
     assert done.removed == _diff(only_b, after)
+    # its audit log went with it (nothing recorded: a line would be deleted too); B's log is as it was
+    assert audit.events(store, a.partnership_id) == [] and audit.events(store, b.partnership_id) == b_log
     assert after["funders"] == 1 and after["join_failures"] == 2  # the funder is not the partnership's
     assert _orphans(store) == 0
     assert store.get_partnership(a.partnership_id) is None
@@ -78,12 +82,16 @@ def test_delete_round_takes_what_hangs_off_it(store: Store) -> None:
     before = counts(store)
     done = deletion.delete_round(store, a.spring, "Spring")
     assert _diff(before, counts(store)) == {"rounds": 1, "responses": 11, "shares": 1, "action_items": 1,
-                                            "round_releases": 1}
+                                            "round_releases": 1, "audit_events": -1}
     assert done.kind == "round" and done.rows == 15
+    line = audit.events(store, a.partnership_id, limit=1)[0]
+    assert (line.actor, line.action) == ("admin", "data.deleted")
+    assert line.description == ("Deleted the round 'Spring' and everything hanging off it (1 action items, "
+                                "11 responses, 1 round releases, 1 rounds, 1 shares).")
     before = counts(store)
     deletion.delete_round(store, a.workshop_round, "Away day")
     assert _diff(before, counts(store)) == {"rounds": 1, "responses": 4, "workshops": 1,
-                                            "workshop_participants": 4}
+                                            "workshop_participants": 4, "audit_events": -1}
     assert _orphans(store) == 0
     assert [r.label for r in store.rounds(a.partnership_id)] == ["Autumn"]
 
@@ -94,13 +102,18 @@ def test_delete_an_organisations_answers_everywhere_or_in_one_round(store: Store
     before = counts(store)
     deletion.delete_organisation_answers(store, foster, "Foster Co", round_id=a.spring)
     # its 2 spring answers, and spring's figures start afresh (its step counted them)
-    assert _diff(before, counts(store)) == {"responses": 2, "round_releases": 1}
+    assert _diff(before, counts(store)) == {"responses": 2, "round_releases": 1, "audit_events": -1}
+    line = audit.events(store, a.partnership_id, limit=1)[0]
+    assert (line.actor, line.action) == ("admin", "data.deleted")
+    assert "'Foster Co' in the round 'Spring'" in line.description
+    assert not any(c.isdigit() for c in line.description)  # no count of one organisation's answers
     assert all(r["organisation"] != "Foster Co" for r in store.response_records(a.spring))
     assert any(r["organisation"] == "Foster Co" for r in store.response_records(a.autumn))
     before = counts(store)
     done = deletion.delete_organisation_answers(store, foster, "Foster Co")
-    assert _diff(before, counts(store)) == {"responses": 3, "round_releases": 1}
+    assert _diff(before, counts(store)) == {"responses": 3, "round_releases": 1, "audit_events": -1}
     assert done.removed == {"responses": 3, "round_releases": 1}
+    assert "'Foster Co' in every round" in audit.events(store, a.partnership_id, limit=1)[0].description
     assert store.get_organisation(foster) is not None  # still a partner; its team note stays
     assert counts(store)["partner_team_notes"] == 1
     assert _orphans(store) == 0
@@ -108,12 +121,22 @@ def test_delete_an_organisations_answers_everywhere_or_in_one_round(store: Store
 
 def test_funder_deletes_its_account_and_every_share_to_it(store: Store) -> None:
     a = populate(store)
+    b = populate(store, "Riverside + Westshire", seed=2, funder_id=a.funder_id)
+    lone, _ = store.create_partnership("Not shared", "core", 3, [("Solo", "music")])
     other, _ = sharing.create_funder(store, "Other Fund")
     sharing.share_round(store, a.spring, other.id)
     before = counts(store)
+    lone_log = audit.events(store, lone.id)
     done = deletion.delete_funder(store, a.funder_id, "Northern Arts Fund")
-    assert _diff(before, counts(store)) == {"funders": 1, "shares": 2, "join_failures": 1}
-    assert done.removed == {"funders": 1, "shares": 2, "join_failures": 1}
+    assert _diff(before, counts(store)) == {"funders": 1, "shares": 4, "join_failures": 2, "audit_events": -2}
+    assert done.removed == {"funders": 1, "shares": 4, "join_failures": 2}
+    # one line in the log of each partnership that had shared a round with it, in the same transaction
+    for pid in (a.partnership_id, b.partnership_id):
+        line = audit.events(store, pid, limit=1)[0]
+        assert (line.actor, line.action) == ("funder", "data.deleted")
+        assert line.description == ("The account of the funder 'Northern Arts Fund' was deleted: the "
+                                    "round(s) 'Spring', 'Autumn' are no longer shared with it.")
+    assert audit.events(store, lone.id) == lone_log
     assert [r.round.id for r in sharing.shared_rounds(store, other.id)] == [a.spring]
     assert store.response_records(a.spring)  # the partnership's data stay
     assert _orphans(store) == 0
@@ -172,6 +195,8 @@ def test_cli_delete_needs_the_name(db_url: str, capsys: pytest.CaptureFixture[st
     assert main(["delete", "answers", str(a.orgs["Foster Co"]), "--confirm", "Foster Co",
                  "--database-url", db_url]) == 0
     assert "Deleted answers 'Foster Co': " in capsys.readouterr().out
+    with Store(db_url) as store:
+        assert audit.events(store, a.partnership_id, limit=1)[0].actor == "command_line"
     assert main(["delete", "partnership", str(a.partnership_id), "--confirm", "Harbour + City",
                  "--database-url", db_url]) == 0
     out = capsys.readouterr().out

@@ -21,7 +21,7 @@ from healthcheck.present.report import report_bytes
 from healthcheck.services import portfolio as pf
 from healthcheck.services import retention
 from healthcheck.services.results import RoundData, round_results, shared_results
-from healthcheck.store import Round, Store
+from healthcheck.store import Round, Store, audit
 from healthcheck.store.retention import round_summary
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -103,6 +103,12 @@ def test_purge_keeps_every_screen_identical_and_deletes_the_answers(store: Store
     assert "round 'Spring'" in purged[0].describe() and "11 responses" in purged[0].describe()
     after = counts(store)
     assert after["responses"] == before["responses"] - 11 and after["round_summaries"] == 1
+    assert after["audit_events"] == before["audit_events"] + 1  # recorded in the purge's transaction
+    line = audit.events(store, a.partnership_id, limit=1)[0]
+    assert (line.actor, line.action) == ("system", "data.purged")
+    assert line.description == ("Deleted the individual answers of the round 'Spring' (11 responses): the "
+                                "partnership keeps answers 24 months after a round closes. The round's "
+                                "aggregate results are kept.")
     assert store.response_records(a.spring) == []
     assert _screen(store, a.spring, None) == spring_before
     assert _screen(store, a.autumn, a.spring) == autumn_before  # change and trend against the kept round
@@ -117,7 +123,9 @@ def test_purge_keeps_every_screen_identical_and_deletes_the_answers(store: Store
     assert _screen(store, a.autumn, a.spring) == autumn_before
     assert _portfolio(store, a.funder_id) == portfolio_before
     assert counts(store)["workshop_participants"] == 4  # only the other partnership's open workshop
+    logged = audit.events(store, a.partnership_id)
     assert retention.purge(store, at=NOW + timedelta(days=400), pack=pack()) == []  # idempotent
+    assert audit.events(store, a.partnership_id) == logged  # and nothing more recorded
 
 
 def test_snapshot_keeps_only_aggregates_within_the_anonymity_rules(store: Store) -> None:
@@ -171,6 +179,9 @@ def test_cli_purge_prints_what_it_removed_and_a_second_run_nothing(
     assert main(["purge", "--now", "2027-01-10T12:00", "--database-url", db_url]) == 0
     out = capsys.readouterr().out
     assert "Harbour + City: round 'Spring'" in out and "11 responses" in out and "Purged 1 round(s)." in out
+    with Store(db_url) as store:
+        line = audit.events(store, a.partnership_id, limit=1)[0]
+        assert (line.actor, line.action) == ("command_line", "data.purged")
     assert main(["purge", "--now", "2027-01-10T12:00", "--database-url", db_url]) == 0
     assert capsys.readouterr().out.strip() == "Nothing to purge."
 

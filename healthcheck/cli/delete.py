@@ -32,6 +32,9 @@ def _list(store: object) -> None:
         print(f"funder {f.id}: {f.name}")
 
 
+BY = "command_line"  # who the audit log says did it
+
+
 def cmd_delete(args: argparse.Namespace) -> int:
     from healthcheck.core.errors import InputError, Problem
     from healthcheck.services import deletion
@@ -44,13 +47,14 @@ def cmd_delete(args: argparse.Namespace) -> int:
             _list(store)
             return 0
         if args.what == "round":
-            done = deletion.delete_round(store, args.id, args.confirm)
+            done = deletion.delete_round(store, args.id, args.confirm, by=BY)
         elif args.what == "answers":
-            done = deletion.delete_organisation_answers(store, args.id, args.confirm, round_id=args.round)
+            done = deletion.delete_organisation_answers(store, args.id, args.confirm, round_id=args.round,
+                                                        by=BY)
         elif args.what == "partnership":
             done = deletion.delete_partnership(store, args.id, args.confirm)
         else:
-            done = deletion.delete_funder(store, args.id, args.confirm)
+            done = deletion.delete_funder(store, args.id, args.confirm, by=BY)
     print(f"Deleted {done.kind} '{done.name}': {done.describe()}.")
     print("Deleted rows are gone from the database; on SQLite their pages are overwritten with zeros. "
           "Backups made earlier still hold them.", file=sys.stderr)

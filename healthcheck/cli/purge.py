@@ -29,7 +29,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
                       f"{c.responses} answers, {c.participants} workshop participants")
             print(f"{len(rounds)} round(s) due.")
             return 0
-        purged = retention.purge(store, at=args.now)
+        purged = retention.purge(store, at=args.now, by="command_line")
     for p in purged:
         print(p.describe())
     print(f"Purged {len(purged)} round(s)." if purged else "Nothing to purge.")

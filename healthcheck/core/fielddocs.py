@@ -43,6 +43,10 @@ FIELD_DOCS: dict[str, TableDoc] = {
             "threshold": "The anonymity threshold: the smallest group whose results are shown.",
             "admin_token_hash": "Hash of the admin link, to recognise it; " + HIDDEN + ".",
             "created_at": "When the partnership was set up.",
+            "retention_months": (f"How many months individual answers are kept after a round closes "
+                                 f"(default {DEFAULT_RETENTION_MONTHS}); then only the round's "
+                                 "aggregate results are kept (see round_summaries). The admin sets it "
+                                 "on the Data page."),
             "privacy_contact": "Who respondents contact about their data (shown in the privacy notice).",
             "privacy_notice": "The partnership's own privacy notice, if its admin wrote one.",
         }),
@@ -161,7 +165,8 @@ FIELD_DOCS: dict[str, TableDoc] = {
         }),
     "workshop_participants": TableDoc(
         "Someone who opened a workshop's form, counted by a random key (no identity at all).",
-        _WITH_ROUND,
+        "Until the round's individual answers are deleted at the end of the retention period (see "
+        "responses), or earlier with the round or the partnership.",
         {
             "workshop_id": "The workshop.",
             "participant_key": "A random key made by the participant's page; not linked to the person.",
@@ -186,6 +191,18 @@ FIELD_DOCS: dict[str, TableDoc] = {
             "seq": "The step's place in order.",
             "responses": "How many answers the figures took in from then on.",
             "released_at": "When the step was taken.",
+        }),
+    "round_summaries": TableDoc(
+        "What is kept of a round once its individual answers are deleted at the end of the retention "
+        "period: its results as they were shown, as aggregates only (scores, findings and counts, "
+        "no group smaller than the anonymity threshold), so the dashboard, trend, report and a "
+        "funder's portfolio still show the round. No answer, comment or role.",
+        _WITH_ROUND,
+        {
+            "round_id": "The round it summarises.",
+            "snapshot": "The round's aggregate results as shown (scores, bands, findings, counts).",
+            "purged_responses": "How many individual answers were deleted when it was made.",
+            "purged_at": "When the individual answers were deleted.",
         }),
     "audit_events": TableDoc(
         "The audit log: what admin, funder and facilitator links (and the command line) did that "

@@ -99,10 +99,20 @@ def _questionnaires() -> Callable[[str], Questionnaire]:
     return get
 
 
+def _purge_note(label: str, months: int) -> Callable[[dict[str, int]], str]:
+    def note(removed: dict[str, int]) -> str:
+        went = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in sorted(removed.items()))
+        return (f"Deleted the individual answers of the round '{label}' ({went}): the partnership keeps "
+                f"answers {months} months after a round closes. The round's aggregate results are kept.")
+    return note
+
+
 def purge(store: Store, *, at: datetime | None = None, pack: RulePack | None = None,
-          questionnaire_of: Callable[[str], Questionnaire] | None = None) -> list[Purged]:
+          questionnaire_of: Callable[[str], Questionnaire] | None = None, by: str = "system") -> list[Purged]:
     """Delete the individual answers of every round past its retention period, keeping its
-    summary. Returns one entry per round that held something to delete (none on a second run)."""
+    summary. Returns one entry per round that held something to delete (none on a second run).
+    Each round purged gets a line in its partnership's audit log, by `by` (the app itself, or
+    the command line), in the purge's transaction."""
     at = at or now()
     rounds = due(store, at)
     if not rounds:
@@ -117,7 +127,8 @@ def purge(store: Store, *, at: datetime | None = None, pack: RulePack | None = N
             continue  # deleted meanwhile
         q = questionnaire_of(r.questionnaire_id)
         snapshot = {} if c.summarised else round_snapshot(store, r.id, q, pack)
-        removed = purge_round(store, r.id, snapshot, at=at)
+        removed = purge_round(store, r.id, snapshot, at=at, by=by,
+                              note=_purge_note(r.label, c.retention_months))
         out.append(Purged(r.id, p.name, r.label, removed))
     return out
 

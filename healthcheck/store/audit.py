@@ -4,8 +4,9 @@ changed or shared a partnership's data, with when and which kind of link.
 An event names the kind of link (`healthcheck.core.vocabulary.AUDIT_ACTORS`), never the link's
 token or hash, and never a respondent. The store's own operations record their events with `add`
 inside the same transaction as the change, so a change and its line in the log are kept or lost
-together. Anything else that changes or hands out data (a download, a deletion, a purge) calls
-`record`, which writes one event in a transaction of its own. The partnership admin reads the
+together; so do deletions (`store.deletion`, worded by `services.deletion`) and retention purges
+(`store.retention`). Anything else that hands out data (a download) calls `record`, which writes
+one event in a transaction of its own. The partnership admin reads the
 log (`events`); it is part of "everything we hold" (`healthcheck.store.holdings`) and is deleted
 with the partnership.
 """

@@ -7,19 +7,24 @@ went). On SQLite every connection sets `secure_delete` (`store.db`), so the free
 overwritten with zeros: deleted answers cannot be read back from the file.
 
 Nothing here checks who asked or that they typed the name: that is `services.deletion`, which
-also is the one place each kind of deletion happens (one function each, for the audit log).
+also is the one place each kind of deletion happens (one function each). It words the audit log's
+line (`note`), which is written here, in the same transaction as the deletion, so a deletion and
+its line are kept or lost together. A partnership's deletion takes its audit log with it (the
+log is part of what it holds), so it records nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
 
+from healthcheck.store import audit
 from healthcheck.store.db import Database
 from healthcheck.store.models import (
     ActionItem,
+    AuditEvent,
     Funder,
     JoinFailure,
     Organisation,
@@ -39,6 +44,7 @@ from healthcheck.store.throttle import funder_key
 __all__ = ["Removed", "delete_funder", "delete_organisation_answers", "delete_partnership", "delete_round"]
 
 Removed = dict[str, int]  # table name -> rows deleted (tables with none left out)
+Note = Callable[[Removed], str]  # the audit log's sentence, given what went
 
 
 def _delete(s: Any, removed: Removed, table: Any, *where: Any) -> None:
@@ -63,20 +69,31 @@ def _round_children(s: Any, removed: Removed, round_ids: Sequence[int]) -> None:
     _delete(s, removed, Response, Response.round_id.in_(round_ids))
 
 
-def delete_round(store: Database, round_id: int) -> Removed:
+def _note(s: Any, partnership_id: int, by: str | None, note: Note | None, removed: Removed) -> None:
+    if by is not None and note is not None:
+        audit.add(s, partnership_id, by, "data.deleted", note(removed))
+
+
+def delete_round(store: Database, round_id: int, *, by: str | None = None,
+                 note: Note | None = None) -> Removed:
     """A round with its answers, releases, kept summary, shares, share codes, workshop and its
-    participants, and the actions raised from it. Empty when there was no such round."""
+    participants, and the actions raised from it. Empty when there was no such round. With `by`
+    (a kind of link) and `note`, the partnership's audit log records it."""
     removed: Removed = {}
     with store.writing() as s:
-        if s.get(Round, round_id) is None:
+        r = s.get(Round, round_id)
+        if r is None:
             return removed
+        partnership_id = r.partnership_id
         _round_children(s, removed, [round_id])
         _delete(s, removed, Round, Round.id == round_id)
+        _note(s, partnership_id, by, note, removed)
     return removed
 
 
 def delete_organisation_answers(store: Database, organisation_id: int,
-                                round_id: int | None = None) -> Removed:
+                                round_id: int | None = None, *, by: str | None = None,
+                                note: Note | None = None) -> Removed:
     """Every answer sent for an organisation (in one round when `round_id` is given, else in all
     the partnership's rounds). The organisation stays a partner; its partner team notes stay.
 
@@ -84,12 +101,15 @@ def delete_organisation_answers(store: Database, organisation_id: int,
     the deleted answers, so the next look takes a new first step over the answers left."""
     removed: Removed = {}
     with store.writing() as s:
+        org = s.get(Organisation, organisation_id)
         where = [Response.organisation_id == organisation_id]
         if round_id is not None:
             where.append(Response.round_id == round_id)
         rounds = sorted(set(s.scalars(select(Response.round_id).where(*where))))
         _delete(s, removed, RoundRelease, RoundRelease.round_id.in_(rounds))
         _delete(s, removed, Response, *where)
+        if org is not None:
+            _note(s, org.partnership_id, by, note, removed)
     return removed
 
 
@@ -104,20 +124,33 @@ def delete_partnership(store: Database, partnership_id: int) -> Removed:
         _round_children(s, removed, rounds)
         _delete(s, removed, ActionItem, ActionItem.partnership_id == partnership_id)
         _delete(s, removed, PartnerTeamNote, PartnerTeamNote.partnership_id == partnership_id)
+        _delete(s, removed, AuditEvent, AuditEvent.partnership_id == partnership_id)
         _delete(s, removed, Round, Round.partnership_id == partnership_id)
         _delete(s, removed, Organisation, Organisation.partnership_id == partnership_id)
         _delete(s, removed, Partnership, Partnership.id == partnership_id)
     return removed
 
 
-def delete_funder(store: Database, funder_id: int) -> Removed:
+def delete_funder(store: Database, funder_id: int, *, by: str | None = None,
+                  note: Callable[[list[str]], str] | None = None) -> Removed:
     """A funder's account: every share to it, its wrong share-code counts, and the funder (its
-    invitation link goes with it). The partnerships' own data stay."""
+    invitation link goes with it). The partnerships' own data stay. With `by` and `note` (given
+    the labels of the partnership's rounds that were shared), the audit log of each partnership
+    that shared a round with it records it."""
     removed: Removed = {}
     with store.writing() as s:
         if s.get(Funder, funder_id) is None:
             return removed
+        shared: dict[int, list[str]] = {}
+        for pid, label in s.execute(select(Round.partnership_id, Round.label)
+                                    .join(Share, Share.round_id == Round.id)
+                                    .where(Share.funder_id == funder_id)
+                                    .order_by(Round.partnership_id, Round.opened_at, Round.id)):
+            shared.setdefault(pid, []).append(label)
         _delete(s, removed, Share, Share.funder_id == funder_id)
+        if by is not None and note is not None:
+            for pid, labels in shared.items():
+                audit.add(s, pid, by, "data.deleted", note(labels))
         _delete(s, removed, JoinFailure, JoinFailure.client_key == funder_key(funder_id))
         _delete(s, removed, Funder, Funder.id == funder_id)
     return removed

@@ -1,16 +1,19 @@
 """Retention in the store: which rounds are past their partnership's retention period, the
 summary kept of a round, and the purge itself (summary in, individual answers out, in one
-transaction). What the summary holds is decided by `services.retention` and `core.snapshot`.
+transaction, with its line in the partnership's audit log). What the summary holds is decided by
+`services.retention` and `core.snapshot`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 
+from healthcheck.store import audit
 from healthcheck.store.db import Database, now
 from healthcheck.store.models import Partnership, Response, Round, RoundSummary, Workshop, WorkshopParticipant
 
@@ -63,12 +66,15 @@ def summaries(store: Database, round_ids: list[int]) -> dict[int, dict[str, Any]
 
 
 def purge_round(store: Database, round_id: int, snapshot: dict[str, Any], *,
-                at: datetime | None = None) -> dict[str, int]:
+                at: datetime | None = None, by: str | None = None,
+                note: Callable[[dict[str, int]], str] | None = None) -> dict[str, int]:
     """Keep `snapshot` for the round (unless one is kept already) and delete its individual
-    answers and workshop participants, in one transaction. Returns rows deleted per table."""
+    answers and workshop participants, in one transaction. Returns rows deleted per table. With
+    `by` (a kind of link) and `note`, the partnership's audit log records it when anything went."""
     removed: dict[str, int] = {}
     with store.writing() as s:
-        if s.get(Round, round_id, with_for_update=True) is None:
+        r = s.get(Round, round_id, with_for_update=True)
+        if r is None:
             return removed
         if s.get(RoundSummary, round_id) is None:
             count = select(func.count()).select_from(Response).where(Response.round_id == round_id)
@@ -81,4 +87,6 @@ def purge_round(store: Database, round_id: int, snapshot: dict[str, Any], *,
             n = s.execute(delete(table).where(where)).rowcount or 0
             if n:
                 removed[table.__tablename__] = int(n)
+        if removed and by is not None and note is not None:
+            audit.add(s, r.partnership_id, by, "data.purged", note(removed))
     return removed

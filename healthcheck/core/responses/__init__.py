@@ -26,6 +26,7 @@ from healthcheck.core.responses.csvreader import read_responses
 from healthcheck.core.responses.records import record_problems
 from healthcheck.core.responses.table import (
     export_csv,
+    export_table,
     frame_from_records,
     records_from_frame,
     split_partnerships,
@@ -48,6 +49,7 @@ __all__ = [
     "comment_column",
     "comment_items",
     "export_csv",
+    "export_table",
     "frame_from_records",
     "read_responses",
     "record_problems",

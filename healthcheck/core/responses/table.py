@@ -138,12 +138,13 @@ def _write_csv(rows: Iterable[list[str]]) -> str:
     return buffer.getvalue()
 
 
-def export_csv(df: pd.DataFrame, questionnaire: Questionnaire) -> str:
-    """An anonymised responses CSV for download, safe to open in a spreadsheet.
+def export_table(df: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """The rows of an anonymised responses file, in the file's column order.
 
     Respondent ids are replaced by R1..Rn, numbered in a stable order that is not the order
     of submission (organisation, level, then a hash of the row's content). "Don't know" is
-    written as `dk`. Every cell goes through `csvsafe.neutralise`.
+    written as `dk`; Likert answers as the words "1".."5". Cells are not yet made spreadsheet-safe
+    (`export_csv` does that; a JSON file needs no such thing).
     """
     columns = columns_of(questionnaire)
     table = df.reindex(columns=columns).reset_index(drop=True)
@@ -163,5 +164,12 @@ def export_csv(df: pd.DataFrame, questionnaire: Questionnaire) -> str:
     words[DONT_KNOW] = "dk"
     for item in questionnaire.likert_items:
         table[item.id] = pd.Series(table[item.id], dtype=np.float64).map(words).astype(object)
+    return table
+
+
+def export_csv(df: pd.DataFrame, questionnaire: Questionnaire) -> str:
+    """An anonymised responses CSV for download, safe to open in a spreadsheet: the rows of
+    `export_table`, every cell through `csvsafe.neutralise`."""
+    table = export_table(df, questionnaire)
     safe = neutralise_frame(table)
-    return _write_csv([columns, *safe.itertuples(index=False, name=None)])
+    return _write_csv([list(table.columns), *safe.itertuples(index=False, name=None)])

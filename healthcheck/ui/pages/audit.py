@@ -2,8 +2,9 @@
 partnership's data, newest first, and "download everything we hold".
 
 The log names the kind of link, never the link itself. The download is a zip of CSV and JSON of
-every row the store holds about the partnership (hashes of links left out), with a README.txt
-of its fields; taking it is recorded in the log.
+every row the store holds about the partnership (hashes of links left out; the answers
+de-identified as on the Exports page), with a README.txt of its fields; taking it is recorded in
+the log.
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ def render(ctx: AdminContext) -> None:
     st.markdown("A zip of every record the app holds about this partnership, as CSV and JSON, with "
                 "a README.txt saying what each field is: for a subject access request or your "
                 "information governance team. Secret links are stored only as hashes and are left out.")
-    st.warning("The download holds every answer as stored, including groups smaller than the "
-               "anonymity threshold that the app never shows. Keep it safe and share it only with "
-               "whoever needs it. Taking it is recorded in this log.")
+    st.info("The answers are not in it as stored: each round's answers are de-identified exactly as "
+            "the responses file on the Exports page (no roles, no times, no respondent keys, small "
+            "groups not named, comments only where their organisation's results are shown), so "
+            "nobody's own answers can be worked out from it. Action owners and partner team notes "
+            "are free text and may name people: keep the file safe. Taking it is recorded in this log.")
     store, pid = ctx.store, ctx.partnership.id
     name = f"{slug(ctx.partnership.name)}-everything-we-hold-{datetime.now(UTC):%Y-%m-%d}.zip"
     st.download_button("Download everything we hold (zip)", key="audit_everything", file_name=name,
