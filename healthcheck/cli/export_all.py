@@ -1,5 +1,6 @@
 """`healthcheck export-all`: everything the store holds about one partnership, as a zip of CSV and
-JSON with a README.txt of its fields (a subject access or governance request). Recorded in the
+JSON with a README.txt of its fields (a subject access or governance request); the answers
+de-identified as the Exports page's responses CSV (`services.holdings`). Recorded in the
 partnership's audit log."""
 
 from __future__ import annotations

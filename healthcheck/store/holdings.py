@@ -7,7 +7,9 @@ a table is the partnership's when a chain of foreign keys leads from it to `part
 partnership's own rows point at (the funders it shared with). So a new table is covered as soon
 as it points at the partnership. The only tables left out are in `NOT_HELD`, each with its reason.
 
-Columns that hold a hash of a secret link or code (`*_hash`) are never handed out.
+Columns that hold a hash of a secret link or code (`*_hash`) are never handed out. These are the
+rows as stored: `services.holdings` replaces the answers (`responses`) with each round's
+de-identified answers before anything leaves the app.
 """
 
 from __future__ import annotations
