@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from governance_data import counts, populate
 
-from healthcheck.store import Store, sharing
+from healthcheck.store import Store, audit, sharing
 
 from .apptest import app
 from .test_app import ok, open_page, texts
@@ -34,6 +34,8 @@ def test_delete_a_round_only_after_typing_its_label(db: Store) -> None:
     assert "Deleted the round 'Spring'" in texts(at)
     assert [r.label for r in db.rounds(pid)] == ["Autumn", "Away day"]
     assert counts(db)["responses"] == before["responses"] - 11
+    line = audit.events(db, pid, limit=1)[0]  # recorded, by the admin link
+    assert (line.actor, line.action) == ("admin", "data.deleted") and "'Spring'" in line.description
 
 
 def test_delete_the_partnership_and_the_link_stops_working(db: Store) -> None:
@@ -74,6 +76,8 @@ def test_funder_deletes_its_account(db: Store) -> None:
     assert sharing.get_funder(db, a.funder_id) is None
     assert counts(db)["shares"] == 0 and counts(db)["responses"] == 26  # the partnership's data stay
     assert sharing.funder_by_token(db, token) is None
+    line = audit.events(db, a.partnership_id, limit=1)[0]  # the partnership learns of it in its log
+    assert (line.actor, line.action) == ("funder", "data.deleted")
 
 
 def test_a_purged_round_still_shows_its_results_and_says_why_answers_are_gone(db: Store) -> None:

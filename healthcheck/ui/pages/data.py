@@ -1,5 +1,6 @@
 """Data: how long this partnership keeps individual answers, and deleting a round, an
-organisation's answers or the whole partnership (each after typing its name)."""
+organisation's answers or the whole partnership (each after typing its name; recorded in the
+audit log by `services.deletion`)."""
 
 from __future__ import annotations
 
@@ -83,6 +84,8 @@ def render(ctx: AdminContext) -> None:
     show_flash()
     _retention(ctx)
     st.subheader("Delete")
+    st.caption("Deleted means gone from the database, not hidden. Each deletion is recorded in the "
+               "Audit log, except deleting the whole partnership, which deletes its audit log too.")
     with st.expander("Delete a round"):
         _delete_round(ctx)
     with st.expander("Delete an organisation's answers"):
