@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from healthcheck.core.anonymity import Atom
+from healthcheck.core.anonymity import Atom, shown_share
 from healthcheck.core.contract import ScoreDocument
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.rules import Facts, RulePack
@@ -40,7 +40,8 @@ class Assessment:
             "threshold": s.threshold,
             "organisations": s.visible_counts("organisation"),
             "dimensions": [d.doc_fields() for d in s.dimensions],
-            "answers": s.answers,
+            "answers": {item: {c: shown_share(v) for c, v in shares.items()}
+                        for item, shares in s.answers.items()},
             "findings": [f.doc_fields() for f in self.findings],
         })
 

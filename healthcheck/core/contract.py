@@ -3,15 +3,17 @@
 The models below are the contract, used both ways: scoring and the pipeline write the document
 through them (`ScoreDocument.of(...).model_dump()`), and the portfolio reads score files through
 them (`read_documents`), so a key that is misspelt, missing or of the wrong kind is refused with
-a problem naming the file and the field. How many decimals each number keeps is decided here.
+a problem naming the file and the field. Numbers are written as every screen shows them
+(`anonymity.shown_score`, `anonymity.shown_share`): points whole, shares to 0.01.
 
-A document, keys in this order (numbers rounded as noted; null where there is no value):
+A document, keys in this order (null where there is no value):
 `partnership`, `questionnaire` {id, version}, `respondents`, `threshold`, `organisations`
-{name: count, null below the threshold}, `dimensions` [{id, framework, label, score (0.1),
-band, answered, unknown (0.001), spread (0.1), by_organisation {name: score (0.1)}, by_level
-{level: score (0.1)}, suppressed [group]}], `answers` {item: {choice: share}}, `findings`
-[{rule, severity, title, tasks, explanation, evidence [{condition, subject, value (0.001), op,
-threshold, choices (only when the condition names choices)}], actions [{task, text}]}].
+{name: count, null below the threshold}, `dimensions` [{id, framework, label, score (whole),
+band, answered, unknown (0.01), spread (whole), by_organisation {name: score (whole)}, by_level
+{level: score (whole)}, suppressed [group]}], `answers` {item: {choice: share (0.01)}},
+`findings` [{rule, severity, title, tasks, explanation, evidence [{condition, subject, value
+(points whole, shares 0.01, counts whole), op, threshold, choices (only when the condition names
+choices)}], actions [{task, text}]}]. Files written with decimals (older versions) still read.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     SerializerFunctionWrapHandler,
     ValidationError,
     model_serializer,
@@ -33,17 +36,15 @@ from pydantic import (
 
 from healthcheck.core.errors import InputError, Problem
 
-SCORE_DIGITS = 1  # dimension and group scores, spreads (0-100)
-SHARE_DIGITS = 3  # shares of "don't know" and evidence values
-
-
-def rounded(value: float | None, digits: int = SCORE_DIGITS) -> float | None:
-    return None if value is None else round(float(value), digits)
-
 
 # Every number is finite (JSON's 1e400 reads as infinity) and in its range: a score 0-100, a
 # share 0-1, a count not negative. A file over a range is refused naming the document and field.
-Score = Annotated[float, Field(ge=0, le=100)]
+def _whole_as_int(value: float) -> int | float:
+    """A whole number of points is written as one (62, not 62.0); older files had decimals."""
+    return int(value) if float(value).is_integer() else value
+
+
+Score = Annotated[float, Field(ge=0, le=100), PlainSerializer(_whole_as_int)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0)]
 MAX_DEPTH = 32  # a score document nests 5 levels; anything far deeper is not one
@@ -63,7 +64,8 @@ class QuestionnaireRef(_Doc):
 class EvidenceDoc(_Doc):
     condition: str
     subject: str
-    value: float | None  # a score, a share or a count, depending on the condition: finite
+    # a score, a share or a count, depending on the condition: finite
+    value: Annotated[float, PlainSerializer(_whole_as_int)] | None
     op: str
     threshold: float
     choices: list[str] = []  # written only when the condition names choices

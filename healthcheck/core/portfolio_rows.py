@@ -12,15 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from healthcheck.core.anonymity import shown_score
 from healthcheck.core.frameworks import FRAMEWORKS
 from healthcheck.core.rules import SEVERITIES, SEVERITY_RANK, Rule
 
 FRAMEWORK_IDS: tuple[str, ...] = tuple(FRAMEWORKS)
-
-
-def rounded_score(v: float | None, digits: int = 1) -> float | None:
-    """A value as portfolio exports show it: rounded, None when missing (None or NaN)."""
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), digits)
 
 
 @dataclass(frozen=True)
@@ -71,12 +67,12 @@ class PortfolioRow:
             "partnership": self.partnership,
             "round": self.round,
             "respondents": self.respondents,
-            "scores": {f: rounded_score(self.means.get(f)) for f in FRAMEWORK_IDS},
+            "scores": {f: shown_score(self.means.get(f)) for f in FRAMEWORK_IDS},
             "findings": self.counts,
             "top_risk": self.top_risk,
             "risks": [r.rule for r in self.risks],
-            "change": rounded_score(self.change),
-            "dimensions": {d: {"score": rounded_score(self.scores.get(d)),
+            "change": shown_score(self.change),
+            "dimensions": {d: {"score": shown_score(self.scores.get(d)),
                                "band": self.bands.get(d, "no data")} for d in self.scores},
         }
 

@@ -22,8 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from healthcheck.core.anonymity import Atom, safe_breakdowns, suppress_blocks, visible_counts
-from healthcheck.core.contract import SHARE_DIGITS, DimensionDoc, rounded
+from healthcheck.core.anonymity import (
+    Atom,
+    safe_breakdowns,
+    shown_score,
+    shown_share,
+    suppress_blocks,
+    visible_counts,
+)
+from healthcheck.core.contract import DimensionDoc
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses.columns import DONT_KNOW
@@ -58,11 +65,11 @@ class DimensionScore:
         return DimensionDoc.model_validate(self.doc_fields()).model_dump()
 
     def doc_fields(self) -> dict[str, Any]:
-        return {"id": self.id, "framework": self.framework, "label": self.label, "score": rounded(self.score),
-                "band": self.band, "answered": self.answered,
-                "unknown": rounded(self.unknown, SHARE_DIGITS), "spread": rounded(self.spread),
-                "by_organisation": {k: rounded(v) for k, v in self.by_organisation.items()},
-                "by_level": {k: rounded(v) for k, v in self.by_level.items()},
+        return {"id": self.id, "framework": self.framework, "label": self.label,
+                "score": shown_score(self.score), "band": self.band, "answered": self.answered,
+                "unknown": shown_share(self.unknown), "spread": shown_score(self.spread),
+                "by_organisation": {k: shown_score(v) for k, v in self.by_organisation.items()},
+                "by_level": {k: shown_score(v) for k, v in self.by_level.items()},
                 "suppressed": list(self.suppressed)}
 
 

@@ -3,6 +3,11 @@
 The Streamlit dashboard, the PDF report and the funder portfolio all read these, so every screen
 and every page says the same thing in the same words. Nothing here draws or imports a UI.
 
+Numbers: every score, spread, gap and change here is already rounded as it is shown
+(`anonymity.shown_score`, whole points; shares by `shown_share`), so no chart, tooltip, table or
+file built from these views carries a finer figure. Changes and gaps are differences of the
+shown scores.
+
 Anonymity: a group below the threshold is never given a number here. Scoring already hides it
 (its score is None and it is listed in `suppressed`); these views keep it visible only as a
 status ("suppressed"), so no chart or table built from them can show it.
@@ -16,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from healthcheck.core.anonymity import shown_score, shown_share
 from healthcheck.core.frameworks import DIMENSION_BY_ID, DIMENSIONS, LEVELS, dimensions_of
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.rules.engine import Evidence, Finding
@@ -36,7 +42,14 @@ RADAR_COLUMNS = ["series", "grouping", "dimension", "label", "number", "score", 
 
 
 def _num(v: float | None) -> float:
-    return math.nan if v is None else float(v)
+    """A score as shown (whole points), NaN when missing."""
+    shown = shown_score(v)
+    return math.nan if shown is None else float(shown)
+
+
+def _share(v: float | None) -> float:
+    shown = shown_share(v)
+    return math.nan if shown is None else shown
 
 
 def _missing(v: Any) -> bool:
@@ -45,11 +58,11 @@ def _missing(v: Any) -> bool:
 
 def _fmt(v: float) -> str:
     """A score for prose: whole numbers (scores are shown to the point, not the decimal)."""
-    return f"{v:.0f}"
+    return f"{shown_score(v)}"
 
 
 def _pct(v: float) -> str:
-    return f"{v * 100:.0f}%"
+    return f"{(shown_share(v) or 0.0) * 100:.0f}%"
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -154,7 +167,7 @@ def dimension_table(scores: PartnershipScores, framework: str | None = None) -> 
     for d in _ordered_dimensions(scores, framework):
         rows.append({"framework": d.framework, "dimension": d.id, "label": d.label,
                      "number": DIMENSION_BY_ID[d.id].number, "score": _num(d.score), "band": d.band,
-                     "spread": _num(d.spread), "unknown": _num(d.unknown), "answered": d.answered,
+                     "spread": _num(d.spread), "unknown": _share(d.unknown), "answered": d.answered,
                      "suppressed_groups": _suppressed_text(d, scores)})
     columns = ["framework", "dimension", "label", "number", "score", "band", "spread", "unknown",
                "answered", "suppressed_groups"]
@@ -215,13 +228,16 @@ def largest_gaps(scores: PartnershipScores, n: int = 5) -> list[dict[str, Any]]:
             values = _by(d, grouping)
             hi, lo = values.get(high), values.get(low)
             if hi is not None and lo is not None and math.isclose(hi - lo, d.gap, abs_tol=1e-6):
+                high_score, low_score = _num(hi), _num(lo)
                 out.append({"dimension": d.id, "label": d.label, "framework": d.framework,
-                            "grouping": grouping, "gap": float(d.gap),
+                            "grouping": grouping, "gap": high_score - low_score,
                             "high_group": group_label(grouping, high),
                             "low_group": group_label(grouping, low),
-                            "high_score": float(hi), "low_score": float(lo)})
+                            "high_score": high_score, "low_score": low_score, "exact": float(d.gap)})
                 break
-    out.sort(key=lambda g: -g["gap"])  # stable: ties keep framework order
+    out.sort(key=lambda g: (-g["gap"], -g["exact"]))  # largest shown gap first; stable on exact ties
+    for g in out:
+        del g["exact"]
     return out[:n]
 
 
@@ -343,13 +359,14 @@ def changes(current: PartnershipScores, previous: PartnershipScores | None,
 
     direction: "up" / "down" when the score moved by `same_within` points or more, "same" when
     less, "new" when there is no previous score, "no data" when there is no current score.
-    `change` is None when either side is missing.
+    `change` is None when either side is missing. All three are shown scores (whole points), the
+    change the difference of the two shown, so the table tells no more than the two rounds do.
     """
     before = previous.by_id if previous is not None else {}
     rows = []
     for d in _ordered_dimensions(current):
-        p = before[d.id].score if d.id in before else None
-        c = d.score
+        p = shown_score(before[d.id].score) if d.id in before else None
+        c = shown_score(d.score)
         change = None if p is None or c is None else float(c - p)
         if c is None:
             direction = NO_DATA

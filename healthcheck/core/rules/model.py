@@ -18,7 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from healthcheck.core.contract import SHARE_DIGITS, EvidenceDoc, FindingDoc, rounded
+from healthcheck.core.anonymity import shown_score, shown_share
+from healthcheck.core.contract import EvidenceDoc, FindingDoc
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.vocabulary import SEVERITIES as SEVERITIES  # re-exported for callers of rules
 from healthcheck.core.vocabulary import SEVERITY_RANK as SEVERITY_RANK
@@ -35,6 +36,7 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[float, float], str]] = {
     "answer": (("above",), (0, 1), "share answering"),
     "respondents": (("at_least",), (0, 1_000_000), "number of respondents"),
 }
+SHARE_KINDS = {"unknown", "answer"}  # kinds whose value is a share (0-1); the others are points or counts
 DIMENSION_KINDS = {"score", "spread", "gap", "lowest_group", "unknown"}
 # Where each kind of leaf finds its value in Facts.
 FACT_FIELD = {"score": "scores", "spread": "spreads", "gap": "gaps", "lowest_group": "lowest_groups",
@@ -265,13 +267,18 @@ class Evidence:
 
     def doc_fields(self) -> dict[str, Any]:
         return {"condition": self.condition, "subject": self.subject,
-                "value": rounded(self.value, SHARE_DIGITS), "op": self.op, "threshold": self.threshold,
+                "value": self.shown_value, "op": self.op, "threshold": self.threshold,
                 "choices": list(self.choices)}
+
+    @property
+    def shown_value(self) -> float | int | None:
+        """The value as it is shown: a share to 0.01, points and counts whole (`anonymity`)."""
+        return shown_share(self.value) if self.condition in SHARE_KINDS else shown_score(self.value)
 
     def describe(self) -> str:
         leaf = Leaf(self.condition, self.subject, self.op.removeprefix("not "), self.threshold, self.choices)
         text = leaf.describe()
-        value = "no answers" if self.value is None else f"{self.value:g}"
+        value = "no answers" if self.value is None else f"{self.shown_value:g}"
         prefix = "not: " if self.op.startswith("not ") else ""
         return f"{prefix}{text} (is {value})"
 

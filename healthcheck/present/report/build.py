@@ -9,13 +9,13 @@ is shown, the report has no breakdown by organisation or level at all.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from healthcheck import __version__
+from healthcheck.core.anonymity import shown_score, shown_share
 from healthcheck.core.assess import Assessment
 from healthcheck.core.frameworks import FRAMEWORKS
 from healthcheck.core.questionnaire import Questionnaire
@@ -64,22 +64,20 @@ def _bullets(items: Iterable[Sequence[str | Run]]) -> Bullets:
 
 
 def _score(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return DASH
-    return f"{float(v):.0f}"
+    n = shown_score(v)
+    return DASH if n is None else str(n)
 
 
 def _signed(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    n = shown_score(v)
+    if n is None:
         return DASH
-    n = round(float(v))
     return f"+{n}" if n > 0 else ("0" if n == 0 else f"{DASH}{abs(n)}")
 
 
 def _pct(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return DASH
-    return f"{float(v) * 100:.0f}%"
+    share = shown_share(v)
+    return DASH if share is None else f"{share * 100:.0f}%"
 
 
 def _cell(text: Any) -> str:
@@ -341,7 +339,7 @@ def _comments(comments: Mapping[str, Sequence[str]] | None, threshold: int) -> l
                          f"{threshold} responses, without names."))
         return blocks
     blocks.append(_p(f"Shown without names, and only from organisations with at least {threshold} "
-                     "responses.", style="small"))
+                     "responses; sorted by their words, not by who wrote them or when.", style="small"))
     for item_text, texts in comments.items():
         blocks.append(_p(_b(item_text)))
         blocks.append(_bullets([t] for t in texts))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from healthcheck.core.anonymity import low_score_comments
+from healthcheck.core.anonymity import low_score_comments, shown_scores
 from healthcheck.core.errors import InputError
 from healthcheck.core.frameworks import FRAMEWORKS
 from healthcheck.core.questionnaire import Questionnaire
@@ -88,7 +88,7 @@ def _factors(data: RoundData, scores: PartnershipScores) -> None:
                                lambda t=table, fw=framework: charts.band_bars(t, FRAMEWORKS[fw],
                                                                               cuts=bands.cuts))
         shown = table[["number", "label", "score", "band", "spread", "answered", "suppressed_groups"]]
-        chart_with_table(chart, shown.round(1), key=f"dash_{framework}",
+        chart_with_table(chart, shown_scores(shown, ["score", "spread"]), key=f"dash_{framework}",
                          summary=summaries.dimension_summary(table, NOUNS[framework]))
     st.caption(f"Bands: {bands.describe()}.")
 
@@ -139,8 +139,8 @@ def _gaps(data: RoundData, scores: PartnershipScores) -> None:
         st.info("No differences to show: at least two organisations (or levels) each need "
                 f"{scores.threshold} or more responses before they can be compared.")
         return
-    table = pd.DataFrame(gaps)[["label", "grouping", "high_group", "high_score", "low_group", "low_score",
-                                "gap"]].round(1)
+    table = shown_scores(pd.DataFrame(gaps)[["label", "grouping", "high_group", "high_score", "low_group",
+                                             "low_score", "gap"]], ["high_score", "low_score", "gap"])
     spec = chart_spec((*data.key, "gaps"), lambda: charts.gap_chart(gaps, "Largest perspective gaps"))
     chart_with_table(spec, table, key="dash_gaps", summary=summaries.gap_summary(gaps))
 
@@ -172,7 +172,7 @@ def _change(ctx: AdminContext, r: RoundInfo, data: RoundData, scores: Partnershi
                       lambda: charts.trend_chart(views.trend_frame(history, framework),
                                                  FRAMEWORKS[framework],
                                                  cuts=data.assessment.questionnaire.bands.cuts))
-    chart_with_table(spec, shown.round(1), key="dash_trend",
+    chart_with_table(spec, shown_scores(shown, ["previous", "current", "change"]), key="dash_trend",
                      summary=summaries.change_summary(shown, previous.label))
 
 
@@ -183,9 +183,11 @@ def _comments(data: RoundData, q: Questionnaire, threshold: int) -> None:
         st.caption(f"No comments to show. Comments are shown only from organisations with at least "
                    f"{threshold} responses, without names.")
         return
-    st.caption(f"Shown without names, and only from organisations with at least {threshold} responses.")
+    st.caption(f"Shown without names, and only from organisations with at least {threshold} responses; "
+               "sorted by their words, not by who wrote them or when.")
     for item_text, texts in comments.items():
-        with st.expander(f"{plain(item_text)} ({len(texts)})"):
+        # no count beside a question: "(1)" would say one person wrote it
+        with st.expander(plain(item_text)):
             for text in texts:
                 st.text(plain(text, markdown=False))
 

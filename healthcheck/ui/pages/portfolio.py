@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from healthcheck.core.anonymity import low_score_comments
+from healthcheck.core.anonymity import low_score_comments, shown_score
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import DIMENSIONS, FRAMEWORKS
 from healthcheck.core.responses import read_responses
@@ -216,8 +216,8 @@ def heatmap_table(heat: pd.DataFrame) -> pd.DataFrame:
     """The heatmap's numbers: one row per partnership, one column per task, "score (band)"."""
     cells = heat.assign(
         area=[f"{int(n)} {lab}" for n, lab in zip(heat["number"], heat["label"], strict=True)],
-        value=[f"{s:.0f} ({b})" if pd.notna(s) else "no data" for s, b in zip(heat["score"], heat["band"],
-                                                                               strict=True)])
+        value=[f"{shown_score(s)} ({b})" if pd.notna(s) else "no data"
+               for s, b in zip(heat["score"], heat["band"], strict=True)])
     table = cells.pivot(index="partnership", columns="area", values="value")
     table = table.reindex(index=list(dict.fromkeys(cells["partnership"])),
                           columns=list(dict.fromkeys(cells["area"])))
@@ -244,8 +244,8 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
         st.caption(f"Round: {plain(row.round)}")
     if row.change is not None:
         tasks = row.means.get("tasks")
-        st.metric("Tasks score", "-" if tasks is None else f"{tasks:.0f}",
-                  f"{row.change:+.0f} since the previous round")
+        st.metric("Tasks score", "-" if tasks is None else str(shown_score(tasks)),
+                  f"{shown_score(row.change):+d} since the previous round")
     frame = views.radar_frame(scores, "tasks", by="organisation")
     chart_with_table(charts.radar(frame, FRAMEWORKS["tasks"], size=420),
                      views.radar_table(frame, scores.threshold),
@@ -265,8 +265,8 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
         comments = low_score_comments(released.frame, q, entry.threshold) if released is not None else {}
         if comments:
             st.markdown("**Comments on low scores** (shared by the partnership, without names)")
-            for item_text, texts in comments.items():
-                with st.expander(f"{plain(item_text)} ({len(texts)})"):
+            for item_text, texts in comments.items():  # no count: "(1)" would say one person wrote it
+                with st.expander(plain(item_text)):
                     for text in texts:
                         st.text(plain(text, markdown=False))
 
