@@ -102,14 +102,18 @@ def suppress_blocks(n: np.ndarray, labels: np.ndarray, starts: np.ndarray, thres
 
 
 def deidentify_rows(frame: pd.DataFrame, word_columns: Iterable[str],
-                    threshold: int) -> tuple[pd.DataFrame, set[str]]:
+                    threshold: int, batch: str | None = None) -> tuple[pd.DataFrame, set[str]]:
     """A response table fit for a row-level export, and the organisations it had to hide.
 
     No roles. Hidden organisations are renamed `SUPPRESSED_ORG`; comments and written answers
     (`word_columns`) are kept only for organisations whose comments may be shown. Then every
     combination of organisation and level in the file must appear at least `threshold` times:
     a rarer one loses its level (`LEVEL_NOT_SHOWN`), then, if still rare, its organisation, and
-    rows still alone after that are left out."""
+    rows still alone after that are left out.
+
+    `batch` names a column (an open round's release) within which each combination is counted:
+    two files taken at two moments then differ, in every combination, by none or by at least
+    `threshold` rows, so a row new in the later file cannot be told apart in its combination."""
     frame = frame.copy()
     if "role" in frame:
         frame["role"] = None
@@ -123,10 +127,11 @@ def deidentify_rows(frame: pd.DataFrame, word_columns: Iterable[str],
     frame["organisation"] = frame["organisation"].astype(object)
     frame.loc[frame["organisation"].astype(str).isin(hidden), "organisation"] = SUPPRESSED_ORG
     frame["level"] = frame["level"].astype(object)
+    keys = ["organisation", "level", *([batch] if batch is not None and batch in frame else [])]
     for column, coarse in (("level", LEVEL_NOT_SHOWN), ("organisation", SUPPRESSED_ORG)):
-        combo = frame.groupby(["organisation", "level"], dropna=False)["level"].transform("size")
+        combo = frame.groupby(keys, dropna=False)["level"].transform("size")
         frame.loc[combo < threshold, column] = coarse
-    combo = frame.groupby(["organisation", "level"], dropna=False)["level"].transform("size")
+    combo = frame.groupby(keys, dropna=False)["level"].transform("size")
     return frame[combo >= threshold], hidden
 
 

@@ -17,5 +17,7 @@ def anonymised_csv(frame: pd.DataFrame, questionnaire: Questionnaire,
     renamed, their roles and the words of every organisation that is not shown left out)."""
     words = [c for c in frame.columns if str(c).endswith(COMMENT_SUFFIX)] + [
         i.id for i in questionnaire.items if i.type == "text" and i.id in frame.columns]
-    frame, hidden = deidentify_rows(frame, words, threshold)
+    # an open round's answers come in releases (services.results): combinations are counted
+    # within each, so two files taken at two moments cannot be subtracted either
+    frame, hidden = deidentify_rows(frame, words, threshold, batch="release")
     return export_csv(frame, questionnaire), hidden
