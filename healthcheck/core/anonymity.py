@@ -38,6 +38,7 @@ __all__ = [
     "hidden_groups",
     "suppress_blocks",
     "visible_counts",
+    "written_answers",
 ]
 
 # What a hidden organisation is called in a row-level export.
@@ -154,6 +155,31 @@ def low_score_comments(responses: pd.DataFrame, questionnaire: Questionnaire,
         if texts:
             out.setdefault(item.text, []).extend(texts)
     return {k: sorted(v) for k, v in out.items()}
+
+
+def written_answers(records: Iterable[Mapping[str, object]], questions: Iterable[str],
+                    threshold: int) -> dict[str, dict[str, list[str]]]:
+    """Written answers by organisation and question, only for organisations whose comments may
+    be shown (`comment_groups`), with no count or name beside them. Each question's answers are
+    sorted by their words (repeats once), so neither the order sent nor one person's place in
+    the list lines up across questions."""
+    rows = list(records)
+    counts: dict[str, int] = {}
+    for rec in rows:
+        counts[str(rec["organisation"])] = counts.get(str(rec["organisation"]), 0) + 1
+    speaking = comment_groups(counts, threshold)
+    wanted = list(questions)
+    out: dict[str, dict[str, set[str]]] = {}
+    for rec in rows:
+        org = str(rec["organisation"])
+        answers = rec.get("answers") or {}
+        if org not in speaking or not isinstance(answers, Mapping):
+            continue
+        for question in wanted:
+            text = answers.get(question)
+            if isinstance(text, str) and text.strip():
+                out.setdefault(org, {}).setdefault(question, set()).add(text.strip())
+    return {org: {q: sorted(by_q[q]) for q in wanted if q in by_q} for org, by_q in out.items()}
 
 
 # ----------------------------------------------------------------------------- combinations of views
