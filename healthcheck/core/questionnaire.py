@@ -73,7 +73,8 @@ class Item(Strict):
     def _known_kinds(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         for kind in v:
             if kind not in ORGANISATION_KINDS:
-                raise ValueError(f"unknown organisation kind '{kind}' (known: {', '.join(ORGANISATION_KINDS)})")
+                known = ', '.join(ORGANISATION_KINDS)
+                raise ValueError(f"unknown organisation kind '{kind}' (known: {known})")
         if len(set(v)) != len(v):
             raise ValueError("asked_of names a kind twice")
         return v
@@ -208,14 +209,19 @@ class Questionnaire(Strict):
         """The items a respondent from an organisation of this kind is asked, in order."""
         return tuple(i for i in self.items if i.is_asked_of(kind))
 
+    @cached_property
+    def limited_items(self) -> tuple[Item, ...]:
+        """Items asked only of some kinds of organisation (`asked_of`)."""
+        return tuple(i for i in self.items if i.asked_of)
+
     def not_asked(self, kind: str | None, answers: Mapping[str, Any]) -> list[str]:
         """Ids of the items answered here that are not asked of this kind, in questionnaire order."""
-        return [i.id for i in self.items if i.id in answers and not i.is_asked_of(kind)]
+        return [i.id for i in self.limited_items if i.id in answers and not i.is_asked_of(kind)]
 
     def only_asked(self, kind: str | None, answers: Mapping[str, Any]) -> dict[str, Any]:
         """The answers without those to items not asked of this kind (treated as never given)."""
-        dropped = set(self.not_asked(kind, answers))
-        return {k: v for k, v in answers.items() if k not in dropped}
+        dropped = self.not_asked(kind, answers)
+        return {k: v for k, v in answers.items() if k not in dropped} if dropped else dict(answers)
 
     @cached_property
     def dimensions(self) -> tuple[str, ...]:
