@@ -12,12 +12,13 @@ always hold.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.rules.model import DIMENSION_KINDS, Condition, Group, Leaf, Rule, RulePack
 
-__all__ = ["Unreachable", "missing_for", "runnable", "unreachable"]
+__all__ = ["Unreachable", "full_check_note", "missing_for", "runnable", "unreachable"]
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,14 @@ def runnable(pack: RulePack, q: Questionnaire) -> list[Rule]:
     """The rules that can fire on this questionnaire."""
     blocked = {u.rule.id for u in unreachable(pack, q)}
     return [r for r in pack.rules if r.id not in blocked]
+
+
+def full_check_note(rules: Sequence[Rule], questionnaire_title: str) -> str | None:
+    """What a round on a short questionnaire cannot check, in the words the dashboard, the report
+    and the portfolio use (None when every rule could run)."""
+    if not rules:
+        return None
+    titles = "; ".join(r.title for r in rules)
+    some = "1 check" if len(rules) == 1 else f"{len(rules)} checks"
+    return (f"This round used the {questionnaire_title}, which does not ask what {some} need, so "
+            f"they could not be run: {titles}. The full health check covers them.")
