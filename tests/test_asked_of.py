@@ -277,3 +277,18 @@ def test_a_full_round_has_nothing_to_add() -> None:
 def test_a_rule_pack_without_blocked_rules_on_pulse() -> None:
     only = RulePack(tuple(r for r in PACK.rules if r.id not in {u.rule.id for u in unreachable(PACK, PULSE)}))
     assert unreachable(only, PULSE) == []
+
+
+def test_the_dashboard_of_a_pulse_round_says_which_checks_need_the_full_health_check(db: Store) -> None:
+    p, admin = db.create_partnership("Harbour + City", "pulse", 3,
+                                     [("Harbour Music", "music"), ("City CYPS", "childrens_services"),
+                                      ("Fostering", "fostering")])
+    r, _ = db.open_round(p.id, "Pulse in May", "pulse", PULSE.version)
+    db.import_records(r.id, _pulse_records())
+    db.close_round(r.id)
+    at = app(admin=admin).run()
+    assert not at.exception
+    notes = [i.value for i in at.info if "full health check" in i.value]
+    assert notes, "a pulse round's findings say which checks it could not run"
+    assert "partnership pulse check" in notes[0]
+    assert PACK.by_id["capacity-overreach"].title in notes[0]
