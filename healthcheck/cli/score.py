@@ -17,7 +17,10 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     q = load_questionnaire(find_questionnaire(args.questionnaire))
     pack = load_rules(args.rules)
-    assessments = assess_file(args.responses, q, pack, args.threshold, progress=progress)
+    notes: list[str] = []
+    assessments = assess_file(args.responses, q, pack, args.threshold, progress=progress, notes=notes)
+    for note in notes:  # answers set aside as not asked: said, not hidden
+        print(f"note: {note}", file=sys.stderr)
     sys.stdout.write(render_scores(assessments, args.format))
     return 0
 

@@ -11,8 +11,9 @@ import pandas as pd
 from healthcheck.core.anonymity import Atom, shown_share
 from healthcheck.core.contract import ScoreDocument
 from healthcheck.core.questionnaire import Questionnaire
-from healthcheck.core.rules import Facts, RulePack
+from healthcheck.core.rules import Facts, Rule, RulePack
 from healthcheck.core.rules.engine import Finding, get_engine
+from healthcheck.core.rules.reach import full_check_note, unreachable
 from healthcheck.core.scoring import MIN_THRESHOLD, PartnershipScores, ScoreTable
 
 
@@ -21,6 +22,14 @@ class Assessment:
     questionnaire: Questionnaire
     scores: PartnershipScores
     findings: list[Finding]
+    # Rules that cannot fire on this questionnaire (it does not ask what they need): a pulse round
+    # says which checks need the full health check (core/rules/reach decides).
+    not_checked: tuple[Rule, ...] = ()
+
+    @property
+    def full_check_note(self) -> str | None:
+        """The sentence saying which checks this round could not run, or None."""
+        return full_check_note(self.not_checked, self.questionnaire.title.lower())
 
     @property
     def partnership(self) -> str:
@@ -66,10 +75,11 @@ def iter_assessments(questionnaire: Questionnaire, responses: pd.DataFrame, pack
     """One assessment per partnership in the table, in order of first appearance."""
     table = ScoreTable(questionnaire, responses, threshold, published_before)
     engine = get_engine(pack)
+    blocked = tuple(u.rule for u in unreachable(pack, questionnaire))
     total = len(table)
     for code in range(total):
         scores = table.partnership(code)
-        yield Assessment(questionnaire, scores, engine.evaluate(facts_from_scores(scores)))
+        yield Assessment(questionnaire, scores, engine.evaluate(facts_from_scores(scores)), blocked)
         if progress is not None:
             progress(code + 1, total)
 

@@ -47,6 +47,8 @@ class PortfolioRow:
     round: str | None = None
     change: float | None = None  # tasks mean now minus at the previous round
     key: Any = None  # where the row came from (the store: (partnership id, round id))
+    # rules its questionnaire cannot run (a pulse round): those checks need the full health check
+    not_checked: tuple[RiskRef, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -72,6 +74,7 @@ class PortfolioRow:
             "top_risk": self.top_risk,
             "risks": [r.rule for r in self.risks],
             "change": shown_score(self.change),
+            "needs_full_check": [r.rule for r in self.not_checked],
             "dimensions": {d: {"score": shown_score(self.scores.get(d)),
                                "band": self.bands.get(d, "no data")} for d in self.scores},
         }

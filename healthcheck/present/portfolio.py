@@ -174,7 +174,7 @@ def heatmap_frame(rows: Iterable[PortfolioRow], framework: str = "tasks") -> pd.
 def _columns(rows: Sequence[PortfolioRow]) -> list[str]:
     dims = [d.id for d in DIMENSIONS if any(d.id in r.scores for r in rows)]
     return ["partnership", "round", "respondents", *FRAMEWORK_IDS, "change", *SEVERITIES, "top_risk", "risks",
-            *dims]
+            "needs_full_check", *dims]
 
 
 def table(rows: Sequence[PortfolioRow]) -> pd.DataFrame:
@@ -185,13 +185,15 @@ def table(rows: Sequence[PortfolioRow]) -> pd.DataFrame:
         c = r.counts
         rec: dict[str, Any] = {"partnership": r.partnership, "round": r.round, "respondents": r.respondents,
                                "change": shown_score(r.change), "top_risk": r.top_risk,
-                               "risks": ", ".join(x.rule for x in r.risks)}
+                               "risks": ", ".join(x.rule for x in r.risks),
+                               # checks this round's questionnaire could not run (a pulse round)
+                               "needs_full_check": ", ".join(x.rule for x in r.not_checked)}
         rec.update({fw: shown_score(r.means.get(fw)) for fw in FRAMEWORK_IDS})
         rec.update(c)
-        rec.update({d: shown_score(r.scores.get(d)) for d in cols[cols.index("risks") + 1:]})
+        rec.update({d: shown_score(r.scores.get(d)) for d in cols[cols.index("needs_full_check") + 1:]})
         data.append(rec)
     return shown_scores(pd.DataFrame(data, columns=cols),
-                        [*FRAMEWORK_IDS, "change", *cols[cols.index("risks") + 1:]])
+                        [*FRAMEWORK_IDS, "change", *cols[cols.index("needs_full_check") + 1:]])
 
 
 def _export_rows(rows: Sequence[PortfolioRow]) -> tuple[list[str], list[list[Any]]]:

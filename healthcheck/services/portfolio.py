@@ -36,6 +36,7 @@ from healthcheck.core.responses import frame_from_records
 from healthcheck.core.responses.forms import read_any
 from healthcheck.core.rules import SEVERITY_RANK, Action, Group, Rule, RulePack
 from healthcheck.core.rules.engine import Evidence, Finding, get_engine
+from healthcheck.core.rules.reach import unreachable
 from healthcheck.core.scoring import MIN_THRESHOLD, DimensionScore, PartnershipScores, ScoreTable
 
 # Compatibility: the UI page, tests and benchmarks reach the row views through this module.
@@ -118,6 +119,7 @@ class Portfolio:
         self._check_new(names)
         engine = get_engine(pack)
         refs = {r.id: RiskRef.of(r) for r in pack.rules}
+        not_checked = tuple(refs[u.rule.id] for u in unreachable(pack, questionnaire))
         means = framework_means(table)
         cut = questionnaire.bands
         mean_bands = {fw: cut.band_array(means[fw]) for fw in FRAMEWORK_IDS}
@@ -145,7 +147,7 @@ class Portfolio:
                 framework_bands={fw: str(mean_bands[fw][code]) for fw in FRAMEWORK_IDS},
                 round=rounds.get(name) if rounds else None,
                 change=None if tasks is None or before is None else tasks - before,
-                key=keys.get(name) if keys else None))
+                key=keys.get(name) if keys else None, not_checked=not_checked))
             self._where[name] = ("table", index, code)
             if progress is not None and ((code + 1) % step == 0 or code + 1 == total):
                 progress(code + 1, total)

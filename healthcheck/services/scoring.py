@@ -7,7 +7,7 @@ from pathlib import Path
 
 from healthcheck.core.assess import Assessment, iter_assessments
 from healthcheck.core.questionnaire import Questionnaire
-from healthcheck.core.responses import read_responses
+from healthcheck.core.responses import read_responses, reading_notes
 from healthcheck.core.rules import RulePack
 
 Progress = Callable[[int, int], None]
@@ -15,8 +15,11 @@ ProgressFor = Callable[[str], Progress]  # a fresh progress counter for a step (
 
 
 def assess_file(responses: str | Path, questionnaire: Questionnaire, pack: RulePack, threshold: int, *,
-                progress: ProgressFor | None = None) -> list[Assessment]:
-    """One assessment per partnership in the responses CSV, in order of first appearance."""
+                progress: ProgressFor | None = None, notes: list[str] | None = None) -> list[Assessment]:
+    """One assessment per partnership in the responses CSV, in order of first appearance.
+    `notes` receives what reading set aside (answers to items not asked of the respondent)."""
     df = read_responses(Path(responses), questionnaire, progress=progress("reading") if progress else None)
+    if notes is not None:
+        notes.extend(reading_notes(df))
     return list(iter_assessments(questionnaire, df, pack, threshold,
                                  progress=progress("assessing") if progress else None))

@@ -253,6 +253,8 @@ def _breakdown(scores: PartnershipScores) -> list[Block]:
 def _findings(a: Assessment) -> list[Block]:
     rows = views.finding_rows(a.findings, a.questionnaire)
     blocks: list[Block] = [Heading("Findings", 2)]
+    if a.full_check_note:  # a pulse round: the checks it could not run
+        blocks.append(_p(a.full_check_note))
     if not rows:
         blocks.append(_p("The rules flag no risks in this round."))
         return blocks

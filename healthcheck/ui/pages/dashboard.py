@@ -110,6 +110,9 @@ def findings_section(ctx: AdminContext, r: RoundInfo, data: RoundData, q: Questi
     error = st.session_state.pop("hc_action_error", None)
     if error:
         st.error(plain(error))
+    note = data.assessment.full_check_note  # a pulse round: the checks it could not run
+    if note:
+        st.info(plain(note))
     if not rows:
         st.success("The rules flag no risks in this round.")
         return

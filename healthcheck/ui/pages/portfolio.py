@@ -55,7 +55,7 @@ HEATMAP_ROWS = 40
 SHOWN_COLUMNS = {"partnership": "Partnership", "top_risk": "Top risk", "high": "High", "medium": "Medium",
                  "low": "Low", "tasks": "Tasks", "change": "Change (tasks)", "factors": "Conditions",
                  "prerequisites": "Prerequisites", "info": "Info", "respondents": "Respondents",
-                 "round": "Round"}
+                 "round": "Round", "needs_full_check": "Needs the full check"}
 
 _SCORE_HELP = "Average score of the areas (0-100), for the whole partnership"
 _COLUMN_CONFIG: dict[str, Any] = {
@@ -67,6 +67,8 @@ _COLUMN_CONFIG: dict[str, Any] = {
         help=f"Number of findings: {SEVERITY_LABEL[sev].lower()}", width="small")
        for sev in SEVERITIES},
     "Top risk": st.column_config.TextColumn(help="The most serious finding"),
+    "Needs the full check": st.column_config.TextColumn(
+        help="Checks this round could not run: its questionnaire (the pulse) does not ask what they need"),
 }
 
 

@@ -261,6 +261,10 @@ def render(code: str) -> None:
             if not is_outage(exc):
                 raise
 
+    # only the items asked of the chosen organisation's kind (all of them until one is chosen)
+    chosen = st.session_state.get(form.key("org"))
+    kind = next((o.kind for o in orgs if o.id == chosen), None)
+    items = [i for i in items if i.is_asked_of(kind)]
     st.caption(tr("workshop.anonymous", threshold=w.threshold))
     answered = sum(1 for i in items if st.session_state.get(form.key(f"a:{i.id}")) is not None)
     st.progress(answered / max(len(items), 1), text=tr("workshop.progress", answered=answered,
