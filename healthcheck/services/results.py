@@ -65,6 +65,11 @@ def may_release(new: Sequence[Mapping[str, Any]], questionnaire: Questionnaire, 
     for item in questionnaire.items:
         if item.type == "text":  # written answers are shown sorted, per organisation, not counted
             continue
+        if item.type == "likert" and item.asked_of:
+            # Asked of some kinds only (a music partner of two would hold every step back for
+            # good). No view shows a likert item on its own; it reaches people only through its
+            # areas, whose own counts are checked below.
+            continue
         answered = sum(1 for r in new if (r.get("answers") or {}).get(item.id) not in (None, ""))
         if 0 < answered < threshold:
             return False
