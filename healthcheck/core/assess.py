@@ -41,7 +41,7 @@ class Assessment:
             "organisations": s.visible_counts("organisation"),
             "dimensions": [d.doc_fields() for d in s.dimensions],
             "answers": s.answers,
-            "findings": [f.doc_fields() for f in self.findings],
+            "findings": [f.doc_fields(q) for f in self.findings],
         })
 
 

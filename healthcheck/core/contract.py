@@ -10,8 +10,16 @@ A document, keys in this order (numbers rounded as noted; null where there is no
 {name: count, null below the threshold}, `dimensions` [{id, framework, label, score (0.1),
 band, answered, unknown (0.001), spread (0.1), by_organisation {name: score (0.1)}, by_level
 {level: score (0.1)}, suppressed [group]}], `answers` {item: {choice: share}}, `findings`
-[{rule, severity, title, tasks, explanation, evidence [{condition, subject, value (0.001), op,
-threshold, choices (only when the condition names choices)}], actions [{task, text}]}].
+[{rule, severity, title, tasks, explanation, margin (0.1), covers [rule], evidence [{condition,
+subject, value (0.001), op, threshold, choices (only when the condition names choices), margin
+(0.1), to_clear}], actions [{task, text}]}].
+
+Findings are in ranked order (`core.rules.rank`): most severe first, then the furthest past its
+threshold (`margin`: points for a score, percentage points for a share), then by rule id. A
+finding that groups others (its rule `supersedes` them, and they fired too) lists them in
+`covers`; its tasks, evidence and actions include theirs. `to_clear` is one sentence saying what
+would clear that piece of evidence (`core.rules.clearing`); null for a count of respondents.
+`margin`, `covers` and `to_clear` may be left out of files written before they existed.
 """
 
 from __future__ import annotations
@@ -67,6 +75,8 @@ class EvidenceDoc(_Doc):
     op: str
     threshold: float
     choices: list[str] = []  # written only when the condition names choices
+    margin: float | None = None  # how far past the threshold (points, or percentage points for shares)
+    to_clear: str | None = None  # what would clear it, in words
 
     @model_serializer(mode="wrap")
     def _choices_when_named(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -87,6 +97,8 @@ class FindingDoc(_Doc):
     title: str
     tasks: list[str]
     explanation: str
+    margin: float | None = None  # the largest margin of its evidence that points at a problem
+    covers: list[str] = []  # rules this finding groups (they fired on the same evidence)
     evidence: list[EvidenceDoc]
     actions: list[ActionDoc]
 
