@@ -201,7 +201,8 @@ class PopulationResult:
 
     def fire_rate(self, rule_id: str) -> float:
         """How often the rule fires, shown on its own or inside a finding that supersedes it."""
-        return sum(any(rule_id == f.id or rule_id in f.covers for f in fs) for fs in self.findings) / self.size
+        fired = (any(rule_id == f.id or rule_id in f.covers for f in fs) for fs in self.findings)
+        return sum(fired) / self.size
 
     @property
     def mean_findings(self) -> float:

@@ -51,11 +51,13 @@ from healthcheck.present.portfolio import (
     to_json,
     to_xlsx,
 )
+from healthcheck.present.start import portfolio_start_here, start_here
 
 __all__ = [
     "BANDS", "FRAMEWORK_IDS", "SORT_KEYS", "FilterSpec", "Portfolio", "PortfolioRow", "Progress", "RiskRef",
     "StoreEntry", "common_risks", "filter_rows", "findings_from_document", "framework_means", "heatmap_frame",
-    "load_path", "row_from_document", "scores_from_document", "sort_rows", "store_portfolio", "table",
+    "load_path", "portfolio_start_here", "row_from_document", "scores_from_document", "sort_rows",
+    "start_here", "store_portfolio", "table",
     "to_csv", "to_json", "to_xlsx",
 ]
 

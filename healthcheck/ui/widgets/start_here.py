@@ -1,0 +1,38 @@
+""""Start here": the top findings, each with one action, at the head of the dashboard, a funder's
+drill-down and the portfolio. What to show is `present.start`; this only draws it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import streamlit as st
+
+from healthcheck.core.vocabulary import SEVERITY_LABEL
+from healthcheck.present.start import HEADING, INTRO
+from healthcheck.ui.common import plain
+from healthcheck.ui.severity import SEVERITY_ICON
+
+
+def start_here(items: Sequence[dict[str, Any]], *, intro: str = INTRO) -> None:
+    """One bordered box per item: severity and title (with the partnership, when it has one), the
+    most telling evidence and what would clear it, and one action."""
+    if not items:
+        return
+    st.subheader(HEADING)
+    st.caption(intro)
+    for k, item in enumerate(items, start=1):
+        with st.container(border=True):
+            who = f"{item['partnership']}: " if item.get("partnership") else ""
+            severity = SEVERITY_LABEL.get(item["severity"], item["severity"])
+            icon = SEVERITY_ICON.get(item["severity"], "")
+            st.markdown(f"{icon} **{k}. {plain(who + item['title'])}** ({plain(severity.lower())})")
+            if item.get("why"):
+                st.markdown(plain(item["why"]))
+            if item.get("to_clear"):
+                st.markdown(f"*{plain(item['to_clear'])}*")
+            if item.get("covers"):
+                st.caption("Also covers: " + plain("; ".join(item["covers"])))
+            action = item.get("action")
+            if action:
+                st.markdown(f"**First step:** {plain(action['text'])}  \n*{plain(action['task'])}*")
