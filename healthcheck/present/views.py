@@ -320,8 +320,9 @@ def action_row(a: Action) -> dict[str, str]:
 def finding_rows(findings: Iterable[Finding],
                  questionnaire: Questionnaire | None = None) -> list[dict[str, Any]]:
     """Findings as plain rows, in the order given (the engine's ranking): rule, severity, title,
-    explanation, tasks, why (sentences), to_clear (one sentence per why, "" when there is nothing
-    to reach), covers (titles of the rules it groups), margin, actions.
+    explanation, tasks, why (sentences), to_clear (per why, what would clear it: "It needs 60 to
+    clear this (18 points to go).", "" when there is nothing to reach), covers (titles of the
+    rules it groups), margin, actions.
 
     Pass the questionnaire to name items and choices by their text rather than their ids.
     """
@@ -334,7 +335,7 @@ def finding_rows(findings: Iterable[Finding],
             sentence = why_sentence(tight, questionnaire)
             if sentence not in why:
                 why.append(sentence)
-                clear.append(loose.to_clear(questionnaire) or "")
+                clear.append(loose.to_clear(questionnaire, clause=True) or "")
         rows.append({"rule": r.id, "severity": r.severity, "title": r.title, "explanation": r.explanation,
                      "tasks": [_dim_label(t) for t in f.tasks], "why": why, "to_clear": clear,
                      "covers": [c.title for c in f.covered], "margin": f.margin,

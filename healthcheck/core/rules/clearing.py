@@ -120,9 +120,12 @@ def _subject(condition: str, subject: str, value: str, choices: Sequence[str],
 
 
 def to_clear(condition: str, subject: str, op: str, value: float | None, threshold: float,
-             choices: Sequence[str] = (), names: Questionnaire | None = None) -> str | None:
+             choices: Sequence[str] = (), names: Questionnaire | None = None, *,
+             clause: bool = False) -> str | None:
     """One sentence: the value, the line it must reach to clear this evidence, and how far that is.
 
+    `clause`: only what would clear it ("It needs 60 to clear this (18 points to go)."), for a
+    screen that has just said the value; "" for context evidence, which needs nothing.
     None for a count of respondents (a gate) and for a missing value.
     """
     if value is None or condition == "respondents":
@@ -137,11 +140,13 @@ def to_clear(condition: str, subject: str, op: str, value: float | None, thresho
     shown = _subject(condition, subject, text, choices, names)
     limit = _limit(threshold, share)
     gap = f"{distance} {unit}"
-    if op == "below":
-        return f"{shown}; it needs {limit} to clear this ({gap} to go)."
-    if op == "above":
-        verb = {"spread": "come down to", "gap": "narrow to"}.get(condition, "fall to")
-        return f"{shown}; it needs to {verb} {limit} to clear this ({gap} to go)."
+    if op in ("below", "above"):
+        verb = "needs" if op == "below" else "needs to " + {"spread": "come down to",
+                                                              "gap": "narrow to"}.get(condition, "fall to")
+        need = f"{verb} {limit} to clear this ({gap} to go)."
+        return f"It {need}" if clause else f"{shown}; it {need}"
+    if clause:
+        return ""
     # context: at_least, or a `none` group's condition
     side = "above" if held_op(op) in ("at_least", "above") else "below"
     return f"{shown}, {gap} {side} the line of {limit}; this is context, not something to fix."

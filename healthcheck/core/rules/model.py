@@ -276,10 +276,11 @@ class Evidence:
         """Below or above a line (not context such as "overall is fair", nor a count)."""
         return counts(self.condition, self.op)
 
-    def to_clear(self, names: Questionnaire | None = None) -> str | None:
-        """What would clear this evidence, in one sentence (items named by their text with `names`)."""
+    def to_clear(self, names: Questionnaire | None = None, *, clause: bool = False) -> str | None:
+        """What would clear this evidence, in one sentence (items named by their text with `names`;
+        `clause`: without the value, for a screen that has just said it)."""
         return to_clear(self.condition, self.subject, self.op, self.value, self.threshold, self.choices,
-                        names)
+                        names, clause=clause)
 
     def as_dict(self) -> dict[str, Any]:
         """This evidence as the score document holds it (`contract.EvidenceDoc`)."""

@@ -296,10 +296,8 @@ def _start_here(a: Assessment) -> list[Block]:
     for k, item in enumerate(items, start=1):
         inner: list[Any] = [_p(_b(f"{k}. {item['title']}"),
                                _i(f"  ({SEVERITY_LABEL.get(item['severity'], item['severity']).lower()})"))]
-        if item["why"]:
-            inner.append(_p(item["why"] + "."))
-        if item["to_clear"]:
-            inner.append(_p(_i(item["to_clear"])))
+        if item["to_clear"] or item["why"]:  # what would clear it says the value too
+            inner.append(_p(item["to_clear"] or item["why"] + "."))
         if item["covers"]:
             inner.append(_p(_i("Also covers: " + "; ".join(item["covers"]) + "."), style="small"))
         if item["action"]:

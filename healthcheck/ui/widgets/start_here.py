@@ -27,10 +27,9 @@ def start_here(items: Sequence[dict[str, Any]], *, intro: str = INTRO) -> None:
             severity = SEVERITY_LABEL.get(item["severity"], item["severity"])
             icon = SEVERITY_ICON.get(item["severity"], "")
             st.markdown(f"{icon} **{k}. {plain(who + item['title'])}** ({plain(severity.lower())})")
-            if item.get("why"):
-                st.markdown(plain(item["why"]))
-            if item.get("to_clear"):
-                st.markdown(f"*{plain(item['to_clear'])}*")
+            # what would clear it says the value too; the plain "why" where there is nothing to reach
+            if item.get("to_clear") or item.get("why"):
+                st.markdown(plain(item.get("to_clear") or item["why"]))
             if item.get("covers"):
                 st.caption("Also covers: " + plain("; ".join(item["covers"])))
             action = item.get("action")
