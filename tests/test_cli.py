@@ -24,8 +24,8 @@ CORE = load_questionnaire(ROOT / "questionnaires" / "core.yaml")
 TOP_KEYS = {"partnership", "questionnaire", "respondents", "threshold", "dimensions", "answers", "findings"}
 DIM_KEYS = {"id", "framework", "label", "score", "band", "answered", "unknown", "spread",
             "by_organisation", "by_level", "suppressed"}
-FINDING_KEYS = {"rule", "severity", "title", "tasks", "evidence", "actions"}
-EVIDENCE_KEYS = {"condition", "subject", "value", "op", "threshold"}
+FINDING_KEYS = {"rule", "severity", "title", "tasks", "margin", "covers", "evidence", "actions"}
+EVIDENCE_KEYS = {"condition", "subject", "value", "op", "threshold", "margin", "to_clear"}
 
 
 def run(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -158,7 +158,9 @@ def test_findings_follow_the_contract_and_order(demo_json: list[dict[str, Any]])
     seen = 0
     for doc in demo_json:
         findings = doc["findings"]
-        keys = [(SEVERITY_RANK[f["severity"]], f["rule"]) for f in findings]
+        # ranked: most severe first, then furthest past its threshold, then rule id
+        keys = [(SEVERITY_RANK[f["severity"]], -(f["margin"] if f["margin"] is not None else -1e9), f["rule"])
+                for f in findings]
         assert keys == sorted(keys), doc["partnership"]
         assert len({f["rule"] for f in findings}) == len(findings)
         for f in findings:
@@ -206,7 +208,8 @@ def test_leaderless_story_findings(demo_json: list[dict[str, Any]]) -> None:
 
 def test_every_story_raises_what_it_promises(demo_json: list[dict[str, Any]]) -> None:
     for story in demo.STORIES:
-        rules = {f["rule"] for f in _by_story(demo_json, story.key)["findings"]}
+        # a finding that supersedes another shows it in `covers`
+        rules = {r for f in _by_story(demo_json, story.key)["findings"] for r in (f["rule"], *f["covers"])}
         assert set(story.expected) <= rules, story.key
 
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from healthcheck import __version__
-from healthcheck.cli import calibrate, demo, portfolio, report, score, serve, template, validate
+from healthcheck.cli import calibrate, demo, portfolio, report, schema, score, serve, template, validate
 from healthcheck.core.errors import InputError
 
 # In the order `healthcheck --help` lists them.
@@ -25,6 +25,7 @@ COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (  # type: 
     portfolio.add_command,
     report.add_command,
     calibrate.add_command,
+    schema.add_command,
 )
 
 

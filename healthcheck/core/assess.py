@@ -51,7 +51,7 @@ class Assessment:
             "dimensions": [d.doc_fields() for d in s.dimensions],
             "answers": {item: {c: shown_share(v) for c, v in shares.items()}
                         for item, shares in s.answers.items()},
-            "findings": [f.doc_fields() for f in self.findings],
+            "findings": [f.doc_fields(q) for f in self.findings],
         })
 
 

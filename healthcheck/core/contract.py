@@ -11,9 +11,17 @@ A document, keys in this order (null where there is no value):
 {name: count, null below the threshold}, `dimensions` [{id, framework, label, score (whole),
 band, answered, unknown (0.01), spread (whole), by_organisation {name: score (whole)}, by_level
 {level: score (whole)}, suppressed [group]}], `answers` {item: {choice: share (0.01)}},
-`findings` [{rule, severity, title, tasks, explanation, evidence [{condition, subject, value
-(points whole, shares 0.01, counts whole), op, threshold, choices (only when the condition names
-choices)}], actions [{task, text}]}]. Files written with decimals (older versions) still read.
+`findings` [{rule, severity, title, tasks, explanation, margin (whole), covers [rule], evidence
+[{condition, subject, value (points whole, shares 0.01, counts whole), op, threshold, choices
+(only when the condition names choices), margin (whole), to_clear}], actions [{task, text}]}].
+Files written with decimals (older versions) still read.
+
+Findings are in ranked order (`core.rules.rank`): most severe first, then the furthest past its
+threshold (`margin`: points for a score, percentage points for a share), then by rule id. A
+finding that groups others (its rule `supersedes` them, and they fired too) lists them in
+`covers`; its tasks, evidence and actions include theirs. `to_clear` is one sentence saying what
+would clear that piece of evidence (`core.rules.clearing`); null for a count of respondents.
+`margin`, `covers` and `to_clear` may be left out of files written before they existed.
 """
 
 from __future__ import annotations
@@ -69,6 +77,8 @@ class EvidenceDoc(_Doc):
     op: str
     threshold: float
     choices: list[str] = []  # written only when the condition names choices
+    margin: float | None = None  # how far past the threshold (points, or percentage points for shares)
+    to_clear: str | None = None  # what would clear it, in words
 
     @model_serializer(mode="wrap")
     def _choices_when_named(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -89,6 +99,8 @@ class FindingDoc(_Doc):
     title: str
     tasks: list[str]
     explanation: str
+    margin: float | None = None  # the largest margin of its evidence that points at a problem
+    covers: list[str] = []  # rules this finding groups (they fired on the same evidence)
     evidence: list[EvidenceDoc]
     actions: list[ActionDoc]
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from healthcheck.core.anonymity import shown_score
 from healthcheck.core.frameworks import FRAMEWORKS
-from healthcheck.core.rules import SEVERITIES, SEVERITY_RANK, Rule
+from healthcheck.core.rules import SEVERITIES, Finding
+from healthcheck.core.rules.rank import rank_key
 
 FRAMEWORK_IDS: tuple[str, ...] = tuple(FRAMEWORKS)
 
@@ -28,11 +29,13 @@ class RiskRef:
     title: str
     tasks: tuple[str, ...] = ()
     actions: tuple[tuple[str, str], ...] = ()  # (task id, text)
+    margin: float | None = None  # how far past its threshold (`core.rules.clearing`)
+    covers: tuple[str, ...] = ()  # rules this finding groups
 
     @classmethod
-    def of(cls, rule: Rule) -> RiskRef:
-        return cls(rule.id, rule.severity, rule.title, tuple(rule.tasks),
-                   tuple((a.task, a.text) for a in rule.actions))
+    def of(cls, finding: Finding) -> RiskRef:
+        return cls(finding.id, finding.rule.severity, finding.rule.title, finding.tasks,
+                   tuple((a.task, a.text) for a in finding.actions), finding.margin, finding.covers)
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ class PortfolioRow:
             "scores": {f: shown_score(self.means.get(f)) for f in FRAMEWORK_IDS},
             "findings": self.counts,
             "top_risk": self.top_risk,
-            "risks": [r.rule for r in self.risks],
+            "risks": [r.rule for r in self.risks],  # ranked, as in a score document
             "change": shown_score(self.change),
             "needs_full_check": [r.rule for r in self.not_checked],
             "dimensions": {d: {"score": shown_score(self.scores.get(d)),
@@ -93,5 +96,6 @@ def by_risk(rows: Iterable[PortfolioRow]) -> list[PortfolioRow]:
 
 
 def risk_order(risks: Iterable[RiskRef]) -> list[RiskRef]:
-    """Findings most severe first (an unknown severity last), then by rule id."""
-    return sorted(risks, key=lambda r: (SEVERITY_RANK.get(r.severity, 99), r.rule))
+    """Findings ranked as everywhere (`core.rules.rank`): most severe first (an unknown severity
+    last), then furthest past its threshold, then by rule id."""
+    return sorted(risks, key=lambda r: rank_key(r.severity, r.margin, r.rule))

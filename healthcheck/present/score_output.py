@@ -57,10 +57,14 @@ def score_table(a: Assessment) -> str:
     if not a.findings:
         lines.append("No risks flagged.")
     for f in a.findings:
-        lines.append(f"[{f.rule.severity.upper()}] {f.rule.title} ({f.rule.id})")
+        covers = f"; also covers {', '.join(f.covers)}" if f.covers else ""
+        lines.append(f"[{f.rule.severity.upper()}] {f.rule.title} ({f.rule.id}{covers})")
         for e in f.evidence:
             lines.append(f"    because {e.describe()}")
-        for act in f.rule.actions:
+            clear = e.to_clear(a.questionnaire)
+            if clear:
+                lines.append(f"      {clear}")
+        for act in f.actions:
             lines.append(f"    - {act.text}")
     lines.append("")
     return "\n".join(lines) + "\n"

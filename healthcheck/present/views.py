@@ -25,8 +25,9 @@ from healthcheck.core.anonymity import shown_score, shown_share
 from healthcheck.core.frameworks import DIMENSION_BY_ID, DIMENSIONS, LEVELS, dimensions_of
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.rules.engine import Evidence, Finding
+from healthcheck.core.rules.model import Action
+from healthcheck.core.rules.rank import ranked
 from healthcheck.core.scoring import DimensionScore, PartnershipScores
-from healthcheck.core.vocabulary import SEVERITY_RANK
 
 SUPPRESSED = "suppressed"
 NO_DATA = "no data"
@@ -309,28 +310,35 @@ def why_sentence(e: Evidence, questionnaire: Questionnaire | None = None) -> str
     return e.describe()
 
 
-def _tightest(evidence: Iterable[Evidence]) -> list[Evidence]:
-    """One piece of evidence per (condition, subject, choices, op): the one with the tightest threshold.
+def _tightest(evidence: Iterable[Evidence]) -> list[tuple[Evidence, Evidence]]:
+    """One piece of evidence per (condition, subject, choices, op): (tightest, loosest) threshold.
 
-    A rule may test one score twice ("below 50" in one branch, "below 65" in another); both held,
-    and "below 50" says everything "below 65" does.
+    A rule may test one score twice ("below 50" in one branch, "below 65" in another); both held.
+    "Below 50" says everything "below 65" does, so it explains why; but clearing it means reaching
+    65, so the loosest says what would clear it.
     """
-    best: dict[tuple[Any, ...], Evidence] = {}
+    best: dict[tuple[Any, ...], list[Evidence]] = {}
     for e in evidence:
-        key = (e.condition, e.subject, e.choices, e.op)
-        kept = best.get(key)
-        op = NEGATED_OP[e.op.removeprefix("not ")] if e.op.startswith("not ") else e.op
+        best.setdefault((e.condition, e.subject, e.choices, e.op), []).append(e)
+    out = []
+    for same in best.values():
+        op = NEGATED_OP[same[0].op.removeprefix("not ")] if same[0].op.startswith("not ") else same[0].op
         lower_is_tighter = op in ("below", "at_most")
-        tighter = kept is None or (e.threshold < kept.threshold if lower_is_tighter
-                                   else e.threshold > kept.threshold)
-        if tighter:
-            best[key] = e
-    return list(best.values())
+        ordered = sorted(same, key=lambda e: e.threshold if lower_is_tighter else -e.threshold)
+        out.append((ordered[0], ordered[-1]))
+    return out
+
+
+def action_row(a: Action) -> dict[str, str]:
+    return {"task": _dim_label(a.task), "task_id": a.task, "text": a.text}
 
 
 def finding_rows(findings: Iterable[Finding],
                  questionnaire: Questionnaire | None = None) -> list[dict[str, Any]]:
-    """Findings as plain rows: rule, severity, title, explanation, why (sentences), actions.
+    """Findings as plain rows, in the order given (the engine's ranking): rule, severity, title,
+    explanation, tasks, why (sentences), to_clear (per why, what would clear it: "It needs 60 to
+    clear this (18 points to go).", "" when there is nothing to reach), covers (titles of the
+    rules it groups), margin, actions.
 
     Pass the questionnaire to name items and choices by their text rather than their ids.
     """
@@ -338,15 +346,16 @@ def finding_rows(findings: Iterable[Finding],
     for f in findings:
         r = f.rule
         why: list[str] = []
-        for e in _tightest(f.evidence):
-            sentence = why_sentence(e, questionnaire)
+        clear: list[str] = []
+        for tight, loose in _tightest(f.evidence):
+            sentence = why_sentence(tight, questionnaire)
             if sentence not in why:
                 why.append(sentence)
+                clear.append(loose.to_clear(questionnaire, clause=True) or "")
         rows.append({"rule": r.id, "severity": r.severity, "title": r.title, "explanation": r.explanation,
-                     "tasks": [_dim_label(t) for t in r.tasks], "why": why,
-                     "actions": [{"task": _dim_label(a.task), "task_id": a.task, "text": a.text}
-                                 for a in r.actions]})
-    rows.sort(key=lambda row: (SEVERITY_RANK.get(row["severity"], 99), row["rule"]))
+                     "tasks": [_dim_label(t) for t in f.tasks], "why": why, "to_clear": clear,
+                     "covers": [c.title for c in f.covered], "margin": f.margin,
+                     "actions": [action_row(a) for a in f.actions]})
     return rows
 
 
@@ -445,7 +454,7 @@ def summary_sentence(scores: PartnershipScores, findings: Sequence[Finding]) -> 
         parts.append("The rules flag no risks.")
     else:
         high = [f for f in findings if f.rule.severity == "high"]
-        ordered = sorted(findings, key=lambda f: (SEVERITY_RANK.get(f.rule.severity, 99), f.rule.id))
+        ordered = ranked(findings)
         lead = high or ordered
         names = [f.rule.title for f in lead[:3]]
         more = len(lead) - len(names)

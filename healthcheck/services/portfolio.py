@@ -34,7 +34,7 @@ from healthcheck.core.portfolio_rows import FRAMEWORK_IDS, PortfolioRow, RiskRef
 from healthcheck.core.questionnaire import BANDS, Questionnaire
 from healthcheck.core.responses import frame_from_records
 from healthcheck.core.responses.forms import read_any
-from healthcheck.core.rules import SEVERITY_RANK, Action, Group, Rule, RulePack
+from healthcheck.core.rules import Action, Group, Rule, RulePack
 from healthcheck.core.rules.engine import Evidence, Finding, get_engine
 from healthcheck.core.rules.reach import unreachable
 from healthcheck.core.scoring import MIN_THRESHOLD, DimensionScore, PartnershipScores, ScoreTable
@@ -52,11 +52,13 @@ from healthcheck.present.portfolio import (
     to_json,
     to_xlsx,
 )
+from healthcheck.present.start import portfolio_start_here, start_here
 
 __all__ = [
     "BANDS", "FRAMEWORK_IDS", "SORT_KEYS", "FilterSpec", "Portfolio", "PortfolioRow", "Progress", "RiskRef",
     "StoreEntry", "common_risks", "filter_rows", "findings_from_document", "framework_means", "heatmap_frame",
-    "load_path", "row_from_document", "scores_from_document", "sort_rows", "store_portfolio", "table",
+    "load_path", "portfolio_start_here", "row_from_document", "scores_from_document", "sort_rows",
+    "start_here", "store_portfolio", "table",
     "to_csv", "to_json", "to_xlsx",
 ]
 
@@ -133,9 +135,8 @@ class Portfolio:
         total = len(names)
         step = max(1, total // 100)
         for code, name in enumerate(names):
-            # Rows need which rules fired, not their evidence: `fired` skips the evidence pass
-            # (a third of `evaluate`); the drill-down evaluates fully.
-            fired = risk_order(refs[rule_id] for rule_id in engine.fired(table.facts(code)))
+            # Rows rank their findings, which needs the evidence (how far past its threshold).
+            fired = risk_order(RiskRef.of(f) for f in engine.evaluate(table.facts(code)))
             tasks = _none(means["tasks"][code])
             before = previous.get(name) if previous else None
             rows.append(PortfolioRow(
@@ -211,7 +212,8 @@ def row_from_document(doc: Mapping[str, Any] | ScoreDocument, questionnaire: Que
         vals = [s for d, s in scores.items() if DIMENSION_BY_ID[d].framework == fw and s is not None]
         means[fw] = sum(vals) / len(vals) if vals else None
     risks = risk_order(RiskRef(f.rule, f.severity, f.title or f.rule, tuple(f.tasks),
-                               tuple((a.task, a.text) for a in f.actions)) for f in doc.findings)
+                               tuple((a.task, a.text) for a in f.actions), f.margin, tuple(f.covers))
+                       for f in doc.findings)
     return PortfolioRow(partnership=doc.partnership, respondents=doc.respondents, means=means,
                         risks=tuple(risks), scores=scores, bands=bands,
                         framework_bands={fw: questionnaire.bands.band(m) for fw, m in means.items()})
@@ -242,14 +244,16 @@ def scores_from_document(doc: Mapping[str, Any] | ScoreDocument) -> PartnershipS
 
 def findings_from_document(doc: Mapping[str, Any] | ScoreDocument, pack: RulePack | None = None
                            ) -> list[Finding]:
-    """The findings of a score document: the pack's own rule where it has one, else a rule rebuilt
-    from what the document says of it."""
+    """The findings of a score document, in its order (the ranking): the pack's own rule where it
+    has one, else a rule rebuilt from what the document says of it. A finding that covers others
+    keeps them (`covers`); its tasks and actions are already the grouped ones in the document."""
     doc = document(doc, "document")
     known = pack.by_id if pack is not None else {}
     out = []
     for f in doc.findings:
         rule = known.get(f.rule)
-        if rule is None:
+        covered = tuple(known[c] for c in f.covers if c in known)
+        if rule is None or len(covered) < len(f.covers):
             actions = []
             for a in f.actions:
                 try:
@@ -258,10 +262,11 @@ def findings_from_document(doc: Mapping[str, Any] | ScoreDocument, pack: RulePac
                     continue
             rule = Rule(f.rule, f.title or f.rule, f.severity, tuple(f.tasks), f.explanation,
                         Group("all", ()), tuple(actions), (), "")
+            # the covered rules as the document names them (their tasks and actions are in `rule`)
+            covered = tuple(Rule(c, c, f.severity, (), "", Group("all", ()), (), (), "") for c in f.covers)
         evidence = tuple(Evidence(e.condition, e.subject, e.value, e.op, e.threshold or 0.0, tuple(e.choices))
                          for e in f.evidence)
-        out.append(Finding(rule, evidence))
-    out.sort(key=lambda f: (SEVERITY_RANK.get(f.rule.severity, 99), f.rule.id))
+        out.append(Finding(rule, evidence, covered))
     return out
 
 

@@ -21,6 +21,7 @@ from healthcheck.core.frameworks import FRAMEWORKS
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.scoring import PartnershipScores
 from healthcheck.core.vocabulary import SEVERITIES, SEVERITY_LABEL
+from healthcheck.present import start as start_here
 from healthcheck.present import views
 from healthcheck.present.report.hidden import suppressed_groups
 from healthcheck.present.report.model import (
@@ -258,8 +259,10 @@ def _findings(a: Assessment) -> list[Block]:
     if not rows:
         blocks.append(_p("The rules flag no risks in this round."))
         return blocks
-    blocks.append(_p(f"{_plural(len(rows), 'finding')}, most severe first. Each says why it was raised "
-                     "(the evidence that made the rule fire) and what the guides recommend."))
+    blocks.append(_p(f"{_plural(len(rows), 'finding')}, most severe first and, within a severity, the "
+                     "furthest past its line first. Each says why it was raised (the evidence that made "
+                     "the rule fire), what would clear it, and what the guides recommend. Findings that "
+                     "rest on the same evidence are given once."))
     for sev in SEVERITIES:
         mine = [r for r in rows if r["severity"] == sev]
         if not mine:
@@ -269,13 +272,37 @@ def _findings(a: Assessment) -> list[Block]:
             inner += [
                 _p(_b(r["title"]), _i(f"  ({SEVERITY_LABEL.get(sev, sev).lower()})")),
                 _p(r["explanation"]),
-                _p(_b("Why this was raised")),
-                _bullets([w] for w in r["why"]) if r["why"] else _p(DASH),
+            ]
+            if r["covers"]:
+                inner.append(_p(_i("Also covers: " + "; ".join(r["covers"]) + " (the same evidence raised "
+                                   "them)."), style="small"))
+            inner += [
+                _p(_b("Why this was raised, and what would clear it")),
+                _bullets([w, *([_i(" " + c)] if c else [])]
+                         for w, c in zip(r["why"], r["to_clear"], strict=True)) if r["why"] else _p(DASH),
             ]
             if r["actions"]:
                 inner.append(_p(_b("Recommended actions")))
                 inner.append(_bullets([act["text"], _i(f" ({act['task']})")] for act in r["actions"]))
             blocks.append(Group(tuple(inner)))
+    return blocks
+
+
+def _start_here(a: Assessment) -> list[Block]:
+    items = start_here.start_here(a.findings, a.questionnaire)
+    if not items:
+        return []
+    blocks: list[Block] = [Heading(start_here.HEADING, 2), _p(start_here.INTRO)]
+    for k, item in enumerate(items, start=1):
+        inner: list[Any] = [_p(_b(f"{k}. {item['title']}"),
+                               _i(f"  ({SEVERITY_LABEL.get(item['severity'], item['severity']).lower()})"))]
+        if item["to_clear"] or item["why"]:  # what would clear it says the value too
+            inner.append(_p(item["to_clear"] or item["why"] + "."))
+        if item["covers"]:
+            inner.append(_p(_i("Also covers: " + "; ".join(item["covers"]) + "."), style="small"))
+        if item["action"]:
+            inner.append(_p(_b("First step: "), item["action"]["text"], _i(f" ({item['action']['task']})")))
+        blocks.append(Group(tuple(inner)))
     return blocks
 
 
@@ -409,6 +436,7 @@ def build_report(assessment: Assessment, *, previous: Assessment | PartnershipSc
              ("Questionnaire", f"{q.title} (version {q.version})"),
              ("People who answered", str(s.respondents)), ("Anonymity threshold", str(s.threshold)))
     blocks.append(Table(("", ""), facts, (1.4, 3)))
+    blocks.extend(_start_here(a))
     blocks.extend(_who_answered(s))
     blocks.append(Heading("Summary", 2))
     blocks.append(_p(_extended_summary(a, prev, previous_label, acts, today), style="lead"))

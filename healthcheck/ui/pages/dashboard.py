@@ -19,7 +19,7 @@ from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.scoring import PartnershipScores
 from healthcheck.core.text import slug
 from healthcheck.core.vocabulary import SEVERITY_LABEL
-from healthcheck.present import charts, summaries, views
+from healthcheck.present import charts, start, summaries, views
 from healthcheck.present.report import report_bytes
 from healthcheck.store import RoundInfo
 from healthcheck.ui.common import (
@@ -34,6 +34,7 @@ from healthcheck.ui.common import (
     show_problems,
 )
 from healthcheck.ui.severity import SEVERITY_ICON
+from healthcheck.ui.widgets.start_here import start_here
 
 RADAR_VIEWS = {"By organisation": "organisation", "By level": "level", "Whole partnership": None}
 NOUNS = {"factors": "conditions", "prerequisites": "prerequisites", "tasks": "tasks"}
@@ -104,7 +105,8 @@ def _add_action(ctx: AdminContext, r: RoundInfo, rule_id: str, task: str, text: 
 
 def findings_section(ctx: AdminContext, r: RoundInfo, data: RoundData, q: Questionnaire,
                      key_prefix: str = "dash") -> None:
-    """Findings by severity, each with its why and actions (with "Add to action plan")."""
+    """Findings in ranked order, each with its why, what would clear it and actions (with "Add to
+    action plan")."""
     assert data.assessment is not None
     rows = views.finding_rows(data.assessment.findings, q)
     error = st.session_state.pop("hc_action_error", None)
@@ -121,8 +123,12 @@ def findings_section(ctx: AdminContext, r: RoundInfo, data: RoundData, q: Questi
         label = f"{SEVERITY_LABEL.get(row['severity'], row['severity'])}: {row['title']}"
         with st.expander(plain(label), icon=SEVERITY_ICON.get(row["severity"]), expanded=i == 0):
             st.markdown(plain(row["explanation"]))
-            st.markdown("**Why this was raised**")
-            st.markdown("\n".join(f"- {plain(w)}" for w in row["why"]) or "-")
+            if row["covers"]:
+                st.caption("This finding also covers: " + plain("; ".join(row["covers"])) + " (the same "
+                           "evidence raised them).")
+            st.markdown("**Why this was raised, and what would clear it**")
+            st.markdown("\n".join(f"- {plain(w)}" + (f"  \n  *{plain(c)}*" if c else "")
+                                   for w, c in zip(row["why"], row["to_clear"], strict=True)) or "-")
             st.markdown("**Recommended actions**")
             for j, action in enumerate(row["actions"]):
                 text_col, button_col = st.columns([3, 1], vertical_alignment="center")
@@ -219,6 +225,7 @@ def render(ctx: AdminContext) -> None:
         st.caption(note)
     elif r.is_open:
         st.caption("This round is still open: results change as more people answer.")
+    start_here(start.start_here(data.assessment.findings, q))
     _respondents(scores)
     _radar(data, scores)
     _factors(data, scores)

@@ -42,6 +42,7 @@ from healthcheck.ui.common import (
     invitation_link,
     plain,
 )
+from healthcheck.ui.widgets.start_here import start_here
 from healthcheck.ui.widgets.uploads import confirm_mapping, forget_removed, read_upload
 
 _IMPORT_KEY = "hc_pf_import"
@@ -164,6 +165,9 @@ def _filters(rows: list[pf.PortfolioRow]) -> pf.FilterSpec:
 
 def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], store: Store,
                     funder_id: int) -> None:
+    start_here(pf.portfolio_start_here(portfolio.rows),
+               intro="The findings to take up first across all these partnerships: the most serious, "
+                     "and of those the ones furthest past their line, each with one action to begin with.")
     spec = _filters(portfolio.rows)
     rows = spec.apply(portfolio.rows)
     st.caption(f"{len(rows)} of {len(portfolio.rows)} partnerships")
@@ -248,6 +252,7 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
         tasks = row.means.get("tasks")
         st.metric("Tasks score", "-" if tasks is None else str(shown_score(tasks)),
                   f"{shown_score(row.change):+d} since the previous round")
+    start_here(pf.start_here(assessment.findings, assessment.questionnaire))
     frame = views.radar_frame(scores, "tasks", by="organisation")
     chart_with_table(charts.radar(frame, FRAMEWORKS["tasks"], size=420),
                      views.radar_table(frame, scores.threshold),
@@ -259,7 +264,10 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
     for f in finding_rows:
         with st.expander(plain(f"{SEVERITY_LABEL.get(f['severity'], f['severity'])}: {f['title']}")):
             st.markdown(plain(f["explanation"]))
-            st.markdown("\n".join(f"- {plain(w)}" for w in f["why"]) or "-")
+            if f["covers"]:
+                st.caption("This finding also covers: " + plain("; ".join(f["covers"])) + ".")
+            st.markdown("\n".join(f"- {plain(w)}" + (f"  \n  *{plain(c)}*" if c else "")
+                                   for w, c in zip(f["why"], f["to_clear"], strict=True)) or "-")
             st.markdown("**Recommended actions**")
             st.markdown("\n".join(f"- {plain(a['text'])} *({plain(a['task'])})*" for a in f["actions"]))
     if entry is not None and entry.include_comments:
