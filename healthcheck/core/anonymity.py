@@ -4,17 +4,27 @@ Respondents are staff talking about colleagues, so no figure, count, comment or 
 let anyone work out one person's answers. Screens, exports, the report, the portfolio and the
 workshop console all ask this module; none decides for itself.
 
-The one rule for groups (organisations or levels): a group with fewer respondents than the
-threshold is hidden (primary suppression). While the hidden groups could still be traced, the
-smallest shown group is hidden too (secondary suppression): a single hidden group is the total
-minus the rest, and hidden groups that together number fewer than the threshold are a small
-group themselves. Of the rules the code used to apply in different places, this is the
-strictest, so it is the one kept.
+Small groups (organisations or levels with fewer respondents than the threshold) are handled in
+one of two ways, chosen per round (`SMALL_GROUPS`):
+
+- "pool" (the default, `plan_view`): the small groups of a breakdown are pooled into one group
+  ("Other partners, 4 people") where together they reach the threshold. Where they cannot, their
+  people are left out of every figure of the view, the whole partnership included, so that every
+  other group can show: the whole is then exactly the sum of the groups shown, and no subtraction
+  gives anyone away. Counts of responses still include them, and the page says so.
+- "hide" (secondary suppression, `hidden_groups`): a group with fewer respondents than the
+  threshold is hidden; while the hidden groups could still be traced, the smallest shown group is
+  hidden too (a single hidden group is the total minus the rest, and hidden groups that together
+  number fewer than the threshold are a small group themselves).
+
+Whichever the mode, the figures of each area then pass the hide rule (fewer of a group may have
+answered one area) and the check of combinations below (`safe_breakdowns`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,9 +33,17 @@ from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses import COMMENT_SUFFIX
 
 __all__ = [
+    "DEFAULT_SMALL_GROUPS",
     "LEVEL_NOT_SHOWN",
+    "SMALL_GROUPS",
     "SUPPRESSED_ORG",
     "Atom",
+    "GroupPlan",
+    "ViewPlan",
+    "left_out_note",
+    "plan_partnerships",
+    "plan_view",
+    "pooled_label",
     "linear_leak",
     "low_score_comments",
     "safe_breakdowns",
@@ -40,6 +58,117 @@ __all__ = [
 SUPPRESSED_ORG = "(suppressed)"
 # ... and a level a row-level export leaves out, where it would make a combination too rare.
 LEVEL_NOT_SHOWN = "(not shown)"
+
+
+# How a round treats groups too small to show (see the module's docstring).
+SMALL_GROUPS = ("pool", "hide")
+DEFAULT_SMALL_GROUPS = "pool"
+_POOL_NAMES = ("Other partners", "Other levels")  # by breakdown: organisations, levels
+
+
+def pooled_label(breakdown: int, people: int) -> str:
+    """The name a pool of small groups is shown under ("Other partners, 4 people")."""
+    return f"{_POOL_NAMES[breakdown]}, {people} people"
+
+
+def left_out_note(left_out: int) -> str | None:
+    """What a page says when people of groups too small to show are not in its figures."""
+    if left_out <= 0:
+        return None
+    what = "1 response from a group" if left_out == 1 else f"{left_out} responses from groups"
+    return (f"{what} too small to show {'is' if left_out == 1 else 'are'} not in these figures "
+            "(counts of responses still include them), so that every other group can be shown.")
+
+
+HIDDEN_NOTE = "Some groups are hidden so that a smaller group cannot be worked out."
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    """What happened to the small groups of one breakdown (organisations or levels)."""
+
+    pooled: dict[str, list[str]] = field(default_factory=dict)  # pool's label -> its groups
+    left_out: list[str] = field(default_factory=list)  # groups whose people are in no figure
+    hidden: list[str] = field(default_factory=list)  # groups in the figures but not shown somewhere
+
+    def as_dict(self) -> dict[str, object]:
+        return {"pooled": {k: sorted(v) for k, v in self.pooled.items()}, "left_out": sorted(self.left_out),
+                "hidden": sorted(self.hidden)}
+
+
+@dataclass(frozen=True)
+class ViewPlan:
+    """Who is in a view's figures and under which group: `inside[k]` for person k, and per
+    breakdown the label each group is shown under (a pool's label for its members)."""
+
+    inside: np.ndarray
+    labels: tuple[dict[str, str], ...]
+    groups: tuple[GroupPlan, ...]
+
+    def label(self, breakdown: int, group: str) -> str:
+        return self.labels[breakdown].get(group, group)
+
+    @property
+    def left_out(self) -> int:
+        return int((~self.inside).sum())
+
+
+def plan_view(people: Sequence[Sequence[str]], threshold: int, mode: str = DEFAULT_SMALL_GROUPS,
+              kept: Sequence[bool] | None = None) -> ViewPlan:
+    """Pool or leave out small groups. `people[k]` names person k's group in each breakdown
+    (organisation, level); `kept[k]` is True for someone an earlier release of the same round
+    already showed, who stays in the figures (a small group holding such a person is not left
+    out but hidden by the rules of each area), so that a later whole never lacks someone an
+    earlier one had.
+
+    Pool mode, until nothing changes: per breakdown, the groups with fewer than `threshold`
+    people still in are pooled if together they reach the threshold, else their people are left
+    out. Each pass only leaves people out, so it ends; at the end every breakdown's groups are
+    each at least the threshold or pooled to it (or held by a kept person), and so is the whole,
+    unless it is empty. Hide mode keeps everyone and pools nothing, and so does a view of fewer
+    than `threshold` people in all."""
+    if mode not in SMALL_GROUPS:
+        raise ValueError(f"small groups are 'pool' or 'hide', not {mode!r}")
+    n = len(people)
+    width = len(people[0]) if n else 2
+    inside = np.ones(n, dtype=bool)
+    left: list[set[str]] = [set() for _ in range(width)]
+    pools: list[set[str]] = [set() for _ in range(width)]
+    stays = np.zeros(n, dtype=bool) if kept is None else np.asarray(kept, dtype=bool)
+    # below the threshold in all, nothing can be shown safely anyway: that is for the caller
+    # (an open round shows counts only until then), and the figures are left as they are
+    changed = mode == "pool" and n >= threshold
+    while changed:
+        changed = False
+        for i in range(width):
+            counts: dict[str, int] = {}
+            held: set[str] = set()
+            for k in np.flatnonzero(inside):
+                g = people[k][i]
+                counts[g] = counts.get(g, 0) + 1
+                if stays[k]:
+                    held.add(g)
+            small = {g for g, c in counts.items() if c < threshold}
+            if sum(counts[g] for g in small) >= threshold:
+                pools[i] = small
+                continue
+            pools[i] = set()
+            gone = small - held
+            if gone:
+                left[i] |= gone
+                for k in np.flatnonzero(inside):
+                    if people[k][i] in gone:
+                        inside[k] = False
+                changed = True
+    labels = []
+    plans = []
+    for i in range(width):
+        members = pools[i]
+        label = pooled_label(i, sum(1 for k in np.flatnonzero(inside) if people[k][i] in members))
+        labels.append({g: label for g in members})
+        plans.append(GroupPlan(pooled={label: sorted(members)} if members else {},
+                               left_out=sorted(left[i])))
+    return ViewPlan(inside, tuple(labels), tuple(plans))
 
 
 def _still_traceable(hidden_sizes: list[int], threshold: int) -> bool:
@@ -209,7 +338,8 @@ def linear_leak(sizes: Mapping[Atom, int], published: Iterable[Iterable[Atom]],
 
 
 def safe_breakdowns(sizes: Mapping[Atom, int], shown: Mapping[int, set[str]], threshold: int,
-                    fixed: Sequence[Iterable[Atom]] = ()) -> dict[int, set[str]]:
+                    fixed: Sequence[Iterable[Atom]] = (),
+                    labels: Sequence[Mapping[str, str]] = ()) -> dict[int, set[str]]:
     """Which groups of each breakdown may show beside each other and the whole.
 
     `sizes` counts people per atom (one name per breakdown, e.g. (organisation, level));
@@ -219,7 +349,11 @@ def safe_breakdowns(sizes: Mapping[Atom, int], shown: Mapping[int, set[str]], th
     that combination. Returns nothing at all when the whole is itself too small.
 
     `fixed` are sums already published that cannot be taken back: an open round's earlier
-    releases (atoms then carry the release as their last name)."""
+    releases (atoms then carry the release as their last name).
+
+    `labels[i]` maps a name of breakdown i to the group it is shown under (a pool's label for
+    its members; any other name is its own group): atoms keep the groups' own names, so that
+    sums published under different pools can be compared."""
     keep = {i: set(groups) for i, groups in shown.items()}
     atoms = [a for a, n in sizes.items() if n > 0]
     if sum(sizes[a] for a in atoms) < threshold:
@@ -227,11 +361,15 @@ def safe_breakdowns(sizes: Mapping[Atom, int], shown: Mapping[int, set[str]], th
 
     before = [list(group) for group in fixed]
 
+    def group(a: Atom, i: int) -> str:
+        return labels[i].get(a[i], a[i]) if i < len(labels) else a[i]
+
     def published(k: Mapping[int, set[str]]) -> list[list[Atom]]:
-        return [atoms, *before] + [[a for a in atoms if a[i] == g] for i, groups in k.items() for g in groups]
+        return [atoms, *before] + [[a for a in atoms if group(a, i) == g]
+                                   for i, groups in k.items() for g in groups]
 
     def people(i: int, g: str) -> int:
-        return sum(sizes[a] for a in atoms if a[i] == g)
+        return sum(sizes[a] for a in atoms if group(a, i) == g)
 
     while (leak := linear_leak(sizes, published(keep), threshold)) is not None:
         order = sorted(((i, g) for i, groups in keep.items() for g in groups),
@@ -246,3 +384,76 @@ def safe_breakdowns(sizes: Mapping[Atom, int], shown: Mapping[int, set[str]], th
                 break
         keep[choice[0]].discard(choice[1])
     return keep
+
+
+# ----------------------------------------------------------------------------- plans for a table
+
+
+def plan_partnerships(codes: np.ndarray, originals: Sequence[np.ndarray], per_resp: np.ndarray,
+                      threshold: int, mode: str, left_label: str,
+                      fixed: Sequence[Sequence[Sequence[Atom]]] = (), release: np.ndarray | None = None,
+                      kept_before: Sequence[bool | None] | None = None,
+                      ) -> tuple[np.ndarray, list[np.ndarray], dict[int, ViewPlan]]:
+    """`plan_view` for every partnership of a table with a small group: who is in the figures
+    (per row), each row's group label per breakdown (`left_label` for rows in no figure), and the
+    plans by partnership code. `per_resp` is areas x rows (NaN: not answered); `fixed[j]` the sums
+    earlier releases showed on area j (atoms (organisation, level, release), `release` per row);
+    `kept_before[k]` whether row k was in the previous release's figures (None: new in this one).
+
+    A plan that leaves people out is checked against every area's whole (and the earlier
+    releases): where a whole would then pin down fewer than the threshold, the partnership keeps
+    everyone the previous release did not leave out, and its small groups are hidden instead.
+    That is always safe: a release adds to an area none or at least the threshold of answers, in
+    atoms of its own, so the new whole adds nothing an earlier look could subtract to a person."""
+    n = len(codes)
+    inside = np.ones(n, dtype=bool)
+    labels = [np.asarray(o, dtype=object).copy() for o in originals]
+    plans: dict[int, ViewPlan] = {}
+    if mode == "hide" or n == 0:
+        return inside, labels, plans
+    small = np.zeros(int(codes.max()) + 1, dtype=bool)
+    for o in originals:
+        sizes = pd.Series(1, index=pd.MultiIndex.from_arrays([codes, o])).groupby(level=[0, 1]).size()
+        small[sizes[sizes < threshold].index.get_level_values(0).to_numpy()] = True
+    if not small.any():
+        return inside, labels, plans
+    rows_of = pd.Series(np.arange(n)).groupby(codes).indices
+    for pc in np.flatnonzero(small):
+        rows = rows_of[pc]
+        people = list(zip(*(o[rows] for o in originals), strict=True))
+        before = None if kept_before is None else [kept_before[r] for r in rows]
+        plan = plan_view(people, threshold, mode, None if before is None else [b is True for b in before])
+        atoms = (people if release is None
+                 else [(*p, str(r)) for p, r in zip(people, release[rows], strict=True)])
+        if plan.left_out and _whole_pins(plan.inside, atoms, per_resp[:, rows], threshold, fixed):
+            keep = np.array([b is not False for b in (before or [None] * len(rows))])
+            gone = [p for p, k in zip(people, keep, strict=True) if not k]
+            plan = ViewPlan(keep, tuple({} for _ in originals),
+                            tuple(GroupPlan(left_out=sorted({p[i] for p in gone}))
+                                  for i in range(len(originals))))
+        plans[int(pc)] = plan
+        inside[rows] = plan.inside
+        for i, lab in enumerate(labels):
+            lab[rows] = [plan.label(i, g) if k else left_label
+                         for g, k in zip(originals[i][rows], plan.inside, strict=True)]
+    return inside, labels, plans
+
+
+def _whole_pins(inside: np.ndarray, atoms: list[Atom], per_resp: np.ndarray, threshold: int,
+                fixed: Sequence[Sequence[Sequence[Atom]]]) -> bool:
+    """Whether some area's whole of the people inside, beside the sums earlier releases showed,
+    pins down fewer than `threshold` people."""
+    for j in range(per_resp.shape[0]):
+        answered = inside & ~np.isnan(per_resp[j])
+        before = fixed[j] if j < len(fixed) else ()
+        if not before:
+            if 0 < int(answered.sum()) < threshold:
+                return True
+            continue
+        sizes: dict[Atom, int] = {}
+        for a, yes in zip(atoms, answered, strict=True):
+            if yes:
+                sizes[a] = sizes.get(a, 0) + 1
+        if linear_leak(sizes, [list(sizes), *before], threshold) is not None:
+            return True
+    return False
