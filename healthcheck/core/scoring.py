@@ -94,6 +94,7 @@ class PartnershipScores:
     left_out: int = 0  # respondents in no figure (their groups were too small to show or pool)
     anonymity: dict[str, GroupPlan] = field(default_factory=dict)  # by grouping
     small_groups: str = DEFAULT_SMALL_GROUPS
+    in_figures: tuple[bool, ...] = ()  # per row of the partnership, in table order (empty: everyone)
 
     @property
     def by_id(self) -> dict[str, DimensionScore]:
@@ -459,7 +460,8 @@ class ScoreTable:
             threshold=self.threshold, dimensions=dimensions, answers=self._answers(code), items=items,
             organisations=counts["organisation"], levels=counts["level"],
             left_out=respondents - int(self._in_count[code]), anonymity=anonymity,
-            small_groups=self.small_groups)
+            small_groups=self.small_groups,
+            in_figures=tuple(bool(k) for k in plan.inside) if plan is not None and plan.left_out else ())
 
 
 def score(questionnaire: Questionnaire, responses: pd.DataFrame, threshold: int = MIN_THRESHOLD,

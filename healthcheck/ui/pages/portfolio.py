@@ -233,8 +233,10 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
         records = sharing.shared_round_records(store, funder_id, entry.round_id) or []
         q = get_questionnaire(entry.questionnaire_id)
         steps = current_steps(store, entry.round_id, records, q, entry.threshold)
+        info = store.get_round(entry.round_id)
         released = release_results(records, steps, q, get_rules(), entry.threshold,
-                                   row.partnership if row else "")
+                                   row.partnership if row else "",
+                                   small_groups=info.small_groups if info is not None else "pool")
         assessment = released.assessment
     if assessment is None or row is None:
         return

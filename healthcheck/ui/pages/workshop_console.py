@@ -26,7 +26,7 @@ from healthcheck.core.text import slug
 from healthcheck.core.vocabulary import SEVERITY_LABEL
 from healthcheck.core.workshop import answer_distribution, items_for
 from healthcheck.present import qr, summaries, views
-from healthcheck.services.workshop import workshop_assessment
+from healthcheck.services.workshop import workshop_assessment, workshop_export_frame
 from healthcheck.store import throttle as th
 from healthcheck.store import workshops as ws
 from healthcheck.ui.common import (
@@ -247,7 +247,9 @@ def _exports(w: ws.WorkshopInfo) -> None:
     name = slug(w.title, "workshop")
 
     def csv_bytes() -> bytes:
-        _, frame, _ = workshop_assessment(store, w, q, None)
+        from healthcheck.core.rules import load_rules
+
+        frame = workshop_export_frame(store, w, q, load_rules())
         return anonymised_csv(frame, q, w.threshold)[0].encode("utf-8")
 
     def json_bytes() -> bytes:
