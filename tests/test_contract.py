@@ -1,8 +1,9 @@
 """The `healthcheck score --format json` contract: written and read through the same models.
 
 tests/data/contract/money.csv is the demo "money" partnership (Harbour Music); money_score.json
-is what `healthcheck score money.csv --format json` wrote before the contract models existed, so
-the writer is held to the exact bytes (key order, rounding, nulls).
+is what `healthcheck score money.csv --format json` wrote before the contract models existed (with
+the `anonymity` key since added: issue 13), so the writer is held to the exact bytes (key order,
+rounding, nulls).
 """
 
 from __future__ import annotations
@@ -42,6 +43,16 @@ def doc(q: Any) -> dict[str, Any]:
 def test_score_json_is_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["score", str(CSV), "--format", "json"]) == 0
     assert capsys.readouterr().out == EXPECTED.read_text(encoding="utf-8")
+
+
+def test_a_document_written_before_the_anonymity_key_still_reads() -> None:
+    old = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    del old["anonymity"]
+    (read,) = read_documents(old, "old.json")
+    assert read.anonymity.organisation.pooled == {} and read.anonymity.level.left_out == []
+    bad = {**old, "anonymity": {"organisation": {"pooled": {"Other partners, 3 people": "A"}}}}
+    with pytest.raises(InputError, match="pooled"):
+        read_documents(bad, "bad.json")
 
 
 def test_round_trip(doc: dict[str, Any]) -> None:

@@ -432,13 +432,12 @@ def test_partnerships_in_one_table_are_scored_independently() -> None:
         for name in ("One", "Two"):
             alone = score(MINI, table([r for r in records if r["partnership"] == name]), small_groups=mode)
             assert _snapshot(together.partnership(name)) == _snapshot(alone)
-    # pooling (the default): One's lone pair of strategic staff is in no figure of One
+    # pooling (the default): One's lone pair of strategic staff would take both partners below
+    # the threshold if left out, so the level is hidden instead and both partners show
     one = ScoreTable(MINI, table(records)).partnership("One")
-    assert one.respondents == 6 and one.left_out == 2 and one.anonymity["level"].left_out == ["strategic"]
-    assert dim(one, "factor.debate").score == pytest.approx((75 + 75 + 50) / 3)  # B's other answer is dk
-    # ... which leaves two of each partner: pooled, as together they reach the threshold
-    assert one.anonymity["organisation"].pooled == {"Other partners, 4 people": ["A", "B"]}
-    assert one.organisations == {"Other partners, 4 people": 4}
+    assert one.respondents == 6 and one.left_out == 0 and one.anonymity["level"].left_out == []
+    assert one.organisations == {"A": 3, "B": 3} and "strategic" in one.anonymity["level"].hidden
+    assert dim(one, "factor.debate").by_organisation == {"A": pytest.approx(250 / 3), "B": 37.5}
     together = ScoreTable(MINI, table(records), small_groups=HIDE)
     assert together.names() == ["One", "Two"]
     assert len(together) == 2

@@ -123,9 +123,11 @@ def plan_view(people: Sequence[Sequence[str]], threshold: int, mode: str = DEFAU
 
     Pool mode, until nothing changes: per breakdown, the groups with fewer than `threshold`
     people still in are pooled if together they reach the threshold, else their people are left
-    out. Each pass only leaves people out, so it ends; at the end every breakdown's groups are
-    each at least the threshold or pooled to it (or held by a kept person), and so is the whole,
-    unless it is empty. Hide mode keeps everyone and pools nothing, and so does a view of fewer
+    out, except that a later breakdown (levels) never leaves people out where that would cost an
+    earlier one (organisations) a group or its pool: such a level stays, to be hidden. Each pass
+    only leaves people out, so it ends; at the end every organisation group is at least the
+    threshold or pooled to it (or held by a kept person), and so is the whole, unless it is
+    empty. Hide mode keeps everyone and pools nothing, and so does a view of fewer
     than `threshold` people in all."""
     if mode not in SMALL_GROUPS:
         raise ValueError(f"small groups are 'pool' or 'hide', not {mode!r}")
@@ -154,6 +156,8 @@ def plan_view(people: Sequence[Sequence[str]], threshold: int, mode: str = DEFAU
                 continue
             pools[i] = set()
             gone = small - held
+            if gone and i > 0 and _costs_earlier(people, inside, gone, i, threshold):
+                gone = set()  # hidden instead (the rules of each area), not left out
             if gone:
                 left[i] |= gone
                 for k in np.flatnonzero(inside):
@@ -169,6 +173,30 @@ def plan_view(people: Sequence[Sequence[str]], threshold: int, mode: str = DEFAU
         plans.append(GroupPlan(pooled={label: sorted(members)} if members else {},
                                left_out=sorted(left[i])))
     return ViewPlan(inside, tuple(labels), tuple(plans))
+
+
+def _costs_earlier(people: Sequence[Sequence[str]], inside: np.ndarray, gone: set[str], i: int,
+                   threshold: int) -> bool:
+    """Whether leaving out the people of breakdown i's groups `gone` would cost an earlier
+    breakdown a group: one of at least the threshold falling below it, or its pool of small
+    groups falling below it. Levels give way to organisations: a lone small level is hidden
+    rather than take a partner out of the figures."""
+    after = inside & np.array([p[i] not in gone for p in people], dtype=bool)
+    for j in range(i):
+        def counts(mask: np.ndarray, j: int = j) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for k in np.flatnonzero(mask):
+                out[people[k][j]] = out.get(people[k][j], 0) + 1
+            return out
+        now, then = counts(inside), counts(after)
+        big = {g for g, c in now.items() if c >= threshold}
+        if any(then.get(g, 0) < threshold for g in big):
+            return True
+        pool_now = sum(c for g, c in now.items() if c < threshold)
+        pool_then = sum(c for g, c in then.items() if c < threshold)
+        if pool_now >= threshold > pool_then > 0:
+            return True
+    return False
 
 
 def _still_traceable(hidden_sizes: list[int], threshold: int) -> bool:

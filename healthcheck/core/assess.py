@@ -39,6 +39,7 @@ class Assessment:
             "respondents": s.respondents,
             "threshold": s.threshold,
             "organisations": s.visible_counts("organisation"),
+            "anonymity": {g: plan.as_dict() for g, plan in s.anonymity.items()},
             "dimensions": [d.doc_fields() for d in s.dimensions],
             "answers": s.answers,
             "findings": [f.doc_fields() for f in self.findings],

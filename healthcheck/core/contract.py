@@ -6,8 +6,12 @@ them (`read_documents`), so a key that is misspelt, missing or of the wrong kind
 a problem naming the file and the field. How many decimals each number keeps is decided here.
 
 A document, keys in this order (numbers rounded as noted; null where there is no value):
-`partnership`, `questionnaire` {id, version}, `respondents`, `threshold`, `organisations`
-{name: count, null below the threshold}, `dimensions` [{id, framework, label, score (0.1),
+`partnership`, `questionnaire` {id, version}, `respondents` (everyone who answered, including
+people left out of the figures), `threshold`, `organisations` {name: count, null below the
+threshold; a pool of small organisations under its label}, `anonymity` {organisation, level: each
+{pooled {label: [names]}, left_out [names], hidden [names]}: small groups pooled under a label;
+groups whose people are in no figure (neither the whole nor any group); groups in the figures but
+not shown on at least one area}, `dimensions` [{id, framework, label, score (0.1),
 band, answered, unknown (0.001), spread (0.1), by_organisation {name: score (0.1)}, by_level
 {level: score (0.1)}, suppressed [group]}], `answers` {item: {choice: share}}, `findings`
 [{rule, severity, title, tasks, explanation, evidence [{condition, subject, value (0.001), op,
@@ -105,12 +109,24 @@ class DimensionDoc(_Doc):
     suppressed: list[str]
 
 
+class GroupAnonymityDoc(_Doc):
+    pooled: dict[str, list[str]] = {}  # a pool's label -> the small groups in it
+    left_out: list[str] = []  # groups whose people are in no figure (the whole's included)
+    hidden: list[str] = []  # groups in the figures, not shown on at least one area
+
+
+class AnonymityDoc(_Doc):
+    organisation: GroupAnonymityDoc = GroupAnonymityDoc()
+    level: GroupAnonymityDoc = GroupAnonymityDoc()
+
+
 class ScoreDocument(_Doc):
     partnership: str
     questionnaire: QuestionnaireRef
     respondents: Count
     threshold: Annotated[int, Field(ge=1)]
     organisations: dict[str, Count | None]  # None: fewer respondents than the threshold
+    anonymity: AnonymityDoc = AnonymityDoc()  # files written before it existed read as "nothing pooled"
     dimensions: list[DimensionDoc]
     answers: dict[str, dict[str, Share]]
     findings: list[FindingDoc]
@@ -191,7 +207,7 @@ def document(doc: Mapping[str, Any] | ScoreDocument, where: str) -> ScoreDocumen
 # Lists whose entries problems name by number (from 1) and by their id.
 _ENTRIES = {"dimensions": ("dimension", "id"), "findings": ("finding", "rule"), "evidence": ("evidence", ""),
             "actions": ("action", "")}
-_MAPPINGS = {"organisations", "answers", "by_organisation", "by_level"}
+_MAPPINGS = {"organisations", "answers", "by_organisation", "by_level", "pooled"}
 
 
 def _message(loc: tuple[Any, ...], kind: str, text: str, doc: Any) -> str:

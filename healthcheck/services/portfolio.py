@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from healthcheck.core.anonymity import GroupPlan
 from healthcheck.core.assess import Assessment
 from healthcheck.core.contract import ScoreDocument, check_documents, document
 from healthcheck.core.errors import InputError, Problem
@@ -246,9 +247,12 @@ def scores_from_document(doc: Mapping[str, Any] | ScoreDocument) -> PartnershipS
             by_level=dict(d.by_level), suppressed=list(d.suppressed)))
     # Counts below the threshold are null in the document: keep them below the threshold here.
     orgs = {k: (v if v is not None else 0) for k, v in doc.organisations.items()}
+    anonymity = {g: GroupPlan({k: list(v) for k, v in plan.pooled.items()}, list(plan.left_out),
+                              list(plan.hidden))
+                 for g, plan in (("organisation", doc.anonymity.organisation), ("level", doc.anonymity.level))}
     return PartnershipScores(partnership=doc.partnership, respondents=doc.respondents, threshold=threshold,
                              dimensions=dims, answers=dict(doc.answers), items={}, organisations=orgs,
-                             levels=levels)
+                             levels=levels, anonymity=anonymity)
 
 
 def findings_from_document(doc: Mapping[str, Any] | ScoreDocument, pack: RulePack | None = None
