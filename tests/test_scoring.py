@@ -437,7 +437,7 @@ def test_partnerships_in_one_table_are_scored_independently() -> None:
     one = ScoreTable(MINI, table(records)).partnership("One")
     assert one.respondents == 6 and one.left_out == 0 and one.anonymity["level"].left_out == []
     assert one.organisations == {"A": 3, "B": 3} and "strategic" in one.anonymity["level"].hidden
-    assert dim(one, "factor.debate").by_organisation == {"A": pytest.approx(250 / 3), "B": 37.5}
+    assert dim(one, "factor.debate").score == pytest.approx((100 + 75 + 75 + 25 + 50) / 5)
     together = ScoreTable(MINI, table(records), small_groups=HIDE)
     assert together.names() == ["One", "Two"]
     assert len(together) == 2
