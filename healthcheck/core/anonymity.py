@@ -40,6 +40,7 @@ __all__ = [
     "Atom",
     "GroupPlan",
     "ViewPlan",
+    "hidden_note",
     "left_out_note",
     "plan_partnerships",
     "plan_view",
@@ -71,8 +72,12 @@ def pooled_label(breakdown: int, people: int) -> str:
     return f"{_POOL_NAMES[breakdown]}, {people} people"
 
 
-def left_out_note(left_out: int) -> str | None:
-    """What a page says when people of groups too small to show are not in its figures."""
+def left_out_note(left_out: int | None) -> str | None:
+    """What a page says when people of groups too small to show are not in its figures (None for
+    the count: a score document names the groups but not how many)."""
+    if left_out is None:
+        return ("Responses from groups too small to show are not in these figures (counts of responses "
+                "still include them), so that every other group can be shown.")
     if left_out <= 0:
         return None
     what = "1 response from a group" if left_out == 1 else f"{left_out} responses from groups"
@@ -80,7 +85,10 @@ def left_out_note(left_out: int) -> str | None:
             "(counts of responses still include them), so that every other group can be shown.")
 
 
-HIDDEN_NOTE = "Some groups are hidden so that a smaller group cannot be worked out."
+def hidden_note(groups: Sequence[str], threshold: int) -> str:
+    """What a page says of groups in the figures whose own scores are hidden somewhere."""
+    return (f"Not shown on every area: {', '.join(groups)}. A group is hidden where fewer than {threshold} "
+            "of it answered, and others are hidden so that a smaller group cannot be worked out.")
 
 
 @dataclass(frozen=True)

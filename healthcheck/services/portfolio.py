@@ -249,7 +249,8 @@ def scores_from_document(doc: Mapping[str, Any] | ScoreDocument) -> PartnershipS
     orgs = {k: (v if v is not None else 0) for k, v in doc.organisations.items()}
     anonymity = {g: GroupPlan({k: list(v) for k, v in plan.pooled.items()}, list(plan.left_out),
                               list(plan.hidden))
-                 for g, plan in (("organisation", doc.anonymity.organisation), ("level", doc.anonymity.level))}
+                 for g, plan in (("organisation", doc.anonymity.organisation),
+                                 ("level", doc.anonymity.level))}
     return PartnershipScores(partnership=doc.partnership, respondents=doc.respondents, threshold=threshold,
                              dimensions=dims, answers=dict(doc.answers), items={}, organisations=orgs,
                              levels=levels, anonymity=anonymity)
