@@ -242,6 +242,8 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
         return
     scores = assessment.scores
     st.markdown(plain(views.summary_sentence(scores, assessment.findings)))
+    for line in views.anonymity_notes(scores):  # left out of the figures, or hidden (core.anonymity)
+        st.caption(plain(line))
     if row.round:
         st.caption(f"Round: {plain(row.round)}")
     if row.change is not None:
@@ -264,7 +266,8 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
             st.markdown("\n".join(f"- {plain(a['text'])} *({plain(a['task'])})*" for a in f["actions"]))
     if entry is not None and entry.include_comments:
         q = assessment.questionnaire
-        comments = low_score_comments(released.frame, q, entry.threshold) if released is not None else {}
+        comments = (low_score_comments(released.figures_frame, q, entry.threshold)
+                    if released is not None else {})
         if comments:
             st.markdown("**Comments on low scores** (shared by the partnership, without names)")
             for item_text, texts in comments.items():
