@@ -20,11 +20,11 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE (SQLite 3.35+ drops columns itself): a batch copy of `rounds` would cascade
+# the deletion of its old rows to every table that refers to rounds.
 def upgrade() -> None:
-    with op.batch_alter_table("rounds") as batch:
-        batch.add_column(sa.Column("small_groups", sa.String(10), nullable=False, server_default="hide"))
+    op.add_column("rounds", sa.Column("small_groups", sa.String(10), nullable=False, server_default="hide"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("rounds") as batch:
-        batch.drop_column("small_groups")
+    op.drop_column("rounds", "small_groups")
