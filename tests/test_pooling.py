@@ -298,3 +298,53 @@ def test_seven_seven_one_on_the_command_line(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "cannot be worked out" in (tmp_path / "hidden.md").read_text(encoding="utf-8")
     assert _cli("score", path, "--small-groups", "drop").returncode == 2
+
+
+def test_an_area_too_few_answered_keeps_everyone_in() -> None:
+    """Leaving the funder's person out would leave an area with two answers, their mean a pair's
+    own: the plan falls back to keeping everyone and hiding small groups instead."""
+    rng = random.Random(3)
+    items = [i.id for i in MINI.likert_items]
+    records = [_person(i, o, "operational", rng, items) for i, o in enumerate("AAAF")]
+    only = MINI.likert_items[0].id
+    records[2]["answers"].pop(only)  # one of A skips the first question
+    scores = ScoreTable(MINI, frame_from_records(records, MINI), 3).partnership(0)
+    assert scores.left_out == 0 and scores.organisations == {"A": 3, "F": 1}
+    everyone = {(r["respondent"],): 1 for r in records}
+    for dim in MINI.dimensions:
+        assert linear_leak(everyone, _sums(records, scores, dim), 3) is None, dim
+
+
+# ----------------------------------------------------------------------------- the app
+
+
+def test_rounds_page_chooses_and_dashboard_says_what_is_left_out(tmp_path: Path) -> None:
+    from .apptest import app, app_store
+    from .test_app import ok, open_page, texts
+
+    with app_store(tmp_path) as store:
+        p, token = store.create_partnership("Harbour + City", "core", 3, [
+            ("Harbour Music", "music"), ("City Fostering", "fostering"), ("Bright Fund", "other")])
+        r, _ = store.open_round(p.id, "Spring", "core", CORE.version)
+        at = open_page(app(admin=token).run(), "rounds")
+        ok(at)
+        choice = at.radio(key=f"small_groups_{r.id}")
+        assert choice.value == "pool"
+        choice.set_value("hide").run()
+        ok(at)
+        assert store.get_round(r.id).small_groups == "hide"
+        at.radio(key=f"small_groups_{r.id}").set_value("pool").run()
+        assert store.get_round(r.id).small_groups == "pool"
+        orgs = {o.name: o.id for o in store.organisations(p.id)}
+        for k, rec in enumerate(_seven_seven_one()):
+            store.submit_response(r.id, orgs[rec["organisation"]], rec["level"], None, rec["answers"], {},
+                                  f"k{k}")
+        at = app(admin=token).run()  # the dashboard is the first page
+        ok(at)
+        page = texts(at)
+        assert "1 response from a group too small to show is not in these figures" in page
+        assert "Harbour Music" in page and "City Fostering" in page
+        at = open_page(at, "rounds")  # results have shown: the choice is now fixed
+        ok(at)
+        assert not [w for w in at.radio if w.key == f"small_groups_{r.id}"]
+        assert "fixed now that results have appeared" in texts(at)
