@@ -33,26 +33,10 @@ from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses import COMMENT_SUFFIX
 
 __all__ = [
-    "DEFAULT_SMALL_GROUPS",
-    "LEVEL_NOT_SHOWN",
-    "SMALL_GROUPS",
-    "SUPPRESSED_ORG",
-    "Atom",
-    "GroupPlan",
-    "ViewPlan",
-    "hidden_note",
-    "left_out_note",
-    "plan_partnerships",
-    "plan_view",
-    "pooled_label",
-    "linear_leak",
-    "low_score_comments",
-    "safe_breakdowns",
-    "comment_groups",
-    "deidentify_rows",
-    "hidden_groups",
-    "suppress_blocks",
-    "visible_counts",
+    "DEFAULT_SMALL_GROUPS", "LEVEL_NOT_SHOWN", "SMALL_GROUPS", "SUPPRESSED_ORG", "Atom", "GroupPlan",
+    "ViewPlan", "comment_groups", "deidentify_rows", "hidden_groups", "hidden_note", "left_out_note",
+    "linear_leak", "low_score_comments", "plan_partnerships", "plan_view", "pooled_label", "safe_breakdowns",
+    "suppress_blocks", "visible_counts",
 ]
 
 # What a hidden organisation is called in a row-level export.
@@ -75,14 +59,13 @@ def pooled_label(breakdown: int, people: int) -> str:
 def left_out_note(left_out: int | None) -> str | None:
     """What a page says when people of groups too small to show are not in its figures (None for
     the count: a score document names the groups but not how many)."""
-    if left_out is None:
-        return ("Responses from groups too small to show are not in these figures (counts of responses "
-                "still include them), so that every other group can be shown.")
-    if left_out <= 0:
+    if left_out is not None and left_out <= 0:
         return None
-    what = "1 response from a group" if left_out == 1 else f"{left_out} responses from groups"
-    return (f"{what} too small to show {'is' if left_out == 1 else 'are'} not in these figures "
-            "(counts of responses still include them), so that every other group can be shown.")
+    what = ("Responses from groups too small to show are" if left_out is None
+            else "1 response from a group too small to show is" if left_out == 1
+            else f"{left_out} responses from groups too small to show are")
+    return (f"{what} not in these figures (counts of responses still include them), so that every other "
+            "group can be shown.")
 
 
 def hidden_note(groups: Sequence[str], threshold: int) -> str:
