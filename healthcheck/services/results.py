@@ -58,6 +58,13 @@ class RoundData:
         return self.frame[list(inside)] if inside else self.frame
 
     @property
+    def figures_records(self) -> list[dict[str, Any]]:
+        """The released answers that are in the figures (what counts of answers per question,
+        shown beside the figures, may count)."""
+        inside = self.assessment.scores.in_figures if self.assessment is not None else ()
+        return [r for r, k in zip(self.records, inside, strict=True) if k] if inside else self.records
+
+    @property
     def held_back(self) -> int:
         """Answers sent since the last step, not yet in the figures."""
         return max(self.received - len(self.records), 0)
