@@ -348,3 +348,24 @@ def test_rounds_page_chooses_and_dashboard_says_what_is_left_out(tmp_path: Path)
         ok(at)
         assert not [w for w in at.radio if w.key == f"small_groups_{r.id}"]
         assert "fixed now that results have appeared" in texts(at)
+
+
+def test_rounds_that_existed_before_the_choice_keep_hiding(db_url: str) -> None:
+    """They were shown hiding small groups; showing the same answers pooled would let the two be
+    compared. New rounds pool."""
+    from alembic import command
+
+    from healthcheck import store as store_mod
+
+    with Store(db_url) as s:
+        p, _ = s.create_partnership("P", "core", 3, [("Harbour Music", "music")])
+        old, _ = s.open_round(p.id, "Spring", "core", "1")
+        assert s.get_round(old.id).small_groups == "pool"
+        for step, target in ((command.downgrade, "0006"), (command.upgrade, "head")):
+            with s._write_engine.begin() as conn:  # noqa: SLF001 - as Store.migrate runs it
+                step(store_mod.alembic_config(conn), target)
+        assert s.get_round(old.id).small_groups == "hide"
+        new, _ = s.open_round(p.id, "Autumn", "core", "1")
+        assert s.get_round(new.id).small_groups == "pool"
+        with pytest.raises(Exception, match="pooled"):
+            s.set_small_groups(new.id, "drop")
