@@ -2,9 +2,9 @@
 
 tests/data/contract/money.csv is the demo "money" partnership (Harbour Music); money_score.json
 is what `healthcheck score money.csv --format json` writes (regenerated when numbers became whole
-points), so the writer is held to the exact bytes (key order, rounding, nulls);
-money_score_decimals.json is the same document as written before, with decimals, which must still
-read.
+points, and with the `anonymity` key since added: issue 13), so the writer is held to the exact
+bytes (key order, rounding, nulls); money_score_decimals.json is the same document as written
+before, with decimals, which must still read.
 """
 
 from __future__ import annotations
@@ -66,6 +66,16 @@ def test_documents_with_decimals_still_read(doc: dict[str, Any]) -> None:
     old = DATA / "money_score_decimals.json"
     (read,) = read_documents(json.loads(old.read_text(encoding="utf-8")), str(old))
     assert read.dimensions[0].score == 61.8 and doc["dimensions"][0]["score"] == 62
+
+
+def test_a_document_written_before_the_anonymity_key_still_reads() -> None:
+    old = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    del old["anonymity"]
+    (read,) = read_documents(old, "old.json")
+    assert read.anonymity.organisation.pooled == {} and read.anonymity.level.left_out == []
+    bad = {**old, "anonymity": {"organisation": {"pooled": {"Other partners, 3 people": "A"}}}}
+    with pytest.raises(InputError, match="pooled"):
+        read_documents(bad, "bad.json")
 
 
 def test_round_trip(doc: dict[str, Any]) -> None:

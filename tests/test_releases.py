@@ -46,14 +46,19 @@ def published_sums(looks: list[RoundData], dim: str) -> list[list[tuple[str, ...
         if not look.records:
             continue
         assert look.assessment is not None
-        d = look.assessment.scores.by_id[dim]  # what every page, export and report is built from
-        people = [(r["respondent"],) for r in look.records]
-        sums.append(people)
+        scores = look.assessment.scores  # what every page, export and report is built from
+        d = scores.by_id[dim]
+        # only people in the figures (a round pooling small groups may leave some out), and a
+        # pooled group is the people of the groups in it
+        inside = [r for r, k in zip(look.records, scores.in_figures or [True] * len(look.records),
+                                    strict=True) if k]
+        sums.append([(r["respondent"],) for r in inside])
         for grouping, shown in (("organisation", d.by_organisation), ("level", d.by_level)):
+            pools = scores.anonymity[grouping].pooled
             for group, value in shown.items():
                 if value is not None:
-                    sums.append([(r["respondent"],) for r in look.records if r[grouping] == group])
-        del people
+                    members = set(pools.get(group, [group]))
+                    sums.append([(r["respondent"],) for r in inside if r[grouping] in members])
     return sums
 
 

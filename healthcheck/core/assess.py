@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from healthcheck.core.anonymity import Atom, shown_share
+from healthcheck.core.anonymity import DEFAULT_SMALL_GROUPS, Atom, shown_share
 from healthcheck.core.contract import ScoreDocument
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.rules import Facts, Rule, RulePack
@@ -48,6 +48,7 @@ class Assessment:
             "respondents": s.respondents,
             "threshold": s.threshold,
             "organisations": s.visible_counts("organisation"),
+            "anonymity": {g: plan.as_dict() for g, plan in s.anonymity.items()},
             "dimensions": [d.doc_fields() for d in s.dimensions],
             "answers": {item: {c: shown_share(v) for c, v in shares.items()}
                         for item, shares in s.answers.items()},
@@ -71,9 +72,12 @@ def iter_assessments(questionnaire: Questionnaire, responses: pd.DataFrame, pack
                      threshold: int = MIN_THRESHOLD,
                      progress: Callable[[int, int], None] | None = None,
                      published_before: Mapping[str, Sequence[Sequence[Atom]]] | None = None,
+                     small_groups: str = DEFAULT_SMALL_GROUPS,
+                     kept_before: Sequence[bool | None] | None = None,
                      ) -> Iterator[Assessment]:
-    """One assessment per partnership in the table, in order of first appearance."""
-    table = ScoreTable(questionnaire, responses, threshold, published_before)
+    """One assessment per partnership in the table, in order of first appearance (`small_groups`
+    and `kept_before` as for `ScoreTable`)."""
+    table = ScoreTable(questionnaire, responses, threshold, published_before, small_groups, kept_before)
     engine = get_engine(pack)
     blocked = tuple(u.rule for u in unreachable(pack, questionnaire))
     total = len(table)
@@ -86,7 +90,10 @@ def iter_assessments(questionnaire: Questionnaire, responses: pd.DataFrame, pack
 
 def assess(questionnaire: Questionnaire, responses: pd.DataFrame, pack: RulePack,
            threshold: int = MIN_THRESHOLD,
-           published_before: Mapping[str, Sequence[Sequence[Atom]]] | None = None) -> Assessment:
+           published_before: Mapping[str, Sequence[Sequence[Atom]]] | None = None,
+           small_groups: str = DEFAULT_SMALL_GROUPS,
+           kept_before: Sequence[bool | None] | None = None) -> Assessment:
     """The assessment of one partnership (the table's first, if it holds several)."""
     return next(iter_assessments(questionnaire, responses, pack, threshold,
-                                 published_before=published_before))
+                                 published_before=published_before, small_groups=small_groups,
+                                 kept_before=kept_before))

@@ -7,21 +7,25 @@ a problem naming the file and the field. Numbers are written as every screen sho
 (`anonymity.shown_score`, `anonymity.shown_share`): points whole, shares to 0.01.
 
 A document, keys in this order (null where there is no value):
-`partnership`, `questionnaire` {id, version}, `respondents`, `threshold`, `organisations`
-{name: count, null below the threshold}, `dimensions` [{id, framework, label, score (whole),
-band, answered, unknown (0.01), spread (whole), by_organisation {name: score (whole)}, by_level
-{level: score (whole)}, suppressed [group]}], `answers` {item: {choice: share (0.01)}},
-`findings` [{rule, severity, title, tasks, explanation, margin (whole), covers [rule], evidence
-[{condition, subject, value (points whole, shares 0.01, counts whole), op, threshold, choices
-(only when the condition names choices), margin (whole), to_clear}], actions [{task, text}]}].
-Files written with decimals (older versions) still read.
+`partnership`, `questionnaire` {id, version}, `respondents` (everyone who answered, including
+people left out of the figures), `threshold`, `organisations` {name: count, null below the
+threshold; a pool of small organisations under its label}, `anonymity` {organisation, level: each
+{pooled {label: [names]}, left_out [names], hidden [names]}: small groups pooled under a label;
+groups whose people are in no figure (neither the whole nor any group); groups in the figures but
+not shown on at least one area}, `dimensions` [{id, framework, label, score (whole), band,
+answered, unknown (0.01), spread (whole), by_organisation {name: score (whole)}, by_level {level:
+score (whole)}, suppressed [group]}], `answers` {item: {choice: share (0.01)}}, `findings` [{rule,
+severity, title, tasks, explanation, margin (whole), covers [rule], evidence [{condition, subject,
+value (points whole, shares 0.01, counts whole), op, threshold, choices (only when the condition
+names choices), margin (whole), to_clear}], actions [{task, text}]}]. Files written with decimals
+(older versions) still read.
 
 Findings are in ranked order (`core.rules.rank`): most severe first, then the furthest past its
 threshold (`margin`: points for a score, percentage points for a share), then by rule id. A
 finding that groups others (its rule `supersedes` them, and they fired too) lists them in
 `covers`; its tasks, evidence and actions include theirs. `to_clear` is one sentence saying what
 would clear that piece of evidence (`core.rules.clearing`); null for a count of respondents.
-`margin`, `covers` and `to_clear` may be left out of files written before they existed.
+`margin`, `covers` and `anonymity` may be left out of files written before they existed.
 """
 
 from __future__ import annotations
@@ -119,12 +123,24 @@ class DimensionDoc(_Doc):
     suppressed: list[str]
 
 
+class GroupAnonymityDoc(_Doc):
+    pooled: dict[str, list[str]] = {}  # a pool's label -> the small groups in it
+    left_out: list[str] = []  # groups whose people are in no figure (the whole's included)
+    hidden: list[str] = []  # groups in the figures, not shown on at least one area
+
+
+class AnonymityDoc(_Doc):
+    organisation: GroupAnonymityDoc = GroupAnonymityDoc()
+    level: GroupAnonymityDoc = GroupAnonymityDoc()
+
+
 class ScoreDocument(_Doc):
     partnership: str
     questionnaire: QuestionnaireRef
     respondents: Count
     threshold: Annotated[int, Field(ge=1)]
     organisations: dict[str, Count | None]  # None: fewer respondents than the threshold
+    anonymity: AnonymityDoc = AnonymityDoc()  # files written before it existed read as "nothing pooled"
     dimensions: list[DimensionDoc]
     answers: dict[str, dict[str, Share]]
     findings: list[FindingDoc]
@@ -205,7 +221,7 @@ def document(doc: Mapping[str, Any] | ScoreDocument, where: str) -> ScoreDocumen
 # Lists whose entries problems name by number (from 1) and by their id.
 _ENTRIES = {"dimensions": ("dimension", "id"), "findings": ("finding", "rule"), "evidence": ("evidence", ""),
             "actions": ("action", "")}
-_MAPPINGS = {"organisations", "answers", "by_organisation", "by_level"}
+_MAPPINGS = {"organisations", "answers", "by_organisation", "by_level", "pooled"}
 
 
 def _message(loc: tuple[Any, ...], kind: str, text: str, doc: Any) -> str:

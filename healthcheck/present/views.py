@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from healthcheck.core.anonymity import shown_score, shown_share
+from healthcheck.core.anonymity import hidden_note, left_out_note, shown_score, shown_share
 from healthcheck.core.frameworks import DIMENSION_BY_ID, DIMENSIONS, LEVELS, dimensions_of
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.rules.engine import Evidence, Finding
@@ -33,6 +33,7 @@ SUPPRESSED = "suppressed"
 NO_DATA = "no data"
 SHOWN = "shown"
 WHOLE = "Whole partnership"
+NOT_IN_FIGURES = "too few to show: not in the figures"
 GROUPINGS = ("organisation", "level")
 SAME_WITHIN = 5.0  # changes smaller than this many points count as "same"
 
@@ -179,6 +180,22 @@ def dimension_table(scores: PartnershipScores, framework: str | None = None) -> 
     return frame
 
 
+def anonymity_notes(scores: PartnershipScores) -> list[str]:
+    """What the page must say about groups too small to show: responses left out of the figures
+    (pooling), groups hidden so a smaller one cannot be worked out (hiding)."""
+    notes = []
+    note = left_out_note(scores.left_out)
+    if note is None and any(plan.left_out for plan in scores.anonymity.values()):
+        note = left_out_note(None)  # a score document names the groups, not how many answered
+    if note:
+        notes.append(note)
+    hidden = [group_label(g, name) for g in GROUPINGS
+              for name in (scores.anonymity[g].hidden if g in scores.anonymity else [])]
+    if hidden:
+        notes.append(hidden_note(hidden, scores.threshold))
+    return notes
+
+
 def group_status(scores: PartnershipScores, grouping: str = "organisation") -> pd.DataFrame:
     """One row per organisation (or level): how many answered, and whether it is shown.
 
@@ -208,6 +225,11 @@ def group_status(scores: PartnershipScores, grouping: str = "organisation") -> p
                      "respondents_text": (str(visible[group]) if visible[group] is not None
                                           else f"fewer than {t}" if count < t else "hidden for anonymity"),
                      "status": status, "shown_areas": shown})
+    plan = scores.anonymity.get(grouping)
+    for group in plan.left_out if plan is not None else []:  # in no figure: named, never counted
+        rows.append({"grouping": grouping, "group": group_label(grouping, group), "key": group,
+                     "respondents": None, "respondents_text": f"fewer than {t}",
+                     "status": NOT_IN_FIGURES, "shown_areas": 0})
     frame = pd.DataFrame(rows, columns=["grouping", "group", "key", "respondents", "respondents_text",
                                         "status", "shown_areas"])
     frame["respondents"] = pd.Series([r["respondents"] for r in rows], index=frame.index, dtype=object)

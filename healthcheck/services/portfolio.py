@@ -19,20 +19,20 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from healthcheck.core.anonymity import GroupPlan
 from healthcheck.core.assess import Assessment
 from healthcheck.core.contract import ScoreDocument, check_documents, document
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.portfolio_rows import FRAMEWORK_IDS, PortfolioRow, RiskRef, by_risk, risk_order
 from healthcheck.core.questionnaire import BANDS, Questionnaire
-from healthcheck.core.responses import frame_from_records
 from healthcheck.core.responses.forms import read_any
 from healthcheck.core.rules import Action, Group, Rule, RulePack
 from healthcheck.core.rules.engine import Evidence, Finding, get_engine
@@ -172,6 +172,18 @@ class Portfolio:
         self.rows.extend(rows)
         return rows
 
+    def add_assessment(self, assessment: Assessment, *, round_label: str | None = None,
+                       previous: float | None = None, key: Any = None) -> PortfolioRow:
+        """The row of one partnership already assessed (a store round, as its dashboard sees it)."""
+        self._check_new([assessment.partnership])
+        row = row_from_document(assessment.document(), assessment.questionnaire)
+        tasks = row.means.get("tasks")
+        row = replace(row, round=round_label, key=key,
+                      change=None if tasks is None or previous is None else tasks - previous)
+        self.rows.append(row)
+        self._where[row.partnership] = ("assessment", assessment)
+        return row
+
     def _check_new(self, names: Iterable[str]) -> None:
         seen = set(self._where)
         dup = sorted({n for n in names if n in seen})
@@ -188,6 +200,8 @@ class Portfolio:
             q, table, pack = self._tables[where[1]]
             scores = table.partnership(where[2])
             return Assessment(q, scores, get_engine(pack).evaluate(table.facts(where[2])))
+        if where[0] == "assessment":
+            return where[1]
         _, doc, q, pack = where
         return Assessment(q, scores_from_document(doc), findings_from_document(doc, pack))
 
@@ -237,9 +251,13 @@ def scores_from_document(doc: Mapping[str, Any] | ScoreDocument) -> PartnershipS
             by_level=dict(d.by_level), suppressed=list(d.suppressed)))
     # Counts below the threshold are null in the document: keep them below the threshold here.
     orgs = {k: (v if v is not None else 0) for k, v in doc.organisations.items()}
+    anonymity = {g: GroupPlan({k: list(v) for k, v in plan.pooled.items()}, list(plan.left_out),
+                              list(plan.hidden))
+                 for g, plan in (("organisation", doc.anonymity.organisation),
+                                 ("level", doc.anonymity.level))}
     return PartnershipScores(partnership=doc.partnership, respondents=doc.respondents, threshold=threshold,
                              dimensions=dims, answers=dict(doc.answers), items={}, organisations=orgs,
-                             levels=levels)
+                             levels=levels, anonymity=anonymity)
 
 
 def findings_from_document(doc: Mapping[str, Any] | ScoreDocument, pack: RulePack | None = None
@@ -339,17 +357,21 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
 
     `change` compares with the previous round the partnership also shared with this funder.
     Returns the portfolio and, per row name, where it came from (for the drill-down).
+
+    Each round is scored as its dashboard scores it (`services.results.release_results`: its
+    last step, checked against the earlier ones, with the round's treatment of small groups), so
+    a row, the drill-down and the partnership's own dashboard show the same people.
     """
     # imported here: reading files and scoring tables need no database driver
-    from healthcheck.services.results import current_steps
+    from healthcheck.services.results import current_steps, release_results
     from healthcheck.store.sharing import shared_round_records, shared_rounds
 
     by_partnership: dict[int, list[Any]] = {}
     for sr in shared_rounds(store, funder_id):
         by_partnership.setdefault(sr.partnership.id, []).append(sr)
     names = Counter(srs[0].partnership.name for srs in by_partnership.values())
-    groups: dict[tuple[str, int], dict[str, list[Any]]] = {}
     entries: dict[str, StoreEntry] = {}
+    portfolio = Portfolio()
     total = len(by_partnership)
     for k, srs in enumerate(by_partnership.values()):
         p = srs[0].partnership
@@ -357,45 +379,28 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
         with_answers = []
         for sr in reversed(srs):  # newest first
             records = shared_round_records(store, funder_id, sr.round.id) or []
+            q = questionnaire_of(sr.round.questionnaire_id)
             # a funder sees a round only as far as its figures have moved (services.results)
-            steps = current_steps(store, sr.round.id, records, questionnaire_of(sr.round.questionnaire_id),
-                                  p.threshold) if records else []
-            records = records[:steps[-1]] if steps else []
-            if records:
-                with_answers.append((sr, records))
+            steps = current_steps(store, sr.round.id, records, q, p.threshold) if records else []
+            if not steps:
+                continue
+            with contextlib.suppress(InputError):  # an old round that no longer reads: no change shown
+                released = release_results(records, steps, q, pack, p.threshold, name,
+                                           small_groups=sr.round.small_groups)
+                if released.assessment is not None:
+                    with_answers.append((sr, released.assessment))
             if len(with_answers) == 2:
                 break
-        if not with_answers:
-            continue
-        latest, records = with_answers[0]
-        group = groups.setdefault((latest.round.questionnaire_id, p.threshold),
-                                  {"now": [], "before": [], "labels": {}, "keys": {}})
-        q = questionnaire_of(latest.round.questionnaire_id)
-        group["now"].append(frame_from_records(records, q, partnership=name))
-        group["labels"][name] = latest.round.label
-        group["keys"][name] = (p.id, latest.round.id)
-        if len(with_answers) == 2:
-            prev, prev_records = with_answers[1]
-            prev_q = questionnaire_of(prev.round.questionnaire_id)
-            with contextlib.suppress(InputError):  # an old round that no longer reads: no change shown
-                frame = frame_from_records(prev_records, prev_q, partnership=name)
-                group["before"].append((prev_q.id, frame))
-        entries[name] = StoreEntry(p.id, latest.round.id, latest.include_comments, p.threshold,
-                                   latest.round.questionnaire_id)
+        if with_answers:
+            latest, assessment = with_answers[0]
+            before = (row_from_document(with_answers[1][1].document(), with_answers[1][1].questionnaire)
+                      if len(with_answers) == 2 else None)
+            portfolio.add_assessment(assessment, round_label=latest.round.label,
+                                     previous=before.means.get("tasks") if before else None,
+                                     key=(p.id, latest.round.id))
+            entries[name] = StoreEntry(p.id, latest.round.id, latest.include_comments, p.threshold,
+                                       latest.round.questionnaire_id)
         if progress is not None:
             progress(k + 1, total)
-    portfolio = Portfolio()
-    for (qid, threshold), group in groups.items():
-        q = questionnaire_of(qid)
-        previous: dict[str, float | None] = {}
-        by_q: dict[str, list[pd.DataFrame]] = {}
-        for prev_qid, frame in group["before"]:
-            by_q.setdefault(prev_qid, []).append(frame)
-        for prev_qid, frames in by_q.items():
-            table = ScoreTable(questionnaire_of(prev_qid), pd.concat(frames, ignore_index=True), threshold)
-            tasks = framework_means(table)["tasks"]
-            previous.update({n: _none(v) for n, v in zip(table.names(), tasks.tolist(), strict=True)})
-        portfolio.add_table(q, pd.concat(group["now"], ignore_index=True), pack, threshold,
-                            rounds=group["labels"], previous=previous, keys=group["keys"])
     portfolio.rows = by_risk(portfolio.rows)
     return portfolio, entries

@@ -297,7 +297,7 @@ def round_data(ctx: AdminContext, r: RoundInfo) -> RoundData:
     q = questionnaire_for_round(r)
     pack = get_rules()
     key = (str(store.url), r.id, sum(counts.values()), ctx.partnership.threshold, ctx.partnership.name,
-           q.id, q.version, pack.digest)
+           q.id, q.version, pack.digest, r.small_groups)
     cache = _assessment_cache()
     hit = cache.get(key)
     if hit is not None:

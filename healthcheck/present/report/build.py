@@ -135,6 +135,7 @@ def _who_answered(scores: PartnershipScores) -> list[Block]:
         blocks.append(Table((title, "Responses"), rows, (3, 1.3), frozenset({1})))
     blocks.append(_p(f"A group with fewer than {t} responses is never shown on its own: it reads "
                      f"\"fewer than {t}\" and has no score anywhere in this report.", style="small"))
+    blocks.extend(_p(note) for note in views.anonymity_notes(scores))
     return blocks
 
 
@@ -375,6 +376,15 @@ def _comments(comments: Mapping[str, Sequence[str]] | None, threshold: int) -> l
     return blocks
 
 
+def _small_groups_text(s: PartnershipScores) -> str:
+    if s.small_groups == "pool":
+        return ("Smaller groups are pooled (\"Other partners, 4 people\") where together they reach the "
+                "threshold; where they cannot, their people are left out of every figure, the whole "
+                "partnership's included, so that no other group has to be hidden.")
+    return ("When exactly one group is hidden, the next smallest is hidden too, so the hidden one cannot be "
+            "worked out from the total and the others.")
+
+
 def _method(a: Assessment, pack_note: str | None = None) -> list[Block]:
     q, s = a.questionnaire, a.scores
     t = s.threshold
@@ -397,8 +407,7 @@ def _method(a: Assessment, pack_note: str | None = None) -> list[Block]:
                      "practice guides recommend."))
     blocks.append(_p(_b("Anonymity threshold: "),
                      f"{t}. An organisation or level is shown only where at least {t} of its people "
-                     "answered an area. When exactly one group is hidden, the next smallest is hidden "
-                     "too, so the hidden one cannot be worked out from the total and the others. Hidden "
+                     "answered an area. " + _small_groups_text(s) + " Hidden "
                      "groups have no number anywhere in this report; comments are shown only from "
                      f"organisations with at least {t} responses, without names."))
     hidden = suppressed_groups(s)

@@ -187,7 +187,7 @@ def _change(ctx: AdminContext, r: RoundInfo, data: RoundData, scores: Partnershi
 
 def _comments(data: RoundData, q: Questionnaire, threshold: int) -> None:
     st.subheader("Comments on low scores")
-    comments = low_score_comments(data.frame, q, threshold)
+    comments = low_score_comments(data.figures_frame, q, threshold)  # only people in the figures
     if not comments:
         st.caption(f"No comments to show. Comments are shown only from organisations with at least "
                    f"{threshold} responses, without names.")
@@ -225,6 +225,8 @@ def render(ctx: AdminContext) -> None:
         st.caption(note)
     elif r.is_open:
         st.caption("This round is still open: results change as more people answer.")
+    for line in views.anonymity_notes(scores):  # left out of the figures, or hidden (core.anonymity)
+        st.caption(plain(line))
     start_here(start.start_here(data.assessment.findings, q))
     _respondents(scores)
     _radar(data, scores)
@@ -251,7 +253,7 @@ def _report_downloads(ctx: AdminContext, r: RoundInfo, data: RoundData, q: Quest
                 data.assessment, previous=prev.assessment if prev else None,
                 previous_label=previous.label if previous else None,
                 actions=ctx.store.actions(ctx.partnership.id),
-                comments=low_score_comments(data.frame, q, ctx.partnership.threshold),
+                comments=low_score_comments(data.figures_frame, q, ctx.partnership.threshold),
                 fmt=fmt, round_label=r.label, date=r.closed_at or None)  # type: ignore[arg-type]
         return make
 

@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from healthcheck.core.anonymity import SUPPRESSED_ORG
+from healthcheck.core.anonymity import SUPPRESSED_ORG, left_out_note
 from healthcheck.core.text import slug
 from healthcheck.present.exports import anonymised_csv
 from healthcheck.ui.common import AdminContext, pick_round, plain, release_note, round_data
@@ -31,7 +31,9 @@ def render(ctx: AdminContext) -> None:
     name = f"{slug(ctx.partnership.name)}-{slug(r.label)}"
 
     st.subheader("Responses (CSV)")
-    csv_text, hidden = anonymised_csv(data.frame, q, threshold)
+    csv_text, hidden = anonymised_csv(data.figures_frame, q, threshold)
+    if data.left_out:
+        st.caption(plain(left_out_note(data.left_out) or "") + " The file leaves their rows out too.")
     if hidden:
         st.warning(f"Some organisations have fewer than {threshold} responses, so the file names them "
                    f"\"{SUPPRESSED_ORG}\" and leaves out their roles. To keep the hidden group from "

@@ -239,13 +239,17 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
         records = sharing.shared_round_records(store, funder_id, entry.round_id) or []
         q = get_questionnaire(entry.questionnaire_id)
         steps = current_steps(store, entry.round_id, records, q, entry.threshold)
+        info = store.get_round(entry.round_id)
         released = release_results(records, steps, q, get_rules(), entry.threshold,
-                                   row.partnership if row else "")
+                                   row.partnership if row else "",
+                                   small_groups=info.small_groups if info is not None else "pool")
         assessment = released.assessment
     if assessment is None or row is None:
         return
     scores = assessment.scores
     st.markdown(plain(views.summary_sentence(scores, assessment.findings)))
+    for line in views.anonymity_notes(scores):  # left out of the figures, or hidden (core.anonymity)
+        st.caption(plain(line))
     if row.round:
         st.caption(f"Round: {plain(row.round)}")
     if row.change is not None:
@@ -272,7 +276,8 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
             st.markdown("\n".join(f"- {plain(a['text'])} *({plain(a['task'])})*" for a in f["actions"]))
     if entry is not None and entry.include_comments:
         q = assessment.questionnaire
-        comments = low_score_comments(released.frame, q, entry.threshold) if released is not None else {}
+        comments = (low_score_comments(released.figures_frame, q, entry.threshold)
+                    if released is not None else {})
         if comments:
             st.markdown("**Comments on low scores** (shared by the partnership, without names)")
             for item_text, texts in comments.items():  # no count: "(1)" would say one person wrote it
