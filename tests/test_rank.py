@@ -45,7 +45,7 @@ def harbour(core: Any) -> Any:
 
 def test_margin_is_points_for_scores_and_percentage_points_for_shares() -> None:
     assert margin("score", "below", 42, 60) == 18
-    assert margin("item", "below", 59.6, 60) == 0.4
+    assert margin("item", "below", 59.6, 60) == 0  # from the value as shown (60): no decimals leak
     assert margin("gap", "above", 38, 30) == 8
     assert margin("answer", "above", 0.9, 0.4) == 50  # percentage points
     assert margin("unknown", "above", 0.35, 0.25) == 10
@@ -80,12 +80,14 @@ def test_to_clear_says_the_value_the_line_and_how_far() -> None:
     assert to_clear("score", "task.taking_stock", "below", None, 60) is None
 
 
-def test_to_clear_never_rounds_a_value_onto_its_line() -> None:
+def test_to_clear_shows_no_decimal_even_at_its_line() -> None:
+    """Whole points only (a decimal would undo the rounding that protects people between two
+    looks): a value that rounds onto its line says so in words."""
     assert to_clear("score", "task.taking_stock", "below", 59.6, 60) == (
-        "Taking stock is 59.6; it needs 60 to clear this (0.4 points to go).")
-    # the value and the distance shown add up to the line (26.5 reads 27, 28 to go)
+        "Taking stock is just under 60; it needs 60 to clear this (less than 1 point to go).")
+    # the value and the distance shown add up to the line (26.5 is shown as the dashboard shows it)
     assert to_clear("score", "task.taking_stock", "below", 26.5, 55) == (
-        "Taking stock is 27; it needs 55 to clear this (28 points to go).")
+        "Taking stock is 26; it needs 55 to clear this (29 points to go).")
 
 
 def test_to_clear_names_items_and_choices_by_their_text(core: Any) -> None:

@@ -38,7 +38,8 @@ def assessments(q: Questionnaire, pack: RulePack) -> dict[str, Assessment]:
 
 @pytest.fixture(scope="module")
 def small(q: Questionnaire) -> PartnershipScores:
-    """The leaderless story with one of the fostering team's three people removed: 2 < threshold 3.
+    """The leaderless story with one of the fostering team's three people removed: 2 < threshold 3,
+    scored in "hide" mode (in the default "pool" mode the team would be left out of the figures).
 
     That team is also the one that scores communication far lower than everyone else, so any
     leak of its numbers would show as the largest gap.
@@ -46,7 +47,7 @@ def small(q: Questionnaire) -> PartnershipScores:
     frame = story_responses(q, STORY_BY_KEY["leaderless"])
     drop = frame.index[frame["organisation"] == SMALL_ORG][-1]
     frame = frame.drop(index=drop).reset_index(drop=True)
-    scores = score(q, frame)
+    scores = score(q, frame, small_groups="hide")  # these tests are about hiding, not pooling
     assert scores.organisations[SMALL_ORG] == 2
     assert any(f"organisation:{SMALL_ORG}" in d.suppressed for d in scores.dimensions)
     return scores

@@ -14,7 +14,7 @@ from typing import Any
 
 from healthcheck.core.anonymity import shown_score
 from healthcheck.core.frameworks import FRAMEWORKS
-from healthcheck.core.rules import SEVERITIES, Finding
+from healthcheck.core.rules import SEVERITIES, Finding, Rule
 from healthcheck.core.rules.rank import rank_key
 
 FRAMEWORK_IDS: tuple[str, ...] = tuple(FRAMEWORKS)
@@ -31,6 +31,12 @@ class RiskRef:
     actions: tuple[tuple[str, str], ...] = ()  # (task id, text)
     margin: float | None = None  # how far past its threshold (`core.rules.clearing`)
     covers: tuple[str, ...] = ()  # rules this finding groups
+
+    @classmethod
+    def of_rule(cls, rule: Rule) -> RiskRef:
+        """A rule that did not run (a pulse round cannot feed it): named, with no evidence."""
+        return cls(rule.id, rule.severity, rule.title, tuple(rule.tasks),
+                   tuple((a.task, a.text) for a in rule.actions))
 
     @classmethod
     def of(cls, finding: Finding) -> RiskRef:

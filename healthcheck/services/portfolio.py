@@ -120,8 +120,7 @@ class Portfolio:
         names = table.names()
         self._check_new(names)
         engine = get_engine(pack)
-        refs = {r.id: RiskRef.of(r) for r in pack.rules}
-        not_checked = tuple(refs[u.rule.id] for u in unreachable(pack, questionnaire))
+        not_checked = tuple(RiskRef.of_rule(u.rule) for u in unreachable(pack, questionnaire))
         means = framework_means(table)
         cut = questionnaire.bands
         mean_bands = {fw: cut.band_array(means[fw]) for fw in FRAMEWORK_IDS}
