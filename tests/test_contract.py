@@ -1,8 +1,10 @@
 """The `healthcheck score --format json` contract: written and read through the same models.
 
 tests/data/contract/money.csv is the demo "money" partnership (Harbour Music); money_score.json
-is what `healthcheck score money.csv --format json` wrote before the contract models existed, so
-the writer is held to the exact bytes (key order, rounding, nulls).
+is what `healthcheck score money.csv --format json` writes (regenerated when numbers became whole
+points, and with the `anonymity` key since added: issue 13), so the writer is held to the exact
+bytes (key order, rounding, nulls); money_score_decimals.json is the same document as written
+before, with decimals, which must still read.
 """
 
 from __future__ import annotations
@@ -42,6 +44,38 @@ def doc(q: Any) -> dict[str, Any]:
 def test_score_json_is_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["score", str(CSV), "--format", "json"]) == 0
     assert capsys.readouterr().out == EXPECTED.read_text(encoding="utf-8")
+
+
+def test_numbers_are_written_as_shown(doc: dict[str, Any]) -> None:
+    """Points whole, shares to 0.01: the same numbers the dashboard shows (anonymity.shown_*)."""
+    points = [v for d in doc["dimensions"] for v in (d["score"], d["spread"], *d["by_organisation"].values(),
+                                                     *d["by_level"].values()) if v is not None]
+    assert points and all(isinstance(v, int) for v in points)
+    shares = [d["unknown"] for d in doc["dimensions"] if d["unknown"] is not None]
+    shares += [v for a in doc["answers"].values() for v in a.values()]
+    assert shares and all(round(v, 2) == v for v in shares)
+    assert any(round(v, 1) != v for v in shares)  # not coarser than a percent either
+    for e in (e for f in doc["findings"] for e in f["evidence"] if e["value"] is not None):
+        if e["condition"] in ("unknown", "answer"):
+            assert round(e["value"], 2) == e["value"]
+        else:
+            assert isinstance(e["value"], int), e
+
+
+def test_documents_with_decimals_still_read(doc: dict[str, Any]) -> None:
+    old = DATA / "money_score_decimals.json"
+    (read,) = read_documents(json.loads(old.read_text(encoding="utf-8")), str(old))
+    assert read.dimensions[0].score == 61.8 and doc["dimensions"][0]["score"] == 62
+
+
+def test_a_document_written_before_the_anonymity_key_still_reads() -> None:
+    old = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    del old["anonymity"]
+    (read,) = read_documents(old, "old.json")
+    assert read.anonymity.organisation.pooled == {} and read.anonymity.level.left_out == []
+    bad = {**old, "anonymity": {"organisation": {"pooled": {"Other partners, 3 people": "A"}}}}
+    with pytest.raises(InputError, match="pooled"):
+        read_documents(bad, "bad.json")
 
 
 def test_round_trip(doc: dict[str, Any]) -> None:

@@ -175,7 +175,7 @@ def test_xlsx_export_is_formula_safe_and_keeps_numbers(q: Any, pack: Any) -> Non
     evil = by_name["'=HYPERLINK(\"http://evil.example\",\"click\")"]
     cols = {h: i for i, h in enumerate(header)}
     assert isinstance(evil[cols["respondents"]].value, int)
-    assert isinstance(evil[cols["tasks"]].value, float)
+    assert isinstance(evil[cols["tasks"]].value, int)  # whole points, as a number
     assert isinstance(evil[cols["high"]].value, int)
     # no cell anywhere in the workbook is a formula
     for sheet in wb.worksheets:
@@ -204,7 +204,8 @@ def test_rows_from_score_json_match_rows_from_responses(q: Any, pack: Any, stori
         assert [x.rule for x in row.risks] == [x.rule for x in same.risks]
         assert row.counts == same.counts and row.respondents == same.respondents
         for fw in pf.FRAMEWORK_IDS:
-            assert row.means[fw] == pytest.approx(same.means[fw], abs=0.1)
+            # documents hold whole points: a mean of them is within half a point
+            assert row.means[fw] == pytest.approx(same.means[fw], abs=0.5)
         detail = from_docs.assessment(row.partnership)
         assert [f.rule.id for f in detail.findings] == [x.rule for x in row.risks]
         assert len(detail.scores.dimensions) == len(q.dimensions)
@@ -277,15 +278,15 @@ def test_cli_portfolio_is_all_or_nothing(q: Any, tmp_path: Path, capsys: pytest.
 
 
 def test_csv_writes_numbers_as_numbers_and_neutralises_only_text(q: Any, pack: Any) -> None:
-    """A fall since the previous round is a negative number: it stays "-1.2", not the text "'-1.2";
+    """A fall since the previous round is a negative number: it stays "-3", not the text "'-3";
     a name that starts like a formula is still neutralised (issue 14)."""
     from dataclasses import replace
 
     rows = _evil_portfolio(q, pack)
-    rows = [replace(rows[0], change=-1.24), *rows[1:]]
+    rows = [replace(rows[0], change=-3.4), *rows[1:]]
     header, *body = list(csv.reader(io.StringIO(pf.to_csv(rows))))
     evil = next(r for r in body if r[0].startswith("'=HYPERLINK"))
     record = dict(zip(header, evil, strict=True))
-    assert record["change"] == "-1.2"
-    assert float(record["tasks"]) == pytest.approx(rows[0].means["tasks"], abs=0.05)
+    assert record["change"] == "-3"  # whole points
+    assert int(record["tasks"]) == round(rows[0].means["tasks"])
     assert record["respondents"] == str(rows[0].respondents)

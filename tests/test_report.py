@@ -128,7 +128,7 @@ def test_story_pdf_has_findings_scores_and_method(stories: dict[str, Generated],
     assert "Round 2" in text and "22 November 2026" in text
     titles = [f.rule.title for f in g.assessment.findings]
     for expected in STORY_BY_KEY[key].expected:  # the story's own risks are found and reported
-        assert expected in {f.rule.id for f in g.assessment.findings}
+        assert expected in {r for f in g.assessment.findings for r in (f.id, *f.covers)}
     for title in titles:
         assert _fold(title) in text, title
     for dim in ("task.taking_stock", "task.communicating", "prereq.clear_problem", "factor.debate"):
@@ -206,9 +206,12 @@ def _lines_naming(text: str, name: str) -> list[str]:
 def test_small_organisation_is_suppressed_everywhere(small_org: Generated) -> None:
     s = small_org.assessment.scores
     t = s.threshold
-    assert s.organisations[SMALL_ORG] < t
-    assert any(f"organisation:{SMALL_ORG}" in d.suppressed for d in s.dimensions)
+    # pooling (the default) cannot pool a lone small organisation: its people are left out of
+    # every figure, and the report says so
+    assert SMALL_ORG not in s.organisations and s.anonymity["organisation"].left_out == [SMALL_ORG]
+    assert s.left_out == 2 and all(SMALL_ORG not in d.by_organisation for d in s.dimensions)
     text = small_org.text
+    assert "2 responses from groups too small to show are not in these figures" in text
     # named as suppressed, in the method note and on the cover, never with a number
     hidden = _section(text, "Suppressed in this round", "Made with")
     assert f"{SMALL_ORG} (organisation): fewer than {t} responses" in hidden
@@ -319,7 +322,7 @@ def test_report_bytes_rejects_unknown_format(stories: dict[str, Generated]) -> N
 
 def test_suppressed_groups_named_only(small_org: Generated) -> None:
     lines = report.suppressed_groups(small_org.assessment.scores)
-    assert f"{SMALL_ORG} (organisation): fewer than 3 responses" in lines
+    assert f"{SMALL_ORG} (organisation): fewer than 3 responses, so left out of every figure" in lines
     for line in lines:
         assert not re.search(r"\d", re.sub(r"fewer than 3|\d+ of \d+ areas", "", line)), line
 

@@ -59,7 +59,7 @@ def test_radar_summary_names_hidden_groups_without_numbers(q: Questionnaire) -> 
     frame = story_responses(q, STORY_BY_KEY["leaderless"])
     small = "County Fostering Team"
     drop = frame.index[frame["organisation"] == small][-1]
-    scores = score(q, frame.drop(index=drop).reset_index(drop=True))
+    scores = score(q, frame.drop(index=drop).reset_index(drop=True), small_groups="hide")
     radar = views.radar_frame(scores, "tasks", by="organisation")
     assert (radar.loc[radar["series"] == small, "status"] == views.SUPPRESSED).all()
     text = summaries.radar_summary(radar, scores.threshold, "tasks")

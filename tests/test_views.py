@@ -38,7 +38,8 @@ def assessments(q: Questionnaire, pack: RulePack) -> dict[str, Assessment]:
 
 @pytest.fixture(scope="module")
 def small(q: Questionnaire) -> PartnershipScores:
-    """The leaderless story with one of the fostering team's three people removed: 2 < threshold 3.
+    """The leaderless story with one of the fostering team's three people removed: 2 < threshold 3,
+    scored in "hide" mode (in the default "pool" mode the team would be left out of the figures).
 
     That team is also the one that scores communication far lower than everyone else, so any
     leak of its numbers would show as the largest gap.
@@ -46,7 +47,7 @@ def small(q: Questionnaire) -> PartnershipScores:
     frame = story_responses(q, STORY_BY_KEY["leaderless"])
     drop = frame.index[frame["organisation"] == SMALL_ORG][-1]
     frame = frame.drop(index=drop).reset_index(drop=True)
-    scores = score(q, frame)
+    scores = score(q, frame, small_groups="hide")  # these tests are about hiding, not pooling
     assert scores.organisations[SMALL_ORG] == 2
     assert any(f"organisation:{SMALL_ORG}" in d.suppressed for d in scores.dimensions)
     return scores
@@ -201,13 +202,18 @@ def test_changes_directions(small: PartnershipScores) -> None:
                                   "task.staffing_change": 50.0, "task.doing_research": None,
                                   "task.attending_systems": 50.0})
     after = _with_scores(small, {"task.taking_stock": 50.0, "task.communicating": 54.0,
-                                 "task.staffing_change": 54.9, "task.doing_research": 70.0,
+                                 "task.staffing_change": 54.4, "task.doing_research": 70.0,
                                  "task.attending_systems": 45.0})
     table = views.changes(after, before).set_index("dimension")
     assert table.loc["task.taking_stock", "direction"] == "up"
     assert table.loc["task.taking_stock", "change"] == pytest.approx(10.0)
     assert table.loc["task.communicating", "direction"] == "down"
     assert table.loc["task.staffing_change", "direction"] == "same"
+    assert table.loc["task.staffing_change", "current"] == 54  # whole points, as shown
+    # the change is that of the shown scores: 50 -> 54.9 shows as 50 -> 55, a change of 5
+    nearly = views.changes(_with_scores(small, {"task.staffing_change": 54.9}), before).set_index("dimension")
+    assert nearly.loc["task.staffing_change", "change"] == 5.0
+    assert nearly.loc["task.staffing_change", "direction"] == "up"
     assert table.loc["task.attending_systems", "direction"] == "down"  # exactly 5 points is a change
     assert table.loc["task.doing_research", "direction"] == "new"
     assert table.loc["task.doing_research", "change"] is None

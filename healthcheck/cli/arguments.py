@@ -37,6 +37,17 @@ def add_threshold(parser: argparse.ArgumentParser) -> None:
                         help=f"smallest group shown in breakdowns (at least {MIN_THRESHOLD})")
 
 
+SMALL_GROUPS = ("pool", "hide")  # core.anonymity.SMALL_GROUPS (its first is the default)
+
+
+def add_small_groups(parser: argparse.ArgumentParser) -> None:
+    """The --small-groups option of `score` and `report`."""
+    parser.add_argument("--small-groups", choices=SMALL_GROUPS, default=SMALL_GROUPS[0],
+                        help="groups below the threshold: 'pool' them ('Other partners, 4 people'), or where "
+                             "they cannot be pooled leave their people out of every figure so every other "
+                             "group shows (default); or 'hide' them and as many others as it takes")
+
+
 def add_questionnaire_and_rules(parser: argparse.ArgumentParser) -> None:
     """-q/--questionnaire and --rules, the same on every command that scores."""
     parser.add_argument("-q", "--questionnaire", default="core")

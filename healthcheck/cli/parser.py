@@ -21,6 +21,7 @@ from healthcheck.cli import (
     purge,
     report,
     restore,
+    schema,
     score,
     serve,
     template,
@@ -44,6 +45,7 @@ COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (  # type: 
     backup.add_command,
     restore.add_command,
     export_all.add_command,
+    schema.add_command,
 )
 
 

@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 import sys
 
-from healthcheck.cli.arguments import add_questionnaire_and_rules, add_threshold
+from healthcheck.cli.arguments import add_questionnaire_and_rules, add_small_groups, add_threshold
 from healthcheck.cli.progress import progress
 
 
@@ -23,6 +23,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     pack = load_rules(args.rules)
     write_reports(args.responses, args.output, q, pack, args.threshold, previous=args.previous,
                   partnership=args.partnership, round_label=args.round, date=args.date, progress=progress,
+                  small_groups=args.small_groups,
                   note=lambda text: print(text, file=sys.stderr))
     return 0
 
@@ -42,6 +43,7 @@ def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                    help="report.pdf or report.md (several partnerships: report-<partnership>.pdf each)")
     add_questionnaire_and_rules(r)
     add_threshold(r)
+    add_small_groups(r)
     r.add_argument("--previous", default=None, help="the previous round's responses CSV, to show the change")
     r.add_argument("--partnership", default=None, help="report only this partnership of the file")
     r.add_argument("--round", default=None, help="round label for the cover (default: the file name)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from healthcheck.cli.arguments import add_questionnaire_and_rules, add_threshold
+from healthcheck.cli.arguments import add_questionnaire_and_rules, add_small_groups, add_threshold
 from healthcheck.cli.progress import progress
 
 
@@ -17,7 +17,11 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     q = load_questionnaire(find_questionnaire(args.questionnaire))
     pack = load_rules(args.rules)
-    assessments = assess_file(args.responses, q, pack, args.threshold, progress=progress)
+    notes: list[str] = []
+    assessments = assess_file(args.responses, q, pack, args.threshold, progress=progress, notes=notes,
+                              small_groups=args.small_groups)
+    for note in notes:  # answers set aside as not asked: said, not hidden
+        print(f"note: {note}", file=sys.stderr)
     sys.stdout.write(render_scores(assessments, args.format))
     return 0
 
@@ -28,4 +32,5 @@ def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     add_questionnaire_and_rules(s)
     s.add_argument("--format", choices=["json", "table", "csv"], default="table")
     add_threshold(s)
+    add_small_groups(s)
     s.set_defaults(func=cmd_score)

@@ -21,6 +21,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
           f"{result.examples} example(s) behave as expected")
     for line in result.translation_lines:  # how complete each translation is; out-of-date entries (warnings)
         print(line)
+    for line in result.reach_lines:  # per questionnaire, the rules that cannot fire on it, and why
+        print(line)
     return 0
 
 

@@ -3,15 +3,29 @@
 The models below are the contract, used both ways: scoring and the pipeline write the document
 through them (`ScoreDocument.of(...).model_dump()`), and the portfolio reads score files through
 them (`read_documents`), so a key that is misspelt, missing or of the wrong kind is refused with
-a problem naming the file and the field. How many decimals each number keeps is decided here.
+a problem naming the file and the field. Numbers are written as every screen shows them
+(`anonymity.shown_score`, `anonymity.shown_share`): points whole, shares to 0.01.
 
-A document, keys in this order (numbers rounded as noted; null where there is no value):
-`partnership`, `questionnaire` {id, version}, `respondents`, `threshold`, `organisations`
-{name: count, null below the threshold}, `dimensions` [{id, framework, label, score (0.1),
-band, answered, unknown (0.001), spread (0.1), by_organisation {name: score (0.1)}, by_level
-{level: score (0.1)}, suppressed [group]}], `answers` {item: {choice: share}}, `findings`
-[{rule, severity, title, tasks, explanation, evidence [{condition, subject, value (0.001), op,
-threshold, choices (only when the condition names choices)}], actions [{task, text}]}].
+A document, keys in this order (null where there is no value):
+`partnership`, `questionnaire` {id, version}, `respondents` (everyone who answered, including
+people left out of the figures), `threshold`, `organisations` {name: count, null below the
+threshold; a pool of small organisations under its label}, `anonymity` {organisation, level: each
+{pooled {label: [names]}, left_out [names], hidden [names]}: small groups pooled under a label;
+groups whose people are in no figure (neither the whole nor any group); groups in the figures but
+not shown on at least one area}, `dimensions` [{id, framework, label, score (whole), band,
+answered, unknown (0.01), spread (whole), by_organisation {name: score (whole)}, by_level {level:
+score (whole)}, suppressed [group]}], `answers` {item: {choice: share (0.01)}}, `findings` [{rule,
+severity, title, tasks, explanation, margin (whole), covers [rule], evidence [{condition, subject,
+value (points whole, shares 0.01, counts whole), op, threshold, choices (only when the condition
+names choices), margin (whole), to_clear}], actions [{task, text}]}]. Files written with decimals
+(older versions) still read.
+
+Findings are in ranked order (`core.rules.rank`): most severe first, then the furthest past its
+threshold (`margin`: points for a score, percentage points for a share), then by rule id. A
+finding that groups others (its rule `supersedes` them, and they fired too) lists them in
+`covers`; its tasks, evidence and actions include theirs. `to_clear` is one sentence saying what
+would clear that piece of evidence (`core.rules.clearing`); null for a count of respondents.
+`margin`, `covers` and `anonymity` may be left out of files written before they existed.
 """
 
 from __future__ import annotations
@@ -26,6 +40,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     SerializerFunctionWrapHandler,
     ValidationError,
     model_serializer,
@@ -33,17 +48,15 @@ from pydantic import (
 
 from healthcheck.core.errors import InputError, Problem
 
-SCORE_DIGITS = 1  # dimension and group scores, spreads (0-100)
-SHARE_DIGITS = 3  # shares of "don't know" and evidence values
-
-
-def rounded(value: float | None, digits: int = SCORE_DIGITS) -> float | None:
-    return None if value is None else round(float(value), digits)
-
 
 # Every number is finite (JSON's 1e400 reads as infinity) and in its range: a score 0-100, a
 # share 0-1, a count not negative. A file over a range is refused naming the document and field.
-Score = Annotated[float, Field(ge=0, le=100)]
+def _whole_as_int(value: float) -> int | float:
+    """A whole number of points is written as one (62, not 62.0); older files had decimals."""
+    return int(value) if float(value).is_integer() else value
+
+
+Score = Annotated[float, Field(ge=0, le=100), PlainSerializer(_whole_as_int)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0)]
 MAX_DEPTH = 32  # a score document nests 5 levels; anything far deeper is not one
@@ -63,10 +76,13 @@ class QuestionnaireRef(_Doc):
 class EvidenceDoc(_Doc):
     condition: str
     subject: str
-    value: float | None  # a score, a share or a count, depending on the condition: finite
+    # a score, a share or a count, depending on the condition: finite
+    value: Annotated[float, PlainSerializer(_whole_as_int)] | None
     op: str
     threshold: float
     choices: list[str] = []  # written only when the condition names choices
+    margin: float | None = None  # how far past the threshold (points, or percentage points for shares)
+    to_clear: str | None = None  # what would clear it, in words
 
     @model_serializer(mode="wrap")
     def _choices_when_named(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -87,6 +103,8 @@ class FindingDoc(_Doc):
     title: str
     tasks: list[str]
     explanation: str
+    margin: float | None = None  # the largest margin of its evidence that points at a problem
+    covers: list[str] = []  # rules this finding groups (they fired on the same evidence)
     evidence: list[EvidenceDoc]
     actions: list[ActionDoc]
 
@@ -105,12 +123,24 @@ class DimensionDoc(_Doc):
     suppressed: list[str]
 
 
+class GroupAnonymityDoc(_Doc):
+    pooled: dict[str, list[str]] = {}  # a pool's label -> the small groups in it
+    left_out: list[str] = []  # groups whose people are in no figure (the whole's included)
+    hidden: list[str] = []  # groups in the figures, not shown on at least one area
+
+
+class AnonymityDoc(_Doc):
+    organisation: GroupAnonymityDoc = GroupAnonymityDoc()
+    level: GroupAnonymityDoc = GroupAnonymityDoc()
+
+
 class ScoreDocument(_Doc):
     partnership: str
     questionnaire: QuestionnaireRef
     respondents: Count
     threshold: Annotated[int, Field(ge=1)]
     organisations: dict[str, Count | None]  # None: fewer respondents than the threshold
+    anonymity: AnonymityDoc = AnonymityDoc()  # files written before it existed read as "nothing pooled"
     dimensions: list[DimensionDoc]
     answers: dict[str, dict[str, Share]]
     findings: list[FindingDoc]
@@ -191,7 +221,7 @@ def document(doc: Mapping[str, Any] | ScoreDocument, where: str) -> ScoreDocumen
 # Lists whose entries problems name by number (from 1) and by their id.
 _ENTRIES = {"dimensions": ("dimension", "id"), "findings": ("finding", "rule"), "evidence": ("evidence", ""),
             "actions": ("action", "")}
-_MAPPINGS = {"organisations", "answers", "by_organisation", "by_level"}
+_MAPPINGS = {"organisations", "answers", "by_organisation", "by_level", "pooled"}
 
 
 def _message(loc: tuple[Any, ...], kind: str, text: str, doc: Any) -> str:

@@ -12,15 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from healthcheck.core.anonymity import shown_score
 from healthcheck.core.frameworks import FRAMEWORKS
-from healthcheck.core.rules import SEVERITIES, SEVERITY_RANK, Rule
+from healthcheck.core.rules import SEVERITIES, Finding, Rule
+from healthcheck.core.rules.rank import rank_key
 
 FRAMEWORK_IDS: tuple[str, ...] = tuple(FRAMEWORKS)
-
-
-def rounded_score(v: float | None, digits: int = 1) -> float | None:
-    """A value as portfolio exports show it: rounded, None when missing (None or NaN)."""
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), digits)
 
 
 @dataclass(frozen=True)
@@ -32,11 +29,19 @@ class RiskRef:
     title: str
     tasks: tuple[str, ...] = ()
     actions: tuple[tuple[str, str], ...] = ()  # (task id, text)
+    margin: float | None = None  # how far past its threshold (`core.rules.clearing`)
+    covers: tuple[str, ...] = ()  # rules this finding groups
 
     @classmethod
-    def of(cls, rule: Rule) -> RiskRef:
+    def of_rule(cls, rule: Rule) -> RiskRef:
+        """A rule that did not run (a pulse round cannot feed it): named, with no evidence."""
         return cls(rule.id, rule.severity, rule.title, tuple(rule.tasks),
                    tuple((a.task, a.text) for a in rule.actions))
+
+    @classmethod
+    def of(cls, finding: Finding) -> RiskRef:
+        return cls(finding.id, finding.rule.severity, finding.rule.title, finding.tasks,
+                   tuple((a.task, a.text) for a in finding.actions), finding.margin, finding.covers)
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,8 @@ class PortfolioRow:
     round: str | None = None
     change: float | None = None  # tasks mean now minus at the previous round
     key: Any = None  # where the row came from (the store: (partnership id, round id))
+    # rules its questionnaire cannot run (a pulse round): those checks need the full health check
+    not_checked: tuple[RiskRef, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -71,12 +78,13 @@ class PortfolioRow:
             "partnership": self.partnership,
             "round": self.round,
             "respondents": self.respondents,
-            "scores": {f: rounded_score(self.means.get(f)) for f in FRAMEWORK_IDS},
+            "scores": {f: shown_score(self.means.get(f)) for f in FRAMEWORK_IDS},
             "findings": self.counts,
             "top_risk": self.top_risk,
-            "risks": [r.rule for r in self.risks],
-            "change": rounded_score(self.change),
-            "dimensions": {d: {"score": rounded_score(self.scores.get(d)),
+            "risks": [r.rule for r in self.risks],  # ranked, as in a score document
+            "change": shown_score(self.change),
+            "needs_full_check": [r.rule for r in self.not_checked],
+            "dimensions": {d: {"score": shown_score(self.scores.get(d)),
                                "band": self.bands.get(d, "no data")} for d in self.scores},
         }
 
@@ -94,5 +102,6 @@ def by_risk(rows: Iterable[PortfolioRow]) -> list[PortfolioRow]:
 
 
 def risk_order(risks: Iterable[RiskRef]) -> list[RiskRef]:
-    """Findings most severe first (an unknown severity last), then by rule id."""
-    return sorted(risks, key=lambda r: (SEVERITY_RANK.get(r.severity, 99), r.rule))
+    """Findings ranked as everywhere (`core.rules.rank`): most severe first (an unknown severity
+    last), then furthest past its threshold, then by rule id."""
+    return sorted(risks, key=lambda r: rank_key(r.severity, r.margin, r.rule))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import DIMENSION_BY_ID, DIMENSION_IDS
+from healthcheck.core.vocabulary import ORGANISATION_KINDS
 from healthcheck.core.yamlsource import line_of, load_model
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parents[2] / "questionnaires"
@@ -61,6 +63,27 @@ class Item(Strict):
     choices: list[Choice] = []
     # Ask for a comment when the keyed answer (turned round for reverse items) is below this.
     comment_prompt_below: Annotated[int, Field(ge=2, le=5)] | None = None
+    # The kinds of organisation this item is for (core/vocabulary.ORGANISATION_KINDS); empty: everyone.
+    # Respondents of other kinds are not asked it: they do not see it, and any answer they give
+    # is treated as not given (see `is_asked_of`).
+    asked_of: tuple[str, ...] = ()
+
+    @field_validator("asked_of")
+    @classmethod
+    def _known_kinds(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for kind in v:
+            if kind not in ORGANISATION_KINDS:
+                known = ', '.join(ORGANISATION_KINDS)
+                raise ValueError(f"unknown organisation kind '{kind}' (known: {known})")
+        if len(set(v)) != len(v):
+            raise ValueError("asked_of names a kind twice")
+        return v
+
+    def is_asked_of(self, kind: str | None) -> bool:
+        """True when a respondent from an organisation of this kind is asked this item. The one
+        place that decides it: an item without `asked_of` is for everyone, and a respondent whose
+        organisation's kind is not known (a responses file without kinds) is asked everything."""
+        return not self.asked_of or kind is None or kind in self.asked_of
 
     @field_validator("dimensions", mode="before")
     @classmethod
@@ -181,6 +204,24 @@ class Questionnaire(Strict):
     @cached_property
     def text_items(self) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.type == "text")
+
+    def items_for(self, kind: str | None) -> tuple[Item, ...]:
+        """The items a respondent from an organisation of this kind is asked, in order."""
+        return tuple(i for i in self.items if i.is_asked_of(kind))
+
+    @cached_property
+    def limited_items(self) -> tuple[Item, ...]:
+        """Items asked only of some kinds of organisation (`asked_of`)."""
+        return tuple(i for i in self.items if i.asked_of)
+
+    def not_asked(self, kind: str | None, answers: Mapping[str, Any]) -> list[str]:
+        """Ids of the items answered here that are not asked of this kind, in questionnaire order."""
+        return [i.id for i in self.limited_items if i.id in answers and not i.is_asked_of(kind)]
+
+    def only_asked(self, kind: str | None, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers without those to items not asked of this kind (treated as never given)."""
+        dropped = self.not_asked(kind, answers)
+        return {k: v for k, v in answers.items() if k not in dropped} if dropped else dict(answers)
 
     @cached_property
     def dimensions(self) -> tuple[str, ...]:

@@ -8,9 +8,12 @@ Method, in brief (the method note of reports repeats it):
 - a respondent's dimension score is the weighted mean of their answered items on it;
 - the dimension score is the mean of respondents' scores, `spread` their standard deviation,
   `unknown` the share of "don't know" among the answers given to the dimension's items;
-- a group (organisation or level) is shown only when at least `threshold` of its respondents
-  answered the dimension. When exactly one group is hidden, the next smallest is hidden too:
-  otherwise the hidden one could be worked out from the total and the others.
+- small groups are first pooled or left out ("pool", the default) or kept to be hidden ("hide"):
+  `anonymity.plan_view` decides, per partnership; left-out people are in no figure, the whole
+  partnership's included, but are counted in `respondents`;
+- a group (organisation, level or pool) is shown only when at least `threshold` of its
+  respondents answered the dimension. When exactly one group is hidden, the next smallest is
+  hidden too: otherwise the hidden one could be worked out from the total and the others.
 """
 
 from __future__ import annotations
@@ -22,14 +25,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from healthcheck.core.anonymity import Atom, safe_breakdowns, suppress_blocks, visible_counts
-from healthcheck.core.contract import SHARE_DIGITS, DimensionDoc, rounded
+from healthcheck.core.anonymity import (
+    DEFAULT_SMALL_GROUPS,
+    Atom,
+    GroupPlan,
+    ViewPlan,
+    plan_partnerships,
+    safe_breakdowns,
+    shown_score,
+    shown_share,
+    suppress_blocks,
+    visible_counts,
+)
+from healthcheck.core.contract import DimensionDoc
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses.columns import DONT_KNOW
 from healthcheck.core.vocabulary import MIN_THRESHOLD
 
 GROUPINGS = {"organisation": "organisation", "level": "level"}
+LEFT_OUT = "\x00left out"  # the group label of people in no figure (never shown)
 
 
 def to_percent(mean_1_to_5: Any) -> Any:
@@ -58,11 +73,11 @@ class DimensionScore:
         return DimensionDoc.model_validate(self.doc_fields()).model_dump()
 
     def doc_fields(self) -> dict[str, Any]:
-        return {"id": self.id, "framework": self.framework, "label": self.label, "score": rounded(self.score),
-                "band": self.band, "answered": self.answered,
-                "unknown": rounded(self.unknown, SHARE_DIGITS), "spread": rounded(self.spread),
-                "by_organisation": {k: rounded(v) for k, v in self.by_organisation.items()},
-                "by_level": {k: rounded(v) for k, v in self.by_level.items()},
+        return {"id": self.id, "framework": self.framework, "label": self.label,
+                "score": shown_score(self.score), "band": self.band, "answered": self.answered,
+                "unknown": shown_share(self.unknown), "spread": shown_score(self.spread),
+                "by_organisation": {k: shown_score(v) for k, v in self.by_organisation.items()},
+                "by_level": {k: shown_score(v) for k, v in self.by_level.items()},
                 "suppressed": list(self.suppressed)}
 
 
@@ -76,8 +91,12 @@ class PartnershipScores:
     dimensions: list[DimensionScore]
     answers: dict[str, dict[str, float]]
     items: dict[str, float]
-    organisations: dict[str, int] = field(default_factory=dict)
+    organisations: dict[str, int] = field(default_factory=dict)  # groups of the figures (pools by label)
     levels: dict[str, int] = field(default_factory=dict)
+    left_out: int = 0  # respondents in no figure (their groups were too small to show or pool)
+    anonymity: dict[str, GroupPlan] = field(default_factory=dict)  # by grouping
+    small_groups: str = DEFAULT_SMALL_GROUPS
+    in_figures: tuple[bool, ...] = ()  # per row of the partnership, in table order (empty: everyone)
 
     @property
     def by_id(self) -> dict[str, DimensionScore]:
@@ -146,14 +165,18 @@ class ScoreTable:
     """Scores of every partnership in a response table, computed in one vectorised pass."""
 
     def __init__(self, questionnaire: Questionnaire, responses: pd.DataFrame, threshold: int = MIN_THRESHOLD,
-                 published_before: Mapping[str, Sequence[Sequence[Atom]]] | None = None):
+                 published_before: Mapping[str, Sequence[Sequence[Atom]]] | None = None,
+                 small_groups: str = DEFAULT_SMALL_GROUPS, kept_before: Sequence[bool | None] | None = None):
         """`published_before`: per dimension, the sums an open round's earlier releases already
-        showed (atoms (organisation, level, release); responses then carry a `release` column)."""
+        showed (atoms (organisation, level, release); responses then carry a `release` column).
+        `small_groups`: "pool" or "hide" (anonymity.plan_view). `kept_before[k]`: whether row k
+        was in the figures of the previous release (None: it is new in this one)."""
         if threshold < MIN_THRESHOLD:
             raise ValueError(f"the anonymity threshold cannot be below {MIN_THRESHOLD}")
         self.questionnaire = questionnaire
         self.threshold = threshold
         self.published_before = published_before or {}
+        self.small_groups = small_groups
         q = questionnaire
         self.dims = list(q.dimensions)
         likert = q.likert_items
@@ -185,6 +208,22 @@ class ScoreTable:
         with np.errstate(invalid="ignore", divide="ignore"):
             per_resp = to_percent((weights @ keyed) / (weights @ valid_f))  # dims x respondents
 
+        # who is in the figures, under which group (small groups pooled or left out)
+        originals = [responses[col].fillna("").astype(str).to_numpy(dtype=object)
+                     for col in GROUPINGS.values()]
+        release = responses["release"].astype(str).to_numpy() if "release" in responses else None
+        inside, shown_labels, self._plans = plan_partnerships(
+            codes, originals, per_resp, self.threshold, small_groups, LEFT_OUT,
+            [self.published_before.get(d, ()) for d in self.dims], release, kept_before)
+        self.inside = inside
+        out = ~inside
+        if out.any():
+            valid[:, out] = False
+            dont_know[:, out] = False
+            keyed[:, out] = 0.0
+            valid_f = valid.astype(float)
+            per_resp[:, out] = np.nan
+
         # partnership level: respondents in partnership blocks, each block reduced
         order, starts = _blocks(codes)
         by_p = _Grouped(codes, per_resp)
@@ -200,8 +239,10 @@ class ScoreTable:
         self.respondents = pd.Series(np.diff(np.r_[starts, n]), index=range(n_p))
 
         # organisation and level groups, with suppression
-        self._groups = {g: self._group(codes, responses[col], per_resp, n_p) for g, col in GROUPINGS.items()}
-        self._check_combinations(codes, responses, per_resp, n_p)
+        self._in_count = np.bincount(codes[inside], minlength=n_p)
+        self._groups = {g: self._group(codes, pd.Series(shown_labels[i]), per_resp, n_p)
+                        for i, g in enumerate(GROUPINGS)}
+        self._check_combinations(codes, responses, per_resp, n_p, originals)
         gap = np.full((n_p, len(self.dims)), np.nan)
         lowest = np.full((n_p, len(self.dims)), np.nan)
         for grp in self._groups.values():
@@ -220,7 +261,7 @@ class ScoreTable:
         self._share_arrs: dict[str, tuple[list[str], np.ndarray]] = {}
         for item in q.choice_items:
             choice_codes, choices = pd.factorize(responses[item.id], sort=True)
-            answered = choice_codes >= 0
+            answered = (choice_codes >= 0) & inside
             if not answered.any():
                 continue
             k = len(choices)
@@ -247,7 +288,7 @@ class ScoreTable:
                 "suppressed": suppressed, "shown": shown, "starts": starts}
 
     def _check_combinations(self, codes: np.ndarray, responses: pd.DataFrame, per_resp: np.ndarray,
-                            n_p: int) -> None:
+                            n_p: int, originals: list[np.ndarray]) -> None:
         """Hide more groups where the organisation and level breakdowns, read together with the
         whole (and with an open round's earlier releases), would pin down fewer than `threshold`
         people (see anonymity.safe_breakdowns).
@@ -255,7 +296,8 @@ class ScoreTable:
         A leak needs a cell (organisation x level, x release) below the threshold, so only
         partnerships and areas with one are checked one by one."""
         org, lev = self._groups["organisation"], self._groups["level"]
-        factors = [(org["codes"], org["names"]), (lev["codes"], lev["names"])]
+        # atoms by the groups' own names (not their pools'), so sums of two releases compare
+        factors = [pd.factorize(o, sort=True) for o in originals]
         if "release" in responses:
             factors.append(pd.factorize(responses["release"].astype(str), sort=True))
         key = codes.astype(np.int64)
@@ -273,6 +315,7 @@ class ScoreTable:
             return tuple(reversed(parts))
 
         self._cells = (cell_starts, atom)
+        self._cell_n = cells.n
         small = (cells.n > 0) & (cells.n < self.threshold)
         risky = np.add.reduceat(small.astype(np.int64), cell_starts[:-1], axis=0) > 0
         shown_any = [np.add.reduceat(g["shown"].astype(np.int64), g["starts"][:-1], axis=0) > 0
@@ -287,32 +330,43 @@ class ScoreTable:
             shown = {i: {str(g["label"][r]) for r in blocks[i] if g["shown"][r, dj]}
                      for i, g in enumerate((org, lev))}
             fixed = self.published_before.get(self.dims[dj], ())
+            labels = self._labels(int(pc))
             memo_key = (tuple(sorted(sizes.items())), tuple(sorted(shown[0])), tuple(sorted(shown[1])),
-                        id(fixed))
+                        id(fixed), tuple(tuple(sorted(m.items())) for m in labels))
             keep = memo.get(memo_key)
             if keep is None:
-                keep = memo[memo_key] = safe_breakdowns(sizes, shown, self.threshold, fixed)
+                keep = memo[memo_key] = safe_breakdowns(sizes, shown, self.threshold, fixed, labels)
             for i, g in enumerate((org, lev)):
                 for r in blocks[i]:
                     if g["shown"][r, dj] and str(g["label"][r]) not in keep[i]:
                         g["shown"][r, dj] = False
                         g["suppressed"][r, dj] = True
 
+    def _labels(self, code: int) -> tuple[dict[str, str], ...]:
+        plan: ViewPlan | None = self._plans.get(code)
+        return plan.labels if plan is not None else ({}, {})
+
     def published_sums(self, code: int = 0) -> dict[str, list[list[Atom]]]:
         """Per dimension, the sums this table shows for one partnership, as sets of atoms: the
         whole and every shown group (what a later release must be checked against)."""
         cell_starts, atom = self._cells
-        mine = [atom(r) for r in range(int(cell_starts[code]), int(cell_starts[code + 1]))]
+        rows = range(int(cell_starts[code]), int(cell_starts[code + 1]))
+        labels = self._labels(code)
         out: dict[str, list[list[Atom]]] = {}
         for j, dim in enumerate(self.dims):
+            mine = [atom(r) for r in rows if self._cell_n[r, j] > 0]  # left-out people are in no sum
             sums = [mine]
             for i, g in enumerate((self._groups["organisation"], self._groups["level"])):
                 for r in range(int(g["starts"][code]), int(g["starts"][code + 1])):
                     if g["shown"][r, j]:
                         label = str(g["label"][r])
-                        sums.append([a for a in mine if a[i] == label])
+                        sums.append([a for a in mine if labels[i].get(a[i], a[i]) == label])
             out[dim] = sums
         return out
+
+    def kept(self) -> list[bool]:
+        """Per row, whether it is in the figures (what the next release's `kept_before` is)."""
+        return [bool(k) for k in self.inside]
 
     def __len__(self) -> int:
         return len(self.partnerships)
@@ -359,7 +413,8 @@ class ScoreTable:
         between: dict[str, tuple[float, tuple[str, str]]] = {}
         counts: dict[str, dict[str, int]] = {}
         for grouping, grp in self._groups.items():
-            rows = range(grp["starts"][code], grp["starts"][code + 1])
+            rows = [r for r in range(grp["starts"][code], grp["starts"][code + 1])
+                    if grp["label"][r] != LEFT_OUT]
             counts[grouping] = {str(grp["label"][r]): int(grp["respondents"][r]) for r in rows}
             for j, dim in enumerate(self.dims):
                 shown_means = []
@@ -394,13 +449,24 @@ class ScoreTable:
                 lowest_group=_nan_to_none(self._lowest_arr[code, j])))
         items = {k: float(v) for k, v in zip(self._item_ids, self._item_arr[code].tolist(), strict=True)
                  if v == v}
+        plan = self._plans.get(code)
+        anonymity = {}
+        for i, grouping in enumerate(GROUPINGS):
+            base = plan.groups[i] if plan is not None else GroupPlan()
+            hidden = sorted({e.partition(":")[2] for d in dimensions for e in d.suppressed
+                             if e.startswith(grouping + ":")})
+            anonymity[grouping] = GroupPlan(base.pooled, base.left_out, hidden)
+        respondents = int(self.respondents.iloc[code])
         return PartnershipScores(
-            partnership=str(self.partnerships[code]), respondents=int(self.respondents.iloc[code]),
+            partnership=str(self.partnerships[code]), respondents=respondents,
             threshold=self.threshold, dimensions=dimensions, answers=self._answers(code), items=items,
-            organisations=counts["organisation"], levels=counts["level"])
+            organisations=counts["organisation"], levels=counts["level"],
+            left_out=respondents - int(self._in_count[code]), anonymity=anonymity,
+            small_groups=self.small_groups,
+            in_figures=tuple(bool(k) for k in plan.inside) if plan is not None and plan.left_out else ())
 
 
 def score(questionnaire: Questionnaire, responses: pd.DataFrame, threshold: int = MIN_THRESHOLD,
-          ) -> PartnershipScores:
+          small_groups: str = DEFAULT_SMALL_GROUPS) -> PartnershipScores:
     """Scores of one partnership (the first, when the table holds several)."""
-    return ScoreTable(questionnaire, responses, threshold).partnership(0)
+    return ScoreTable(questionnaire, responses, threshold, small_groups=small_groups).partnership(0)

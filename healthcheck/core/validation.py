@@ -5,11 +5,17 @@ Touches no store: files in, problems out. The CLI prints the result.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from healthcheck.core.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from healthcheck.core.questionnaire import Questionnaire
+    from healthcheck.core.rules import RulePack
 
 
 @dataclass
@@ -17,6 +23,7 @@ class Validation:
     """What was checked and every problem found, in the order found."""
     problems: list[Problem] = field(default_factory=list)
     translation_lines: list[str] = field(default_factory=list)  # completeness and out-of-date notes
+    reach_lines: list[str] = field(default_factory=list)  # per questionnaire, rules that cannot fire on it
     questionnaires: int = 0
     rules: int = 0
     examples: int = 0
@@ -73,6 +80,7 @@ def validate(paths: Sequence[str] | None) -> Validation:
         except InputError as exc:
             problems.extend(exc.problems)
     n_rules = n_examples = 0
+    reach: list[str] = []
     for source in rule_sources:
         try:
             pack = load_rules(source)
@@ -82,15 +90,35 @@ def validate(paths: Sequence[str] | None) -> Validation:
         n_rules += len(pack.rules)
         against = questionnaires or [load_questionnaire(p) for p in shipped_questionnaires()]
         problems.extend(check_against(pack, against))
+        reach.extend(reach_lines(pack, against))
         for rule, name, ok in run_examples(pack):
             n_examples += 1
             if not ok:
                 want = next(e.expect for e in rule.examples if e.name == name)
                 problems.append(Problem(rule.path, f"example '{name}' should be {want} but the engine "
                                         f"says {'quiet' if want == 'fires' else 'fires'}", rule.line))
+    if questionnaires and not rule_sources:  # questionnaires alone: what the shipped rules can do on them
+        with contextlib.suppress(InputError):
+            reach.extend(reach_lines(load_rules(RULES_DIR), questionnaires))
     translations = check_translations(loaded, t_paths)
     problems.extend(translations.problems)
-    return Validation(problems, list(translations.lines), len(questionnaires), n_rules, n_examples)
+    return Validation(problems, list(translations.lines), reach, len(questionnaires), n_rules, n_examples)
+
+
+def reach_lines(pack: RulePack, questionnaires: Sequence[Questionnaire]) -> list[str]:
+    """Per questionnaire, the rules of the pack that cannot fire on it and what they need."""
+    from healthcheck.core.rules.reach import unreachable
+
+    lines = []
+    for q in questionnaires:
+        blocked = unreachable(pack, q)
+        if not blocked:
+            lines.append(f"{q.id}: all {len(pack.rules)} rule(s) can fire on it")
+            continue
+        lines.append(f"{q.id}: {len(blocked)} of {len(pack.rules)} rule(s) cannot fire on it, because "
+                     f"it does not ask what they need:")
+        lines.extend(f"  {u.rule.id}: needs {', '.join(u.needs)}" for u in blocked)
+    return lines
 
 
 def looks_like_rule(path: Path) -> bool:

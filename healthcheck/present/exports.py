@@ -16,7 +16,9 @@ def _deidentified(frame: pd.DataFrame, questionnaire: Questionnaire,
                   threshold: int) -> tuple[pd.DataFrame, set[str]]:
     words = [c for c in frame.columns if str(c).endswith(COMMENT_SUFFIX)] + [
         i.id for i in questionnaire.items if i.type == "text" and i.id in frame.columns]
-    return deidentify_rows(frame, words, threshold)
+    # an open round's answers come in releases (services.results): combinations are counted
+    # within each, so two files taken at two moments cannot be subtracted either
+    return deidentify_rows(frame, words, threshold, batch="release")
 
 
 def anonymised_csv(frame: pd.DataFrame, questionnaire: Questionnaire,

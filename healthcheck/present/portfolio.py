@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from healthcheck.core.anonymity import shown_score, shown_scores, shown_share
 from healthcheck.core.csvsafe import csv_cell, neutralise
 from healthcheck.core.frameworks import DIMENSION_BY_ID, DIMENSIONS, FRAMEWORKS, dimensions_of
-from healthcheck.core.portfolio_rows import FRAMEWORK_IDS, PortfolioRow, RiskRef, by_risk, rounded_score
+from healthcheck.core.portfolio_rows import FRAMEWORK_IDS, PortfolioRow, RiskRef, by_risk
 from healthcheck.core.questionnaire import BANDS
 from healthcheck.core.rules import SEVERITIES, SEVERITY_RANK
 
@@ -160,7 +161,8 @@ def heatmap_frame(rows: Iterable[PortfolioRow], framework: str = "tasks") -> pd.
                 continue
             s = r.scores[d.id]
             out.append({"partnership": r.partnership, "dimension": d.id, "label": d.label, "number": d.number,
-                        "score": math.nan if s is None else s, "band": r.bands.get(d.id, "no data")})
+                        "score": math.nan if s is None else shown_score(s),
+                        "band": r.bands.get(d.id, "no data")})
     frame = pd.DataFrame(out, columns=["partnership", "dimension", "label", "number", "score", "band"])
     frame["score"] = frame["score"].astype(float)
     return frame
@@ -172,7 +174,7 @@ def heatmap_frame(rows: Iterable[PortfolioRow], framework: str = "tasks") -> pd.
 def _columns(rows: Sequence[PortfolioRow]) -> list[str]:
     dims = [d.id for d in DIMENSIONS if any(d.id in r.scores for r in rows)]
     return ["partnership", "round", "respondents", *FRAMEWORK_IDS, "change", *SEVERITIES, "top_risk", "risks",
-            *dims]
+            "needs_full_check", *dims]
 
 
 def table(rows: Sequence[PortfolioRow]) -> pd.DataFrame:
@@ -182,19 +184,23 @@ def table(rows: Sequence[PortfolioRow]) -> pd.DataFrame:
     for r in rows:
         c = r.counts
         rec: dict[str, Any] = {"partnership": r.partnership, "round": r.round, "respondents": r.respondents,
-                               "change": rounded_score(r.change), "top_risk": r.top_risk,
-                               "risks": ", ".join(x.rule for x in r.risks)}
-        rec.update({fw: rounded_score(r.means.get(fw)) for fw in FRAMEWORK_IDS})
+                               "change": shown_score(r.change), "top_risk": r.top_risk,
+                               "risks": ", ".join(x.rule for x in r.risks),
+                               # checks this round's questionnaire could not run (a pulse round)
+                               "needs_full_check": ", ".join(x.rule for x in r.not_checked)}
+        rec.update({fw: shown_score(r.means.get(fw)) for fw in FRAMEWORK_IDS})
         rec.update(c)
-        rec.update({d: rounded_score(r.scores.get(d)) for d in cols[cols.index("risks") + 1:]})
+        rec.update({d: shown_score(r.scores.get(d)) for d in cols[cols.index("needs_full_check") + 1:]})
         data.append(rec)
-    return pd.DataFrame(data, columns=cols)
+    return shown_scores(pd.DataFrame(data, columns=cols),
+                        [*FRAMEWORK_IDS, "change", *cols[cols.index("needs_full_check") + 1:]])
 
 
 def _export_rows(rows: Sequence[PortfolioRow]) -> tuple[list[str], list[list[Any]]]:
     frame = table(rows)
     header = list(frame.columns)
-    values = [[None if (isinstance(v, float) and math.isnan(v)) else v for v in rec]
+    values = [[None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+               else int(v) if isinstance(v, np.integer) else v for v in rec]
               for rec in frame.itertuples(index=False, name=None)]
     return header, values
 
@@ -249,7 +255,7 @@ def to_xlsx(rows: Sequence[PortfolioRow], risks: Sequence[Mapping[str, Any]] | N
     for x in risk_rows:
         actions = "\n".join(f"{a['task']}: {a['text']}" for a in x["actions"])
         ws2.append([_xlsx_value(x["rule"]), _xlsx_value(x["title"]), _xlsx_value(x["severity"]),
-                    int(x["partnerships"]), round(float(x["share"]), 3), _xlsx_value(actions)])
+                    int(x["partnerships"]), shown_share(x["share"]), _xlsx_value(actions)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

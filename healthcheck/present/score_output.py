@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Sequence
 
+from healthcheck.core.anonymity import shown_score
 from healthcheck.core.assess import Assessment
 from healthcheck.core.csvsafe import neutralise
 
@@ -48,18 +49,22 @@ def score_table(a: Assessment) -> str:
              f"(anonymity threshold {s.threshold})", ""]
     lines.append(f"{'dimension':<34} {'score':>6}  {'band':<11} {'spread':>6}  note")
     for d in s.dimensions:
-        score = "-" if d.score is None else f"{d.score:.0f}"
-        spread = "-" if d.spread is None else f"{d.spread:.0f}"
+        score = "-" if d.score is None else str(shown_score(d.score))
+        spread = "-" if d.spread is None else str(shown_score(d.spread))
         note = f"{len(d.suppressed)} group(s) suppressed" if d.suppressed else ""
         lines.append(f"{d.label:<34} {score:>6}  {d.band:<11} {spread:>6}  {note}")
     lines.append("")
     if not a.findings:
         lines.append("No risks flagged.")
     for f in a.findings:
-        lines.append(f"[{f.rule.severity.upper()}] {f.rule.title} ({f.rule.id})")
+        covers = f"; also covers {', '.join(f.covers)}" if f.covers else ""
+        lines.append(f"[{f.rule.severity.upper()}] {f.rule.title} ({f.rule.id}{covers})")
         for e in f.evidence:
             lines.append(f"    because {e.describe()}")
-        for act in f.rule.actions:
+            clear = e.to_clear(a.questionnaire)
+            if clear:
+                lines.append(f"      {clear}")
+        for act in f.actions:
             lines.append(f"    - {act.text}")
     lines.append("")
     return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from healthcheck.core.anonymity import shown_score
 from healthcheck.core.questionnaire import Bands
 from healthcheck.present.views import SHOWN, SUPPRESSED, WHOLE
 
@@ -25,7 +26,7 @@ DISAGREE = ("Disagree", "Strongly disagree")
 
 
 def _n(x: float) -> str:
-    return f"{x:.0f}"
+    return str(shown_score(x))
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:

@@ -3,6 +3,11 @@
 The Streamlit dashboard, the PDF report and the funder portfolio all read these, so every screen
 and every page says the same thing in the same words. Nothing here draws or imports a UI.
 
+Numbers: every score, spread, gap and change here is already rounded as it is shown
+(`anonymity.shown_score`, whole points; shares by `shown_share`), so no chart, tooltip, table or
+file built from these views carries a finer figure. Changes and gaps are differences of the
+shown scores.
+
 Anonymity: a group below the threshold is never given a number here. Scoring already hides it
 (its score is None and it is listed in `suppressed`); these views keep it visible only as a
 status ("suppressed"), so no chart or table built from them can show it.
@@ -16,16 +21,19 @@ from typing import Any
 
 import pandas as pd
 
+from healthcheck.core.anonymity import hidden_note, left_out_note, shown_score, shown_share
 from healthcheck.core.frameworks import DIMENSION_BY_ID, DIMENSIONS, LEVELS, dimensions_of
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.rules.engine import Evidence, Finding
+from healthcheck.core.rules.model import Action
+from healthcheck.core.rules.rank import ranked
 from healthcheck.core.scoring import DimensionScore, PartnershipScores
-from healthcheck.core.vocabulary import SEVERITY_RANK
 
 SUPPRESSED = "suppressed"
 NO_DATA = "no data"
 SHOWN = "shown"
 WHOLE = "Whole partnership"
+NOT_IN_FIGURES = "too few to show: not in the figures"
 GROUPINGS = ("organisation", "level")
 SAME_WITHIN = 5.0  # changes smaller than this many points count as "same"
 
@@ -36,7 +44,14 @@ RADAR_COLUMNS = ["series", "grouping", "dimension", "label", "number", "score", 
 
 
 def _num(v: float | None) -> float:
-    return math.nan if v is None else float(v)
+    """A score as shown (whole points), NaN when missing."""
+    shown = shown_score(v)
+    return math.nan if shown is None else float(shown)
+
+
+def _share(v: float | None) -> float:
+    shown = shown_share(v)
+    return math.nan if shown is None else shown
 
 
 def _missing(v: Any) -> bool:
@@ -45,11 +60,11 @@ def _missing(v: Any) -> bool:
 
 def _fmt(v: float) -> str:
     """A score for prose: whole numbers (scores are shown to the point, not the decimal)."""
-    return f"{v:.0f}"
+    return f"{shown_score(v)}"
 
 
 def _pct(v: float) -> str:
-    return f"{v * 100:.0f}%"
+    return f"{(shown_share(v) or 0.0) * 100:.0f}%"
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -154,7 +169,7 @@ def dimension_table(scores: PartnershipScores, framework: str | None = None) -> 
     for d in _ordered_dimensions(scores, framework):
         rows.append({"framework": d.framework, "dimension": d.id, "label": d.label,
                      "number": DIMENSION_BY_ID[d.id].number, "score": _num(d.score), "band": d.band,
-                     "spread": _num(d.spread), "unknown": _num(d.unknown), "answered": d.answered,
+                     "spread": _num(d.spread), "unknown": _share(d.unknown), "answered": d.answered,
                      "suppressed_groups": _suppressed_text(d, scores)})
     columns = ["framework", "dimension", "label", "number", "score", "band", "spread", "unknown",
                "answered", "suppressed_groups"]
@@ -163,6 +178,22 @@ def dimension_table(scores: PartnershipScores, framework: str | None = None) -> 
         frame[col] = frame[col].astype(float)
     frame["answered"] = frame["answered"].astype(int)
     return frame
+
+
+def anonymity_notes(scores: PartnershipScores) -> list[str]:
+    """What the page must say about groups too small to show: responses left out of the figures
+    (pooling), groups hidden so a smaller one cannot be worked out (hiding)."""
+    notes = []
+    note = left_out_note(scores.left_out)
+    if note is None and any(plan.left_out for plan in scores.anonymity.values()):
+        note = left_out_note(None)  # a score document names the groups, not how many answered
+    if note:
+        notes.append(note)
+    hidden = [group_label(g, name) for g in GROUPINGS
+              for name in (scores.anonymity[g].hidden if g in scores.anonymity else [])]
+    if hidden:
+        notes.append(hidden_note(hidden, scores.threshold))
+    return notes
 
 
 def group_status(scores: PartnershipScores, grouping: str = "organisation") -> pd.DataFrame:
@@ -194,6 +225,11 @@ def group_status(scores: PartnershipScores, grouping: str = "organisation") -> p
                      "respondents_text": (str(visible[group]) if visible[group] is not None
                                           else f"fewer than {t}" if count < t else "hidden for anonymity"),
                      "status": status, "shown_areas": shown})
+    plan = scores.anonymity.get(grouping)
+    for group in plan.left_out if plan is not None else []:  # in no figure: named, never counted
+        rows.append({"grouping": grouping, "group": group_label(grouping, group), "key": group,
+                     "respondents": None, "respondents_text": f"fewer than {t}",
+                     "status": NOT_IN_FIGURES, "shown_areas": 0})
     frame = pd.DataFrame(rows, columns=["grouping", "group", "key", "respondents", "respondents_text",
                                         "status", "shown_areas"])
     frame["respondents"] = pd.Series([r["respondents"] for r in rows], index=frame.index, dtype=object)
@@ -215,13 +251,16 @@ def largest_gaps(scores: PartnershipScores, n: int = 5) -> list[dict[str, Any]]:
             values = _by(d, grouping)
             hi, lo = values.get(high), values.get(low)
             if hi is not None and lo is not None and math.isclose(hi - lo, d.gap, abs_tol=1e-6):
+                high_score, low_score = _num(hi), _num(lo)
                 out.append({"dimension": d.id, "label": d.label, "framework": d.framework,
-                            "grouping": grouping, "gap": float(d.gap),
+                            "grouping": grouping, "gap": high_score - low_score,
                             "high_group": group_label(grouping, high),
                             "low_group": group_label(grouping, low),
-                            "high_score": float(hi), "low_score": float(lo)})
+                            "high_score": high_score, "low_score": low_score, "exact": float(d.gap)})
                 break
-    out.sort(key=lambda g: -g["gap"])  # stable: ties keep framework order
+    out.sort(key=lambda g: (-g["gap"], -g["exact"]))  # largest shown gap first; stable on exact ties
+    for g in out:
+        del g["exact"]
     return out[:n]
 
 
@@ -293,28 +332,35 @@ def why_sentence(e: Evidence, questionnaire: Questionnaire | None = None) -> str
     return e.describe()
 
 
-def _tightest(evidence: Iterable[Evidence]) -> list[Evidence]:
-    """One piece of evidence per (condition, subject, choices, op): the one with the tightest threshold.
+def _tightest(evidence: Iterable[Evidence]) -> list[tuple[Evidence, Evidence]]:
+    """One piece of evidence per (condition, subject, choices, op): (tightest, loosest) threshold.
 
-    A rule may test one score twice ("below 50" in one branch, "below 65" in another); both held,
-    and "below 50" says everything "below 65" does.
+    A rule may test one score twice ("below 50" in one branch, "below 65" in another); both held.
+    "Below 50" says everything "below 65" does, so it explains why; but clearing it means reaching
+    65, so the loosest says what would clear it.
     """
-    best: dict[tuple[Any, ...], Evidence] = {}
+    best: dict[tuple[Any, ...], list[Evidence]] = {}
     for e in evidence:
-        key = (e.condition, e.subject, e.choices, e.op)
-        kept = best.get(key)
-        op = NEGATED_OP[e.op.removeprefix("not ")] if e.op.startswith("not ") else e.op
+        best.setdefault((e.condition, e.subject, e.choices, e.op), []).append(e)
+    out = []
+    for same in best.values():
+        op = NEGATED_OP[same[0].op.removeprefix("not ")] if same[0].op.startswith("not ") else same[0].op
         lower_is_tighter = op in ("below", "at_most")
-        tighter = kept is None or (e.threshold < kept.threshold if lower_is_tighter
-                                   else e.threshold > kept.threshold)
-        if tighter:
-            best[key] = e
-    return list(best.values())
+        ordered = sorted(same, key=lambda e: e.threshold if lower_is_tighter else -e.threshold)
+        out.append((ordered[0], ordered[-1]))
+    return out
+
+
+def action_row(a: Action) -> dict[str, str]:
+    return {"task": _dim_label(a.task), "task_id": a.task, "text": a.text}
 
 
 def finding_rows(findings: Iterable[Finding],
                  questionnaire: Questionnaire | None = None) -> list[dict[str, Any]]:
-    """Findings as plain rows: rule, severity, title, explanation, why (sentences), actions.
+    """Findings as plain rows, in the order given (the engine's ranking): rule, severity, title,
+    explanation, tasks, why (sentences), to_clear (per why, what would clear it: "It needs 60 to
+    clear this (18 points to go).", "" when there is nothing to reach), covers (titles of the
+    rules it groups), margin, actions.
 
     Pass the questionnaire to name items and choices by their text rather than their ids.
     """
@@ -322,15 +368,16 @@ def finding_rows(findings: Iterable[Finding],
     for f in findings:
         r = f.rule
         why: list[str] = []
-        for e in _tightest(f.evidence):
-            sentence = why_sentence(e, questionnaire)
+        clear: list[str] = []
+        for tight, loose in _tightest(f.evidence):
+            sentence = why_sentence(tight, questionnaire)
             if sentence not in why:
                 why.append(sentence)
+                clear.append(loose.to_clear(questionnaire, clause=True) or "")
         rows.append({"rule": r.id, "severity": r.severity, "title": r.title, "explanation": r.explanation,
-                     "tasks": [_dim_label(t) for t in r.tasks], "why": why,
-                     "actions": [{"task": _dim_label(a.task), "task_id": a.task, "text": a.text}
-                                 for a in r.actions]})
-    rows.sort(key=lambda row: (SEVERITY_RANK.get(row["severity"], 99), row["rule"]))
+                     "tasks": [_dim_label(t) for t in f.tasks], "why": why, "to_clear": clear,
+                     "covers": [c.title for c in f.covered], "margin": f.margin,
+                     "actions": [action_row(a) for a in f.actions]})
     return rows
 
 
@@ -343,13 +390,14 @@ def changes(current: PartnershipScores, previous: PartnershipScores | None,
 
     direction: "up" / "down" when the score moved by `same_within` points or more, "same" when
     less, "new" when there is no previous score, "no data" when there is no current score.
-    `change` is None when either side is missing.
+    `change` is None when either side is missing. All three are shown scores (whole points), the
+    change the difference of the two shown, so the table tells no more than the two rounds do.
     """
     before = previous.by_id if previous is not None else {}
     rows = []
     for d in _ordered_dimensions(current):
-        p = before[d.id].score if d.id in before else None
-        c = d.score
+        p = shown_score(before[d.id].score) if d.id in before else None
+        c = shown_score(d.score)
         change = None if p is None or c is None else float(c - p)
         if c is None:
             direction = NO_DATA
@@ -428,7 +476,7 @@ def summary_sentence(scores: PartnershipScores, findings: Sequence[Finding]) -> 
         parts.append("The rules flag no risks.")
     else:
         high = [f for f in findings if f.rule.severity == "high"]
-        ordered = sorted(findings, key=lambda f: (SEVERITY_RANK.get(f.rule.severity, 99), f.rule.id))
+        ordered = ranked(findings)
         lead = high or ordered
         names = [f.rule.title for f in lead[:3]]
         more = len(lead) - len(names)

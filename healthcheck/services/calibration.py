@@ -183,8 +183,9 @@ def _choices(rng: np.random.Generator, item_id: str, ids: list[str], mixes: dict
 
 
 def names_area(finding: Finding, area: str) -> bool:
-    """A finding names an area when the area is one of its tasks or the subject of its evidence."""
-    return area in finding.rule.tasks or any(e.subject == area for e in finding.evidence)
+    """A finding names an area when the area is one of its tasks (with those of the rules it
+    covers) or the subject of its evidence."""
+    return area in finding.tasks or any(e.subject == area for e in finding.evidence)
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,9 @@ class PopulationResult:
         return len(self.findings)
 
     def fire_rate(self, rule_id: str) -> float:
-        return sum(any(f.id == rule_id for f in fs) for fs in self.findings) / self.size
+        """How often the rule fires, shown on its own or inside a finding that supersedes it."""
+        fired = (any(rule_id == f.id or rule_id in f.covers for f in fs) for fs in self.findings)
+        return sum(fired) / self.size
 
     @property
     def mean_findings(self) -> float:

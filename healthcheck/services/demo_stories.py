@@ -113,7 +113,7 @@ STORIES: tuple[Story, ...] = (
             Org("Northgate Strings", "music", _staff("strategic", *["operational"] * 3)),
             Org("County Virtual School", "virtual_school", _staff("strategic", "strategic", "operational")),
             Org("County Fostering Team", "fostering", _staff("operational", "operational", "operational"),
-                {"task.communicating": -1.6, "task.developing_understanding": -1.2}),
+                {"task.communicating": -1.9, "task.developing_understanding": -1.2}),
         ),
         choices={"fact.named_lead": {"no": 0.5, "dont_know": 0.4, "yes": 0.1},
                  "fact.meeting_actions": {"rarely": 0.7, "usually": 0.3},
@@ -173,6 +173,9 @@ def story_responses(questionnaire: Questionnaire, story: Story, round_no: int = 
             row: dict[str, object] = {"respondent": f"{story.key}-{round_no}-{n}", "organisation": org.name,
                                       "level": level, "role": role, "partnership": story.partnership}
             for item in questionnaire.items:
+                if not item.is_asked_of(org.kind):  # not shown to this organisation: left blank
+                    row[item.id] = np.nan if item.type == "likert" else None
+                    continue
                 if item.type == "likert":
                     targets = []
                     for ref in item.dimensions:

@@ -19,23 +19,24 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from healthcheck.core.anonymity import GroupPlan
 from healthcheck.core.assess import Assessment
 from healthcheck.core.contract import ScoreDocument, check_documents, document
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import DIMENSION_BY_ID
 from healthcheck.core.portfolio_rows import FRAMEWORK_IDS, PortfolioRow, RiskRef, by_risk, risk_order
 from healthcheck.core.questionnaire import BANDS, Questionnaire
-from healthcheck.core.responses import frame_from_records
 from healthcheck.core.responses.forms import read_any
-from healthcheck.core.rules import SEVERITY_RANK, Action, Group, Rule, RulePack
+from healthcheck.core.rules import Action, Group, Rule, RulePack
 from healthcheck.core.rules.engine import Evidence, Finding, get_engine
+from healthcheck.core.rules.reach import unreachable
 from healthcheck.core.scoring import MIN_THRESHOLD, DimensionScore, PartnershipScores, ScoreTable
 
 # Compatibility: the UI page, tests and benchmarks reach the row views through this module.
@@ -51,11 +52,13 @@ from healthcheck.present.portfolio import (
     to_json,
     to_xlsx,
 )
+from healthcheck.present.start import portfolio_start_here, start_here
 
 __all__ = [
     "BANDS", "FRAMEWORK_IDS", "SORT_KEYS", "FilterSpec", "Portfolio", "PortfolioRow", "Progress", "RiskRef",
     "StoreEntry", "common_risks", "filter_rows", "findings_from_document", "framework_means", "heatmap_frame",
-    "load_path", "row_from_document", "scores_from_document", "sort_rows", "store_portfolio", "table",
+    "load_path", "portfolio_start_here", "row_from_document", "scores_from_document", "sort_rows",
+    "start_here", "store_portfolio", "table",
     "to_csv", "to_json", "to_xlsx",
 ]
 
@@ -117,7 +120,7 @@ class Portfolio:
         names = table.names()
         self._check_new(names)
         engine = get_engine(pack)
-        refs = {r.id: RiskRef.of(r) for r in pack.rules}
+        not_checked = tuple(RiskRef.of_rule(u.rule) for u in unreachable(pack, questionnaire))
         means = framework_means(table)
         cut = questionnaire.bands
         mean_bands = {fw: cut.band_array(means[fw]) for fw in FRAMEWORK_IDS}
@@ -131,9 +134,8 @@ class Portfolio:
         total = len(names)
         step = max(1, total // 100)
         for code, name in enumerate(names):
-            # Rows need which rules fired, not their evidence: `fired` skips the evidence pass
-            # (a third of `evaluate`); the drill-down evaluates fully.
-            fired = risk_order(refs[rule_id] for rule_id in engine.fired(table.facts(code)))
+            # Rows rank their findings, which needs the evidence (how far past its threshold).
+            fired = risk_order(RiskRef.of(f) for f in engine.evaluate(table.facts(code)))
             tasks = _none(means["tasks"][code])
             before = previous.get(name) if previous else None
             rows.append(PortfolioRow(
@@ -145,7 +147,7 @@ class Portfolio:
                 framework_bands={fw: str(mean_bands[fw][code]) for fw in FRAMEWORK_IDS},
                 round=rounds.get(name) if rounds else None,
                 change=None if tasks is None or before is None else tasks - before,
-                key=keys.get(name) if keys else None))
+                key=keys.get(name) if keys else None, not_checked=not_checked))
             self._where[name] = ("table", index, code)
             if progress is not None and ((code + 1) % step == 0 or code + 1 == total):
                 progress(code + 1, total)
@@ -175,6 +177,18 @@ class Portfolio:
         self.rows.append(row)
         self._where[row.partnership] = ("kept", assessment)
 
+    def add_assessment(self, assessment: Assessment, *, round_label: str | None = None,
+                       previous: float | None = None, key: Any = None) -> PortfolioRow:
+        """The row of one partnership already assessed (a store round, as its dashboard sees it)."""
+        self._check_new([assessment.partnership])
+        row = row_from_document(assessment.document(), assessment.questionnaire)
+        tasks = row.means.get("tasks")
+        row = replace(row, round=round_label, key=key,
+                      change=None if tasks is None or previous is None else tasks - previous)
+        self.rows.append(row)
+        self._where[row.partnership] = ("assessment", assessment)
+        return row
+
     def _check_new(self, names: Iterable[str]) -> None:
         seen = set(self._where)
         dup = sorted({n for n in names if n in seen})
@@ -191,7 +205,7 @@ class Portfolio:
             q, table, pack = self._tables[where[1]]
             scores = table.partnership(where[2])
             return Assessment(q, scores, get_engine(pack).evaluate(table.facts(where[2])))
-        if where[0] == "kept":
+        if where[0] in ("kept", "assessment"):
             return where[1]  # type: ignore[no-any-return]
         _, doc, q, pack = where
         return Assessment(q, scores_from_document(doc), findings_from_document(doc, pack))
@@ -217,7 +231,8 @@ def row_from_document(doc: Mapping[str, Any] | ScoreDocument, questionnaire: Que
         vals = [s for d, s in scores.items() if DIMENSION_BY_ID[d].framework == fw and s is not None]
         means[fw] = sum(vals) / len(vals) if vals else None
     risks = risk_order(RiskRef(f.rule, f.severity, f.title or f.rule, tuple(f.tasks),
-                               tuple((a.task, a.text) for a in f.actions)) for f in doc.findings)
+                               tuple((a.task, a.text) for a in f.actions), f.margin, tuple(f.covers))
+                       for f in doc.findings)
     return PortfolioRow(partnership=doc.partnership, respondents=doc.respondents, means=means,
                         risks=tuple(risks), scores=scores, bands=bands,
                         framework_bands={fw: questionnaire.bands.band(m) for fw, m in means.items()})
@@ -241,21 +256,27 @@ def scores_from_document(doc: Mapping[str, Any] | ScoreDocument) -> PartnershipS
             by_level=dict(d.by_level), suppressed=list(d.suppressed)))
     # Counts below the threshold are null in the document: keep them below the threshold here.
     orgs = {k: (v if v is not None else 0) for k, v in doc.organisations.items()}
+    anonymity = {g: GroupPlan({k: list(v) for k, v in plan.pooled.items()}, list(plan.left_out),
+                              list(plan.hidden))
+                 for g, plan in (("organisation", doc.anonymity.organisation),
+                                 ("level", doc.anonymity.level))}
     return PartnershipScores(partnership=doc.partnership, respondents=doc.respondents, threshold=threshold,
                              dimensions=dims, answers=dict(doc.answers), items={}, organisations=orgs,
-                             levels=levels)
+                             levels=levels, anonymity=anonymity)
 
 
 def findings_from_document(doc: Mapping[str, Any] | ScoreDocument, pack: RulePack | None = None
                            ) -> list[Finding]:
-    """The findings of a score document: the pack's own rule where it has one, else a rule rebuilt
-    from what the document says of it."""
+    """The findings of a score document, in its order (the ranking): the pack's own rule where it
+    has one, else a rule rebuilt from what the document says of it. A finding that covers others
+    keeps them (`covers`); its tasks and actions are already the grouped ones in the document."""
     doc = document(doc, "document")
     known = pack.by_id if pack is not None else {}
     out = []
     for f in doc.findings:
         rule = known.get(f.rule)
-        if rule is None:
+        covered = tuple(known[c] for c in f.covers if c in known)
+        if rule is None or len(covered) < len(f.covers):
             actions = []
             for a in f.actions:
                 try:
@@ -264,10 +285,11 @@ def findings_from_document(doc: Mapping[str, Any] | ScoreDocument, pack: RulePac
                     continue
             rule = Rule(f.rule, f.title or f.rule, f.severity, tuple(f.tasks), f.explanation,
                         Group("all", ()), tuple(actions), (), "")
+            # the covered rules as the document names them (their tasks and actions are in `rule`)
+            covered = tuple(Rule(c, c, f.severity, (), "", Group("all", ()), (), (), "") for c in f.covers)
         evidence = tuple(Evidence(e.condition, e.subject, e.value, e.op, e.threshold or 0.0, tuple(e.choices))
                          for e in f.evidence)
-        out.append(Finding(rule, evidence))
-    out.sort(key=lambda f: (SEVERITY_RANK.get(f.rule.severity, 99), f.rule.id))
+        out.append(Finding(rule, evidence, covered))
     return out
 
 
@@ -340,10 +362,14 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
 
     `change` compares with the previous round the partnership also shared with this funder.
     Returns the portfolio and, per row name, where it came from (for the drill-down).
+
+    Each round is scored as its dashboard scores it (`services.results.release_results`: its
+    last step, checked against the earlier ones, with the round's treatment of small groups), so
+    a row, the drill-down and the partnership's own dashboard show the same people.
     """
     # imported here: reading files and scoring tables need no database driver
     from healthcheck.services.portfolio_kept import kept_row, tasks_mean
-    from healthcheck.services.results import current_steps
+    from healthcheck.services.results import current_steps, release_results
     from healthcheck.store.retention import summaries
     from healthcheck.store.sharing import shared_round_records, shared_rounds
 
@@ -351,10 +377,8 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
     for sr in shared_rounds(store, funder_id):
         by_partnership.setdefault(sr.partnership.id, []).append(sr)
     names = Counter(srs[0].partnership.name for srs in by_partnership.values())
-    groups: dict[tuple[str, int], dict[str, list[Any]]] = {}
     entries: dict[str, StoreEntry] = {}
-    kept_rows: list[tuple[PortfolioRow, Assessment]] = []
-    kept_before: dict[str, float | None] = {}  # live round, purged previous: its tasks mean
+    portfolio = Portfolio()
     total = len(by_partnership)
     for k, srs in enumerate(by_partnership.values()):
         p = srs[0].partnership
@@ -369,61 +393,37 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
                     break
                 continue
             records = shared_round_records(store, funder_id, sr.round.id) or []
+            q = questionnaire_of(sr.round.questionnaire_id)
             # a funder sees a round only as far as its figures have moved (services.results)
-            steps = current_steps(store, sr.round.id, records, questionnaire_of(sr.round.questionnaire_id),
-                                  p.threshold) if records else []
-            records = records[:steps[-1]] if steps else []
-            if records:
-                with_answers.append((sr, records))
+            steps = current_steps(store, sr.round.id, records, q, p.threshold) if records else []
+            if not steps:
+                continue
+            with contextlib.suppress(InputError):  # an old round that no longer reads: no change shown
+                released = release_results(records, steps, q, pack, p.threshold, name,
+                                           small_groups=sr.round.small_groups)
+                if released.assessment is not None:
+                    with_answers.append((sr, released.assessment))
             if len(with_answers) == 2:
                 break
-        if not with_answers:
-            continue
-        latest, records = with_answers[0]
-        entries[name] = StoreEntry(p.id, latest.round.id, latest.include_comments, p.threshold,
-                                   latest.round.questionnaire_id)
-        if isinstance(records, dict) or (len(with_answers) == 2 and isinstance(with_answers[1][1], dict)):
-            before = with_answers[1] if len(with_answers) == 2 else None
-            before_tasks = None if before is None else tasks_mean(
-                before[1], questionnaire_of(before[0].round.questionnaire_id), p.threshold, name)
-            if isinstance(records, dict):
-                row, assessment = kept_row(records, name, latest.round, (p.id, latest.round.id), before_tasks,
-                                           questionnaire_of(latest.round.questionnaire_id), pack)
-                kept_rows.append((row, assessment))
-                if progress is not None:
-                    progress(k + 1, total)
-                continue
-            kept_before[name] = before_tasks
-            with_answers = with_answers[:1]
-        group = groups.setdefault((latest.round.questionnaire_id, p.threshold),
-                                  {"now": [], "before": [], "labels": {}, "keys": {}})
-        q = questionnaire_of(latest.round.questionnaire_id)
-        group["now"].append(frame_from_records(records, q, partnership=name))
-        group["labels"][name] = latest.round.label
-        group["keys"][name] = (p.id, latest.round.id)
-        if len(with_answers) == 2:
-            prev, prev_records = with_answers[1]
-            prev_q = questionnaire_of(prev.round.questionnaire_id)
-            with contextlib.suppress(InputError):  # an old round that no longer reads: no change shown
-                frame = frame_from_records(prev_records, prev_q, partnership=name)
-                group["before"].append((prev_q.id, frame))
+        if with_answers:
+            latest, now = with_answers[0]
+            q_now = questionnaire_of(latest.round.questionnaire_id)
+            before_tasks = None
+            if len(with_answers) == 2:
+                prev, then = with_answers[1]
+                q_then = questionnaire_of(prev.round.questionnaire_id)
+                before_tasks = (tasks_mean(then, q_then, p.threshold, name) if isinstance(then, dict) else
+                                row_from_document(then.document(), then.questionnaire).means.get("tasks"))
+            if isinstance(now, dict):  # a purged round: the results kept when its answers went
+                row, kept_assessment = kept_row(now, name, latest.round, (p.id, latest.round.id),
+                                                before_tasks, q_now, pack)
+                portfolio.add_kept(row, kept_assessment)
+            else:
+                portfolio.add_assessment(now, round_label=latest.round.label, previous=before_tasks,
+                                         key=(p.id, latest.round.id))
+            entries[name] = StoreEntry(p.id, latest.round.id, latest.include_comments, p.threshold,
+                                       latest.round.questionnaire_id)
         if progress is not None:
             progress(k + 1, total)
-    portfolio = Portfolio()
-    for (qid, threshold), group in groups.items():
-        q = questionnaire_of(qid)
-        previous: dict[str, float | None] = {}
-        by_q: dict[str, list[pd.DataFrame]] = {}
-        for prev_qid, frame in group["before"]:
-            by_q.setdefault(prev_qid, []).append(frame)
-        for prev_qid, frames in by_q.items():
-            table = ScoreTable(questionnaire_of(prev_qid), pd.concat(frames, ignore_index=True), threshold)
-            tasks = framework_means(table)["tasks"]
-            previous.update({n: _none(v) for n, v in zip(table.names(), tasks.tolist(), strict=True)})
-        previous.update({n: v for n, v in kept_before.items() if n in group["labels"]})
-        portfolio.add_table(q, pd.concat(group["now"], ignore_index=True), pack, threshold,
-                            rounds=group["labels"], previous=previous, keys=group["keys"])
-    for row, assessment in kept_rows:
-        portfolio.add_kept(row, assessment)
     portfolio.rows = by_risk(portfolio.rows)
     return portfolio, entries

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from healthcheck.core.anonymity import low_score_comments
+from healthcheck.core.anonymity import DEFAULT_SMALL_GROUPS, low_score_comments
 from healthcheck.core.assess import Assessment, iter_assessments
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.questionnaire import Questionnaire
@@ -35,7 +35,8 @@ def write_reports(responses: str | Path, output: str | Path, questionnaire: Ques
                   threshold: int, *, previous: str | Path | None = None, partnership: str | None = None,
                   round_label: str | None = None, date: str | None = None,
                   progress: ProgressFor | None = None,
-                  note: Callable[[str], None] = lambda _text: None) -> list[Path]:
+                  note: Callable[[str], None] = lambda _text: None,
+                  small_groups: str = DEFAULT_SMALL_GROUPS) -> list[Path]:
     """Write the report of each partnership in `responses` (only `partnership`, when named) and
     return the files written; `note` hears what a reader should know (files written, no previous
     round found). Problems in the files (or no such partnership) raise InputError.
@@ -62,10 +63,12 @@ def write_reports(responses: str | Path, output: str | Path, questionnaire: Ques
     df = tables["now"]
     before: dict[str, Assessment] = {}
     if "before" in tables:
-        before = {a.partnership: a for a in iter_assessments(q, tables["before"], pack, threshold)}
+        before = {a.partnership: a for a in iter_assessments(q, tables["before"], pack, threshold,
+                                                             small_groups=small_groups)}
 
     assessments = list(iter_assessments(q, df, pack, threshold,
-                                        progress=progress("assessing") if progress else None))
+                                        progress=progress("assessing") if progress else None,
+                                        small_groups=small_groups))
     if partnership is not None:
         chosen = [a for a in assessments if a.partnership == partnership]
         if not chosen:
@@ -89,7 +92,9 @@ def write_reports(responses: str | Path, output: str | Path, questionnaire: Ques
         if previous and earlier is None:
             note(f"{previous}: no previous round of '{a.partnership}', so no change is shown")
         frame = (df[df["partnership"].fillna("").astype(str) == a.partnership] if "partnership" in df
-                 else df)  # comments of this partnership only
+                 else df)  # comments of this partnership only, of the people in its figures
+        if a.scores.in_figures:
+            frame = frame[list(a.scores.in_figures)]
         data = report_bytes(a, previous=earlier, fmt=fmt, round_label=round_label,  # type: ignore[arg-type]
                             date=date, previous_label=previous_label,
                             comments=low_score_comments(frame, q, a.scores.threshold))

@@ -11,6 +11,11 @@ anonymity threshold of new answers have come in, and only if every area has eith
 or at least the threshold; before the first step there are counts only. Each release is checked
 against the sums the earlier ones showed (anonymity.safe_breakdowns), so no combination of
 looks, tabs or exports pins anyone down.
+
+Small groups are pooled or left out ("pool") or hidden ("hide"), as the round says
+(`RoundInfo.small_groups`, fixed once its figures first show). A person an earlier step showed
+stays in the figures of every later one (`ScoreTable`'s `kept_before`), so a later whole never
+lacks someone an earlier one had.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from healthcheck.core.anonymity import Atom
+from healthcheck.core.anonymity import DEFAULT_SMALL_GROUPS, Atom
 from healthcheck.core.assess import Assessment, assess
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses import frame_from_records
@@ -44,6 +49,25 @@ class RoundData:
     released: int | None = None  # answers the figures take in, when not the records (a purged round)
 
     @property
+    def left_out(self) -> int:
+        """Answers in the figures' count but in none of their numbers (groups too small to show)."""
+        return self.assessment.scores.left_out if self.assessment is not None else 0
+
+    @property
+    def figures_frame(self) -> pd.DataFrame:
+        """The rows whose answers are in the figures (what a row-level export may hold): without
+        the people of groups too small to show, where the round leaves them out."""
+        inside = self.assessment.scores.in_figures if self.assessment is not None else ()
+        return self.frame[list(inside)] if inside else self.frame
+
+    @property
+    def figures_records(self) -> list[dict[str, Any]]:
+        """The released answers that are in the figures (what counts of answers per question,
+        shown beside the figures, may count)."""
+        inside = self.assessment.scores.in_figures if self.assessment is not None else ()
+        return [r for r, k in zip(self.records, inside, strict=True) if k] if inside else self.records
+
+    @property
     def held_back(self) -> int:
         """Answers sent since the last step, not yet in the figures."""
         shown = len(self.records) if self.released is None else self.released
@@ -57,11 +81,12 @@ class RoundData:
 
 def results_from_records(records: Sequence[Mapping[str, Any]], questionnaire: Questionnaire,
                          pack: RulePack | None, threshold: int, partnership: str = "",
-                         key: tuple[Any, ...] = ()) -> RoundData:
+                         key: tuple[Any, ...] = (), small_groups: str = DEFAULT_SMALL_GROUPS) -> RoundData:
     """Table and assessment of answers taken as one release (a file, or answers already released)."""
     rows = [dict(r) for r in records]
     frame = frame_from_records(rows, questionnaire, partnership=partnership)
-    assessment = assess(questionnaire, frame, pack, threshold) if pack is not None and len(frame) else None
+    assessment = (assess(questionnaire, frame, pack, threshold, small_groups=small_groups)
+                  if pack is not None and len(frame) else None)
     return RoundData(rows, frame, assessment, key, len(rows))
 
 
@@ -74,17 +99,23 @@ def may_release(new: Sequence[Mapping[str, Any]], questionnaire: Questionnaire, 
     for item in questionnaire.items:
         if item.type == "text":  # written answers are shown sorted, per organisation, not counted
             continue
+        if item.type == "likert" and item.asked_of:
+            # Asked of some kinds only (a music partner of two would hold every step back for
+            # good). No view shows a likert item on its own; it reaches people only through its
+            # areas, whose own counts are checked below.
+            continue
         answered = sum(1 for r in new if (r.get("answers") or {}).get(item.id) not in (None, ""))
         if 0 < answered < threshold:
             return False
-    table = ScoreTable(questionnaire, frame_from_records([dict(r) for r in new], questionnaire), threshold)
+    table = ScoreTable(questionnaire, frame_from_records([dict(r) for r in new], questionnaire), threshold,
+                       small_groups="hide")  # counts of everyone who answered
     answered = [d.answered for d in table.partnership(0).dimensions]
     return all(n == 0 or n >= threshold for n in answered)
 
 
 def release_results(records: Sequence[Mapping[str, Any]], steps: Sequence[int], questionnaire: Questionnaire,
                     pack: RulePack | None, threshold: int, partnership: str = "",
-                    key: tuple[Any, ...] = ()) -> RoundData:
+                    key: tuple[Any, ...] = (), small_groups: str = DEFAULT_SMALL_GROUPS) -> RoundData:
     """The figures of the last step, checked against what every earlier step showed."""
     rows = [dict(r) for r in records]
     shown = steps[-1] if steps else 0
@@ -94,12 +125,21 @@ def release_results(records: Sequence[Mapping[str, Any]], steps: Sequence[int], 
     release = [next(j for j, n in enumerate(steps) if i < n) for i in range(shown)]
     frame = frame.assign(release=release)
     published: dict[str, list[list[Atom]]] = {}
+    kept: list[bool] = []
     for count in steps[:-1]:
-        earlier = ScoreTable(questionnaire, frame.iloc[:count], threshold, published)
+        earlier = ScoreTable(questionnaire, frame.iloc[:count], threshold, published, small_groups,
+                             _before(kept, count))
         for dim, sums in earlier.published_sums().items():
             published.setdefault(dim, []).extend(sums)
-    assessment = assess(questionnaire, frame, pack, threshold, published) if pack is not None else None
+        kept = earlier.kept()
+    assessment = (assess(questionnaire, frame, pack, threshold, published, small_groups, _before(kept, shown))
+                  if pack is not None else None)
     return RoundData(rows[:shown], frame, assessment, key, len(rows))
+
+
+def _before(kept: list[bool], count: int) -> list[bool | None]:
+    """Per row of a step of `count` answers: in the previous step's figures, left out, or new."""
+    return [*kept, *([None] * (count - len(kept)))]
 
 
 def due_step(records: Sequence[Mapping[str, Any]], steps: Sequence[int], questionnaire: Questionnaire,
@@ -126,7 +166,9 @@ def round_results(store: Any, round_id: int, questionnaire: Questionnaire, pack:
         return summary_results(summary, questionnaire, pack, partnership, key)
     records = store.response_records(round_id)
     steps = current_steps(store, round_id, records, questionnaire, threshold)
-    return release_results(records, steps, questionnaire, pack, threshold, partnership, key)
+    info = store.get_round(round_id)
+    mode = info.small_groups if info is not None else DEFAULT_SMALL_GROUPS
+    return release_results(records, steps, questionnaire, pack, threshold, partnership, key, mode)
 
 
 def summary_results(summary: Mapping[str, Any], questionnaire: Questionnaire, pack: RulePack | None,
@@ -151,4 +193,6 @@ def shared_results(store: Any, funder_id: int, round_id: int, questionnaire: Que
     if summary is not None:
         return summary_results(summary, questionnaire, pack, partnership)
     steps = current_steps(store, round_id, records, questionnaire, threshold)
-    return release_results(records, steps, questionnaire, pack, threshold, partnership)
+    info = store.get_round(round_id)
+    mode = info.small_groups if info is not None else DEFAULT_SMALL_GROUPS
+    return release_results(records, steps, questionnaire, pack, threshold, partnership, small_groups=mode)

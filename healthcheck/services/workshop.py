@@ -13,7 +13,7 @@ from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.services.results import round_results
 from healthcheck.store import Store, WorkshopInfo
 
-__all__ = ["workshop_assessment"]
+__all__ = ["workshop_assessment", "workshop_export_frame"]
 
 
 def workshop_assessment(store: Store, workshop: WorkshopInfo, questionnaire: Questionnaire,
@@ -23,3 +23,10 @@ def workshop_assessment(store: Store, workshop: WorkshopInfo, questionnaire: Que
     data = round_results(store, workshop.round_id, questionnaire, pack, workshop.threshold,
                          workshop.partnership_name)
     return data.records, data.frame, data.assessment
+
+
+def workshop_export_frame(store: Store, workshop: WorkshopInfo, questionnaire: Questionnaire,
+                          pack: Any) -> pd.DataFrame:
+    """The rows a workshop's responses file may hold: those in its figures."""
+    return round_results(store, workshop.round_id, questionnaire, pack, workshop.threshold,
+                         workshop.partnership_name).figures_frame

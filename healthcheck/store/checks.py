@@ -27,6 +27,7 @@ __all__ = [
     "clean_role",
     "fail",
     "is_threshold",
+    "only_asked",
     "questionnaire",
     "unreadable",
 ]
@@ -131,6 +132,18 @@ def unreadable(questionnaire_id: str, records: Sequence[Mapping[str, Any]]) -> l
     problems = record_problems(list(records), questionnaire(questionnaire_id))  # type: ignore[arg-type]
     return [Problem(path="import", row=int(p.path.removeprefix("response ")), message=p.message)
             for p in problems]
+
+
+def only_asked(questionnaire_id: str, kind: str | None, answers: Mapping[str, Any],
+               comments: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Answers and comments without those on items not asked of this kind of organisation
+    (`Item.is_asked_of` decides): such an answer is treated as never given."""
+    try:
+        q = questionnaire(questionnaire_id)
+    except InputError:  # not a shipped questionnaire: nothing to go by
+        return dict(answers), dict(comments)
+    kept = q.only_asked(kind, answers)
+    return kept, {k: v for k, v in comments.items() if k not in answers or k in kept}
 
 
 def clean_role(role: object) -> str | None:

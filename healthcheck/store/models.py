@@ -126,6 +126,8 @@ class Round(Base):
     respondent_token_hash: Mapped[str] = mapped_column(String(_HASH), unique=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # "pool" or "hide" (core.anonymity.SMALL_GROUPS): fixed once the round's figures first show
+    small_groups: Mapped[str] = mapped_column(String(10), default="pool")
 
 
 class Response(Base):

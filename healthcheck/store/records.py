@@ -72,6 +72,7 @@ class RoundInfo:
     kind: str
     opened_at: datetime
     closed_at: datetime | None
+    small_groups: str = "pool"  # core.anonymity.SMALL_GROUPS
 
     @property
     def is_open(self) -> bool:
@@ -173,7 +174,7 @@ def organisation_info(o: Organisation) -> OrganisationInfo:
 def round_info(r: Round) -> RoundInfo:
     return RoundInfo(
         r.id, r.partnership_id, r.label, r.questionnaire_id, r.questionnaire_version, r.kind,
-        r.opened_at, r.closed_at,
+        r.opened_at, r.closed_at, r.small_groups or "hide",
     )
 
 

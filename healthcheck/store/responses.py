@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import LEVELS
-from healthcheck.store.checks import answer_problems, clean_comments, clean_role, fail, unreadable
+from healthcheck.store.checks import answer_problems, clean_comments, clean_role, fail, only_asked, unreadable
 from healthcheck.store.db import Database, now
 from healthcheck.store.models import MAX_SUBMISSION_KEY, Organisation, Response, Round
 
@@ -62,6 +62,7 @@ class ResponseRepository(Database):
             org = s.get(Organisation, organisation_id)
             if org is None or org.partnership_id != r.partnership_id:
                 raise fail("organisation", "Please choose one of this partnership's organisations.")
+            answers, comments = only_asked(r.questionnaire_id, org.kind, answers, comments)
             stmt = (
                 self.dialect_insert()(Response)
                 .values(
@@ -78,20 +79,26 @@ class ResponseRepository(Database):
         """The round's responses as plain records, in submission order.
 
         Each record: {"respondent": "R<id>", "organisation", "level", "role", "answers",
-        "comments"}. The respondent label is an opaque number, never a name."""
+        "comments"}. The respondent label is an opaque number, never a name.
+        Answers to items not asked of the respondent's kind of organisation (kept from before the
+        item said whom it is for) are left out: they count as not asked."""
         with self.reading() as s:
+            r = s.get(Round, round_id)
+            qid = r.questionnaire_id if r is not None else None
             rows = s.execute(
-                select(Response.id, Organisation.name, Response.level, Response.role,
+                select(Response.id, Organisation.name, Organisation.kind, Response.level, Response.role,
                        Response.answers, Response.comments)
                 .join(Organisation, Organisation.id == Response.organisation_id)
                 .where(Response.round_id == round_id)
                 .order_by(Response.id)
             ).all()
-        return [
-            {"respondent": f"R{rid}", "organisation": org, "level": level, "role": role,
-             "answers": dict(answers or {}), "comments": dict(comments or {})}
-            for rid, org, level, role, answers, comments in rows
-        ]
+        out = []
+        for rid, org, kind, level, role, answers, comments in rows:
+            kept, notes = (only_asked(qid, kind, answers or {}, comments or {}) if qid is not None
+                           else (dict(answers or {}), dict(comments or {})))
+            out.append({"respondent": f"R{rid}", "organisation": org, "level": level, "role": role,
+                        "answers": kept, "comments": notes})
+        return out
 
     def response_counts(self, round_id: int) -> dict[str, int]:
         """Responses per organisation for a round; every organisation of the partnership is
@@ -140,12 +147,12 @@ class ResponseRepository(Database):
             r = s.get(Round, round_id)
             if r is None:
                 raise fail("round", "This round no longer exists.")
-            org_ids = dict(
-                s.execute(
-                    select(Organisation.name, Organisation.id)
-                    .where(Organisation.partnership_id == r.partnership_id)
-                ).all()
-            )
+            org_rows = s.execute(
+                select(Organisation.name, Organisation.id, Organisation.kind)
+                .where(Organisation.partnership_id == r.partnership_id)
+            ).all()
+            org_ids = {name: oid for name, oid, _ in org_rows}
+            org_kinds = {name: kind for name, _, kind in org_rows}
             problems: list[Problem] = []
             rows: list[dict[str, Any]] = []
             keys: set[str] = set()
@@ -192,6 +199,8 @@ class ResponseRepository(Database):
                                             f"at record {row} of {total}."))
                     break
                 if not problems:
+                    answers, comments = only_asked(r.questionnaire_id, org_kinds.get(org_name), answers,
+                                                   comments)
                     rows.append({
                         "round_id": round_id, "organisation_id": org_id, "level": level,
                         "role": (role or "").strip() or None, "answers": dict(answers),

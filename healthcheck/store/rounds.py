@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from healthcheck.core.anonymity import SMALL_GROUPS
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.vocabulary import ROUND_KINDS
 from healthcheck.store import audit
@@ -113,6 +114,26 @@ class RoundRepository(Database):
                 q = q.where(Round.questionnaire_id == r.questionnaire_id)
             prev = s.scalars(q.order_by(Round.opened_at.desc(), Round.id.desc()).limit(1)).first()
             return round_info(prev) if prev else None
+
+    def set_small_groups(self, round_id: int, mode: str) -> RoundInfo:
+        """Choose how the round treats groups too small to show ("pool" or "hide"). Only until its
+        figures first show: a look in one mode beside a look in the other at the same answers
+        would give away the people one of them leaves out."""
+        if mode not in SMALL_GROUPS:
+            raise fail("small_groups", f"Small groups are pooled ('pool') or hidden ('hide'), not '{mode}'.")
+        with self.writing() as s:
+            r = s.get(Round, round_id, with_for_update=True)
+            if r is None:
+                raise fail("round", "This round no longer exists.")
+            if r.small_groups != mode:
+                shown = s.scalars(select(RoundRelease.id).where(RoundRelease.round_id == round_id)
+                                  .limit(1)).first()
+                if shown is not None:
+                    raise fail("small_groups", "This round's results have already been shown, so how it "
+                                               "treats small groups can no longer change.")
+                r.small_groups = mode
+                s.flush()
+            return round_info(r)
 
     def releases(self, round_id: int) -> list[int]:
         """How many answers each step of the round's figures took in, oldest first."""

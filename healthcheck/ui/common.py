@@ -180,14 +180,23 @@ def fewer_than(threshold: int) -> str:
 def release_note(data: RoundData, threshold: int) -> str | None:
     """Why the figures leave out answers already sent (they move only in steps: services.results)."""
     if data.assessment is None and data.received:
-        return (f"Results appear once at least {threshold} people have answered, and then move only "
-                f"in steps of {threshold} or more answers, so nobody's answers can be picked out.")
+        waiting = threshold - data.received
+        when = (f"when {_more(waiting)} answered" if waiting > 0
+                else f"when every area has either none or at least {threshold} answers")
+        return (f"Results appear {when} (at least {threshold} in all), and then move only in steps of "
+                f"{threshold} or more answers, so nobody's answers can be picked out.")
     if data.held_back:
+        waiting = threshold - data.held_back
+        when = (f"when {_more(waiting)} answered" if waiting > 0
+                else f"when every area has either none or at least {threshold} of the new answers")
         return (f"{data.held_back} answer(s) sent since the last update are not in these figures yet. "
-                f"Results update when at least {threshold} new answers are in (and every area has "
-                f"either none or {threshold} of them), so nobody's answers can be worked out by "
-                "comparing two looks.")
+                f"Results update {when} (at least {threshold} new answers, and every area either none "
+                f"or {threshold} of them), so nobody's answers can be worked out by comparing two looks.")
     return None
+
+
+def _more(n: int) -> str:
+    return "1 more person has" if n == 1 else f"{n} more people have"
 
 
 def count_text(n: int, threshold: int) -> str:
@@ -294,7 +303,7 @@ def round_data(ctx: AdminContext, r: RoundInfo) -> RoundData:
     q = questionnaire_for_round(r)
     pack = get_rules()
     key = (str(store.url), r.id, sum(counts.values()), ctx.partnership.threshold, ctx.partnership.name,
-           q.id, q.version, pack.digest)
+           q.id, q.version, pack.digest, r.small_groups)
     cache = _assessment_cache()
     hit = cache.get(key)
     if hit is not None:

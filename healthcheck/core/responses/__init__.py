@@ -9,9 +9,11 @@
 - `forms`: Microsoft / Google Forms exports and score JSON files.
 """
 
+from healthcheck.core.responses.asked import reading_notes
 from healthcheck.core.responses.columns import (
     COMMENT_SUFFIX,
     DONT_KNOW,
+    KIND_COLUMN,
     MAX_NAME,
     MAX_PROBLEMS,
     MAX_TEXT,
@@ -43,6 +45,7 @@ __all__ = [
     "MAX_PROBLEMS",
     "MAX_ROWS",
     "MAX_TEXT",
+    "KIND_COLUMN",
     "META_COLUMNS",
     "REQUIRED_COLUMNS",
     "columns_of",
@@ -52,6 +55,7 @@ __all__ = [
     "export_table",
     "frame_from_records",
     "read_responses",
+    "reading_notes",
     "record_problems",
     "records_from_frame",
     "split_partnerships",

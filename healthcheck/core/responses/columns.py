@@ -23,6 +23,10 @@ from healthcheck.core.questionnaire import Item, Questionnaire
 DONT_KNOW = 0.0
 META_COLUMNS: tuple[str, ...] = ("respondent", "organisation", "level", "role", "partnership")
 REQUIRED_COLUMNS: tuple[str, ...] = ("respondent", "organisation", "level")
+# An optional responses-file column: the kind of the respondent's organisation (a key of
+# vocabulary.ORGANISATION_KINDS). With it, answers to items not asked of that kind are set aside
+# as not asked; it is not kept in the canonical table (the answers it set aside are blank there).
+KIND_COLUMN = "organisation_kind"
 COMMENT_SUFFIX = "_comment"
 MAX_TEXT = 5_000
 MAX_NAME = 200  # respondent, organisation, role and partnership (the store keeps 200 characters)

@@ -20,9 +20,11 @@ import pandas as pd
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import LEVELS
 from healthcheck.core.questionnaire import Item, Questionnaire
+from healthcheck.core.responses.asked import NOTES, set_aside_not_asked
 from healthcheck.core.responses.columns import (
     COMMENT_SUFFIX,
     DONT_KNOW,
+    KIND_COLUMN,
     MAX_NAME,
     MAX_PROBLEMS,
     MAX_TEXT,
@@ -35,6 +37,7 @@ from healthcheck.core.responses.columns import (
     show_value,
 )
 from healthcheck.core.responses.csvfile import SAVE_AS_CSV, decode_text, parse_records, read_bytes
+from healthcheck.core.vocabulary import ORGANISATION_KINDS
 
 _LEVEL_LIST = ", ".join(LEVELS)
 _LIKERT_HELP = "use a whole number from 1 to 5, dk for don't know, or leave the cell blank"
@@ -116,7 +119,7 @@ def _plural(n: int, word: str) -> str:
 
 def _known_columns(questionnaire: Questionnaire) -> dict[str, str]:
     """Accepted header name -> kind (meta / likert / choice / text / comment)."""
-    known: dict[str, str] = {c: "meta" for c in META_COLUMNS}
+    known: dict[str, str] = {c: "meta" for c in (*META_COLUMNS, KIND_COLUMN)}
     for item in questionnaire.items:
         known[item.id] = item.type
     for item in comment_items(questionnaire):
@@ -276,10 +279,28 @@ def read_responses(source: str | Path | bytes, questionnaire: Questionnaire, *,
         if progress is not None and done % batch == 0:
             progress(done, total)
 
+    kinds = _kinds(cells(KIND_COLUMN), rownums, positions.get(KIND_COLUMN, 0), problems)
     problems.raise_if_any()
+    notes = set_aside_not_asked(out, kinds, questionnaire, rownums, path)
     if progress is not None:
         progress(total, total)
-    return pd.DataFrame(out, columns=columns_of(questionnaire))
+    df = pd.DataFrame(out, columns=columns_of(questionnaire))
+    df.attrs[NOTES] = notes
+    return df
+
+
+def _kinds(col: pd.Series | None, rownums: np.ndarray, order: int, problems: _Problems) -> np.ndarray | None:
+    """Each row's organisation kind (None where blank), from the optional kind column."""
+    if col is None:
+        return None
+    raw = col.str.strip()
+    kinds = raw.str.lower()
+    bad = (~kinds.isin([*ORGANISATION_KINDS, ""])).to_numpy()
+    known = ", ".join(ORGANISATION_KINDS)
+    problems.cells(rownums, bad, order, KIND_COLUMN, raw,
+                   lambda v: f"{show_value(v)} is not a kind of organisation; use one of: {known} "
+                             "(or leave the cell blank)")
+    return kinds.where(kinds != "", None).to_numpy(dtype=object)
 
 
 def _meta_columns(cells: Callable[[str], pd.Series | None], positions: dict[str, int],

@@ -31,7 +31,6 @@ import orjson
 from healthcheck.core.rules.compile import SENTINEL, compile_pack
 from healthcheck.core.rules.model import (
     FACT_FIELD,
-    SEVERITY_RANK,
     Condition,
     Evidence,
     Facts,
@@ -42,6 +41,7 @@ from healthcheck.core.rules.model import (
     leaves,
     share_value,
 )
+from healthcheck.core.rules.rank import grouped, ranked
 
 # Evidence and Finding live with the other rule models; callers have long imported them from here.
 __all__ = ["Engine", "EngineError", "Evidence", "Finding", "compile_pack", "evidence_for", "get_engine",
@@ -162,12 +162,13 @@ class Engine:
         return sorted({n for n in names if n != SENTINEL})
 
     def evaluate(self, facts: Facts) -> list[Finding]:
+        """The findings, grouped (a rule that supersedes another takes it in) and ranked
+        (`rank`: severity, then how far past its threshold the evidence is)."""
         findings = []
         for rule_id in self.fired(facts):
             rule = self._rules[rule_id]
             findings.append(Finding(rule, tuple(evidence_for(rule.when, facts))))
-        findings.sort(key=lambda f: (SEVERITY_RANK[f.rule.severity], f.rule.id))
-        return findings
+        return ranked(grouped(findings, self._rules))
 
     def close(self) -> None:
         with self._lock:

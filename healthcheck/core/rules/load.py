@@ -8,6 +8,7 @@ conditions on items or choices that no questionnaire has.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from healthcheck.core.rules.model import (
     DIMENSION_KINDS,
     DONT_KNOW_CHOICE,
     KINDS,
+    SEVERITY_RANK,
     Condition,
     Group,
     Leaf,
@@ -132,6 +134,11 @@ def parse_rule(path: Path, text: str | None = None) -> Rule:
     if isinstance(when, Group) and expression_cost(compile_rule(when)) > MAX_RULE_COST:
         problems.append((("when",), "this condition is too complex for the rule engine; split it into "
                                     "two rules or use fewer nested groups"))
+    for k, other in enumerate(model.supersedes):
+        if other == model.id:
+            problems.append((("supersedes", k), "a rule cannot supersede itself"))
+        elif other in model.supersedes[:k]:
+            problems.append((("supersedes", k), f"'{other}' is listed twice"))
     fires = sum(e.expect == "fires" for e in model.examples)
     if fires < 1 or len(model.examples) - fires < 1:
         problems.append((("examples",), "a rule needs at least one 'fires' and one 'quiet' example"))
@@ -139,7 +146,9 @@ def parse_rule(path: Path, text: str | None = None) -> Rule:
         raise InputError([Problem(str(path), msg, line_of(data, loc)) for loc, msg in problems])
     assert isinstance(when, Group)
     return Rule(model.id, model.title, model.severity, tuple(model.tasks), model.explanation.strip(),
-                when, tuple(model.actions), tuple(model.examples), str(path), line_of(data, ()))
+                when, tuple(model.actions), tuple(model.examples), str(path), line_of(data, ()),
+                tuple(model.supersedes),
+                tuple(line_of(data, ("supersedes", k)) for k in range(len(model.supersedes))))
 
 
 def load_rules(source: str | Path | None = None) -> RulePack:
@@ -168,9 +177,44 @@ def load_rules(source: str | Path | None = None) -> RulePack:
         if rule.id in seen:
             problems.append(Problem(rule.path, f"rule id '{rule.id}' is also used by {seen[rule.id]}", 1))
         seen[rule.id] = rule.path
+    # a single file may supersede the rules beside it in its folder
+    siblings = set() if root.is_dir() else {p.stem for p in (*root.parent.glob("*.yaml"),
+                                                               *root.parent.glob("*.yml"))}
+    problems.extend(supersession_problems(rules, siblings))
     if problems:
         raise InputError(problems)
     return RulePack(tuple(sorted(rules, key=lambda r: r.id)))
+
+
+def supersession_problems(rules: list[Rule], elsewhere: AbstractSet[str] = frozenset()) -> list[Problem]:
+    """`supersedes` naming an unknown rule (`elsewhere`: ids known without being loaded), a more
+    severe rule (its finding would vanish into a milder one), or going round in a circle."""
+    by_id = {r.id: r for r in rules}
+    problems = []
+    for rule in rules:
+        for other, line in zip(rule.supersedes, rule.supersedes_lines, strict=True):
+            target = by_id.get(other)
+            if target is None and other not in elsewhere:
+                problems.append(Problem(rule.path, f"supersedes '{other}', but there is no rule with that "
+                                        f"id (known: {', '.join(sorted(by_id)) or 'none'})", line))
+            elif target is not None and SEVERITY_RANK[target.severity] < SEVERITY_RANK[rule.severity]:
+                problems.append(Problem(rule.path, f"a {rule.severity} rule cannot supersede '{other}', "
+                                        f"which is {target.severity}: the more serious finding would be "
+                                        "hidden", line))
+    for rule in rules:  # cycles: follow supersedes from each rule and see whether it comes back
+        stack, seen = list(rule.supersedes), set()
+        while stack:
+            other = stack.pop()
+            if other == rule.id:
+                problems.append(Problem(rule.path, "supersedes goes round in a circle back to "
+                                        f"'{rule.id}'", rule.supersedes_lines[0] if rule.supersedes_lines
+                                        else rule.line))
+                break
+            if other in seen or other not in by_id:
+                continue
+            seen.add(other)
+            stack.extend(by_id[other].supersedes)
+    return problems
 
 
 def check_against(pack: RulePack, questionnaires: list[Questionnaire]) -> list[Problem]:

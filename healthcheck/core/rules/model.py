@@ -18,8 +18,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from healthcheck.core.contract import SHARE_DIGITS, EvidenceDoc, FindingDoc, rounded
+from healthcheck.core.anonymity import shown_score, shown_share
+from healthcheck.core.contract import EvidenceDoc, FindingDoc
 from healthcheck.core.frameworks import DIMENSION_BY_ID
+from healthcheck.core.questionnaire import Questionnaire
+from healthcheck.core.rules.clearing import counts, finding_margin, margin, to_clear
 from healthcheck.core.vocabulary import SEVERITIES as SEVERITIES  # re-exported for callers of rules
 from healthcheck.core.vocabulary import SEVERITY_RANK as SEVERITY_RANK
 from healthcheck.core.vocabulary import Severity
@@ -35,6 +38,7 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[float, float], str]] = {
     "answer": (("above",), (0, 1), "share answering"),
     "respondents": (("at_least",), (0, 1_000_000), "number of respondents"),
 }
+SHARE_KINDS = {"unknown", "answer"}  # kinds whose value is a share (0-1); the others are points or counts
 DIMENSION_KINDS = {"score", "spread", "gap", "lowest_group", "unknown"}
 # Where each kind of leaf finds its value in Facts.
 FACT_FIELD = {"score": "scores", "spread": "spreads", "gap": "gaps", "lowest_group": "lowest_groups",
@@ -173,6 +177,8 @@ class RuleFile(Strict):
     explanation: Annotated[str, Field(min_length=20)]
     when: dict[str, Any]
     actions: Annotated[list[Action], Field(min_length=1)]
+    # Rules this one groups: when both fire, only this one shows, listing them (same evidence).
+    supersedes: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]] = []
     examples: list[Example] = []
 
     @field_validator("tasks")
@@ -218,6 +224,8 @@ class Rule:
     examples: tuple[Example, ...]
     path: str
     line: int | None = None
+    supersedes: tuple[str, ...] = ()
+    supersedes_lines: tuple[int | None, ...] = ()  # the YAML line of each `supersedes` entry
 
 
 @dataclass(frozen=True)
@@ -243,7 +251,8 @@ class RulePack:
 
 
 def _rule_signature(rule: Rule) -> Any:
-    return repr((rule.id, rule.title, rule.severity, rule.tasks, rule.explanation, rule.when, rule.actions))
+    return repr((rule.id, rule.title, rule.severity, rule.tasks, rule.explanation, rule.when, rule.actions,
+                 rule.supersedes))
 
 
 # --- what fired, and why -----------------------------------------------------------------------
@@ -259,40 +268,86 @@ class Evidence:
     threshold: float
     choices: tuple[str, ...] = ()
 
+    @property
+    def margin(self) -> float | None:
+        """How far the value is past the threshold, in points or percentage points (`clearing`)."""
+        return margin(self.condition, self.op, self.value, self.threshold)
+
+    @property
+    def points_at_problem(self) -> bool:
+        """Below or above a line (not context such as "overall is fair", nor a count)."""
+        return counts(self.condition, self.op)
+
+    def to_clear(self, names: Questionnaire | None = None, *, clause: bool = False) -> str | None:
+        """What would clear this evidence, in one sentence (items named by their text with `names`;
+        `clause`: without the value, for a screen that has just said it)."""
+        return to_clear(self.condition, self.subject, self.op, self.value, self.threshold, self.choices,
+                        names, clause=clause)
+
     def as_dict(self) -> dict[str, Any]:
         """This evidence as the score document holds it (`contract.EvidenceDoc`)."""
         return EvidenceDoc.model_validate(self.doc_fields()).model_dump()
 
-    def doc_fields(self) -> dict[str, Any]:
+    def doc_fields(self, names: Questionnaire | None = None) -> dict[str, Any]:
         return {"condition": self.condition, "subject": self.subject,
-                "value": rounded(self.value, SHARE_DIGITS), "op": self.op, "threshold": self.threshold,
-                "choices": list(self.choices)}
+                "value": self.shown_value, "op": self.op, "threshold": self.threshold,
+                "choices": list(self.choices), "margin": self.margin, "to_clear": self.to_clear(names)}
+
+    @property
+    def shown_value(self) -> float | int | None:
+        """The value as it is shown: a share to 0.01, points and counts whole (`anonymity`)."""
+        return shown_share(self.value) if self.condition in SHARE_KINDS else shown_score(self.value)
 
     def describe(self) -> str:
         leaf = Leaf(self.condition, self.subject, self.op.removeprefix("not "), self.threshold, self.choices)
         text = leaf.describe()
-        value = "no answers" if self.value is None else f"{self.value:g}"
+        value = "no answers" if self.value is None else f"{self.shown_value:g}"
         prefix = "not: " if self.op.startswith("not ") else ""
         return f"{prefix}{text} (is {value})"
 
 
 @dataclass(frozen=True)
 class Finding:
+    """A rule that fired, with its evidence. A finding that groups others (`supersedes`) carries
+    their rules in `covered` and their evidence merged into its own; its tasks and actions are its
+    rule's followed by those of the rules it covers."""
+
     rule: Rule
     evidence: tuple[Evidence, ...]
+    covered: tuple[Rule, ...] = ()
 
     @property
     def id(self) -> str:
         return self.rule.id
 
+    @property
+    def covers(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.covered)
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t for r in (self.rule, *self.covered) for t in r.tasks))
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        seen: dict[str, Action] = {}
+        for r in (self.rule, *self.covered):
+            for a in r.actions:
+                seen.setdefault(a.text, a)
+        return tuple(seen.values())
+
+    @property
+    def margin(self) -> float | None:
+        """How far past its threshold the finding's most telling evidence is (`clearing`)."""
+        return finding_margin([(e.condition, e.op, e.value, e.threshold) for e in self.evidence])
+
     def as_dict(self) -> dict[str, Any]:
         """This finding as the score document holds it (`contract.FindingDoc`)."""
         return FindingDoc.model_validate(self.doc_fields()).model_dump()
 
-    def doc_fields(self) -> dict[str, Any]:
+    def doc_fields(self, names: Questionnaire | None = None) -> dict[str, Any]:
         r = self.rule
-        return {"rule": r.id, "severity": r.severity, "title": r.title, "tasks": list(r.tasks),
-                "explanation": r.explanation, "evidence": [e.doc_fields() for e in self.evidence],
-                "actions": [{"task": a.task, "text": a.text} for a in r.actions]}
-
-
+        return {"rule": r.id, "severity": r.severity, "title": r.title, "tasks": list(self.tasks),
+                "explanation": r.explanation, "margin": self.margin, "covers": list(self.covers),
+                "evidence": [e.doc_fields(names) for e in self.evidence],
+                "actions": [{"task": a.task, "text": a.text} for a in self.actions]}

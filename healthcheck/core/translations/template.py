@@ -71,7 +71,10 @@ def template(q: Questionnaire, language: str, name: str | None = None, questionn
                                for key, text in PAGE_TEXT.items())
     doc.yaml_set_comment_before_after_key(
         "page", before="The page around the questions (buttons, notices). Keep every {placeholder}.")
+    from healthcheck.core.schemas import modeline  # here: schemas reads this package's models
+
     doc.yaml_set_start_comment(
+        f"{modeline('translation').removeprefix('# ')}\n"
         f"{doc['name']} text for {source_file} ({q.title}, version {q.version}).\n"
         f"Save as {Path(source_file).stem}.{language}.yaml beside {source_file}. Replace each text with its\n"
         "translation; keep every key, id and `source`. Delete an entry to show the original text.\n"

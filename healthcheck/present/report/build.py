@@ -9,18 +9,19 @@ is shown, the report has no breakdown by organisation or level at all.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from healthcheck import __version__
+from healthcheck.core.anonymity import shown_score, shown_share
 from healthcheck.core.assess import Assessment
 from healthcheck.core.frameworks import FRAMEWORKS
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.scoring import PartnershipScores
 from healthcheck.core.vocabulary import SEVERITIES, SEVERITY_LABEL
+from healthcheck.present import start as start_here
 from healthcheck.present import views
 from healthcheck.present.report.hidden import suppressed_groups
 from healthcheck.present.report.model import (
@@ -64,22 +65,20 @@ def _bullets(items: Iterable[Sequence[str | Run]]) -> Bullets:
 
 
 def _score(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return DASH
-    return f"{float(v):.0f}"
+    n = shown_score(v)
+    return DASH if n is None else str(n)
 
 
 def _signed(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    n = shown_score(v)
+    if n is None:
         return DASH
-    n = round(float(v))
     return f"+{n}" if n > 0 else ("0" if n == 0 else f"{DASH}{abs(n)}")
 
 
 def _pct(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return DASH
-    return f"{float(v) * 100:.0f}%"
+    share = shown_share(v)
+    return DASH if share is None else f"{share * 100:.0f}%"
 
 
 def _cell(text: Any) -> str:
@@ -136,6 +135,7 @@ def _who_answered(scores: PartnershipScores) -> list[Block]:
         blocks.append(Table((title, "Responses"), rows, (3, 1.3), frozenset({1})))
     blocks.append(_p(f"A group with fewer than {t} responses is never shown on its own: it reads "
                      f"\"fewer than {t}\" and has no score anywhere in this report.", style="small"))
+    blocks.extend(_p(note) for note in views.anonymity_notes(scores))
     return blocks
 
 
@@ -255,11 +255,15 @@ def _breakdown(scores: PartnershipScores) -> list[Block]:
 def _findings(a: Assessment) -> list[Block]:
     rows = views.finding_rows(a.findings, a.questionnaire)
     blocks: list[Block] = [Heading("Findings", 2)]
+    if a.full_check_note:  # a pulse round: the checks it could not run
+        blocks.append(_p(a.full_check_note))
     if not rows:
         blocks.append(_p("The rules flag no risks in this round."))
         return blocks
-    blocks.append(_p(f"{_plural(len(rows), 'finding')}, most severe first. Each says why it was raised "
-                     "(the evidence that made the rule fire) and what the guides recommend."))
+    blocks.append(_p(f"{_plural(len(rows), 'finding')}, most severe first and, within a severity, the "
+                     "furthest past its line first. Each says why it was raised (the evidence that made "
+                     "the rule fire), what would clear it, and what the guides recommend. Findings that "
+                     "rest on the same evidence are given once."))
     for sev in SEVERITIES:
         mine = [r for r in rows if r["severity"] == sev]
         if not mine:
@@ -269,13 +273,37 @@ def _findings(a: Assessment) -> list[Block]:
             inner += [
                 _p(_b(r["title"]), _i(f"  ({SEVERITY_LABEL.get(sev, sev).lower()})")),
                 _p(r["explanation"]),
-                _p(_b("Why this was raised")),
-                _bullets([w] for w in r["why"]) if r["why"] else _p(DASH),
+            ]
+            if r["covers"]:
+                inner.append(_p(_i("Also covers: " + "; ".join(r["covers"]) + " (the same evidence raised "
+                                   "them)."), style="small"))
+            inner += [
+                _p(_b("Why this was raised, and what would clear it")),
+                _bullets([w, *([_i(" " + c)] if c else [])]
+                         for w, c in zip(r["why"], r["to_clear"], strict=True)) if r["why"] else _p(DASH),
             ]
             if r["actions"]:
                 inner.append(_p(_b("Recommended actions")))
                 inner.append(_bullets([act["text"], _i(f" ({act['task']})")] for act in r["actions"]))
             blocks.append(Group(tuple(inner)))
+    return blocks
+
+
+def _start_here(a: Assessment) -> list[Block]:
+    items = start_here.start_here(a.findings, a.questionnaire)
+    if not items:
+        return []
+    blocks: list[Block] = [Heading(start_here.HEADING, 2), _p(start_here.INTRO)]
+    for k, item in enumerate(items, start=1):
+        inner: list[Any] = [_p(_b(f"{k}. {item['title']}"),
+                               _i(f"  ({SEVERITY_LABEL.get(item['severity'], item['severity']).lower()})"))]
+        if item["to_clear"] or item["why"]:  # what would clear it says the value too
+            inner.append(_p(item["to_clear"] or item["why"] + "."))
+        if item["covers"]:
+            inner.append(_p(_i("Also covers: " + "; ".join(item["covers"]) + "."), style="small"))
+        if item["action"]:
+            inner.append(_p(_b("First step: "), item["action"]["text"], _i(f" ({item['action']['task']})")))
+        blocks.append(Group(tuple(inner)))
     return blocks
 
 
@@ -341,11 +369,20 @@ def _comments(comments: Mapping[str, Sequence[str]] | None, threshold: int) -> l
                          f"{threshold} responses, without names."))
         return blocks
     blocks.append(_p(f"Shown without names, and only from organisations with at least {threshold} "
-                     "responses.", style="small"))
+                     "responses; sorted by their words, not by who wrote them or when.", style="small"))
     for item_text, texts in comments.items():
         blocks.append(_p(_b(item_text)))
         blocks.append(_bullets([t] for t in texts))
     return blocks
+
+
+def _small_groups_text(s: PartnershipScores) -> str:
+    if s.small_groups == "pool":
+        return ("Smaller groups are pooled (\"Other partners, 4 people\") where together they reach the "
+                "threshold; where they cannot, their people are left out of every figure, the whole "
+                "partnership's included, so that no other group has to be hidden.")
+    return ("When exactly one group is hidden, the next smallest is hidden too, so the hidden one cannot be "
+            "worked out from the total and the others.")
 
 
 def _method(a: Assessment, pack_note: str | None = None) -> list[Block]:
@@ -370,8 +407,7 @@ def _method(a: Assessment, pack_note: str | None = None) -> list[Block]:
                      "practice guides recommend."))
     blocks.append(_p(_b("Anonymity threshold: "),
                      f"{t}. An organisation or level is shown only where at least {t} of its people "
-                     "answered an area. When exactly one group is hidden, the next smallest is hidden "
-                     "too, so the hidden one cannot be worked out from the total and the others. Hidden "
+                     "answered an area. " + _small_groups_text(s) + " Hidden "
                      "groups have no number anywhere in this report; comments are shown only from "
                      f"organisations with at least {t} responses, without names."))
     hidden = suppressed_groups(s)
@@ -409,6 +445,7 @@ def build_report(assessment: Assessment, *, previous: Assessment | PartnershipSc
              ("Questionnaire", f"{q.title} (version {q.version})"),
              ("People who answered", str(s.respondents)), ("Anonymity threshold", str(s.threshold)))
     blocks.append(Table(("", ""), facts, (1.4, 3)))
+    blocks.extend(_start_here(a))
     blocks.extend(_who_answered(s))
     blocks.append(Heading("Summary", 2))
     blocks.append(_p(_extended_summary(a, prev, previous_label, acts, today), style="lead"))

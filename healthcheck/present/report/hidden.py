@@ -16,7 +16,9 @@ def suppressed_groups(scores: PartnershipScores) -> list[str]:
         status = views.group_status(scores, grouping)
         for r in status.itertuples():
             hidden_on = sum(1 for d in scores.dimensions if f"{grouping}:{r.key}" in d.suppressed)
-            if r.respondents is None:
+            if r.status == views.NOT_IN_FIGURES:
+                out.append(f"{r.group} ({grouping}): fewer than {t} responses, so left out of every figure")
+            elif r.respondents is None:
                 out.append(f"{r.group} ({grouping}): fewer than {t} responses")
             elif hidden_on == total:
                 out.append(f"{r.group} ({grouping}): hidden on every area, so that a smaller group cannot "

@@ -16,7 +16,7 @@ import streamlit as st
 
 from healthcheck.core.errors import InputError
 from healthcheck.core.pagetext import PageText
-from healthcheck.core.questionnaire import Item, Questionnaire
+from healthcheck.core.questionnaire import Item, Questionnaire, Section
 from healthcheck.store import OrganisationInfo, PartnershipInfo, RoundInfo
 from healthcheck.ui.common import (
     get_store,
@@ -184,9 +184,26 @@ def _go(form: FormState, step: int, q: Questionnaire | None = None) -> None:
     form.step = step
 
 
-def _submit(form: FormState, q: Questionnaire, r: RoundInfo) -> None:
+def _kind(form: FormState, orgs: list[OrganisationInfo]) -> str | None:
+    """The kind of the organisation the respondent chose (None before they choose)."""
+    chosen = form.about.get("organisation")
+    return next((o.kind for o in orgs if o.id == chosen), None)
+
+
+def _asked_sections(q: Questionnaire, kind: str | None) -> list[tuple[Section, list[Item]]]:
+    """The sections with the items this respondent is asked (`Item.is_asked_of`); a section left
+    with none is skipped."""
+    out = []
+    for section in q.sections:
+        items = [i for i in section.items if i.is_asked_of(kind)]
+        if items:
+            out.append((section, items))
+    return out
+
+
+def _submit(form: FormState, q: Questionnaire, r: RoundInfo, kind: str | None) -> None:
     answers: dict[str, int | str] = {}
-    for item in q.items:
+    for item in q.items_for(kind):
         value = form.answers.get(item.id)
         if value is None:
             continue
@@ -261,7 +278,8 @@ def render(token: str) -> None:
     form.submission_key()
     st.markdown(f"**{plain(partnership.name)}** · {plain(r.label)}")
 
-    sections = q.sections
+    kind = _kind(form, orgs)
+    sections = _asked_sections(q, kind)  # respondents see only the items asked of their organisation
     total = len(sections)
     step = min(max(form.step, 0), total)
     if step == 0:
@@ -277,12 +295,12 @@ def render(token: str) -> None:
                   key=form.wkey("nav", "start"))
         return
 
-    section = sections[step - 1]
+    section, items = sections[step - 1]
     st.progress(step / total, text=tr("answer.section", number=step, sections=total, title=section.title))
     st.subheader(plain(section.title))
     if section.intro:
         st.caption(plain(section.intro))
-    for item in section.items:
+    for item in items:
         _item_widget(form, q, item, tr)
 
     left, right = st.columns(2)
@@ -292,11 +310,12 @@ def render(token: str) -> None:
         right.button(tr("answer.next"), type="primary", on_click=_go, args=(form, step + 1, q),
                      key=form.wkey("nav", f"next{step}"))
         return
-    answered = sum(1 for i in q.items if form.answers.get(i.id) is not None)
-    st.caption(tr("answer.answered", answered=answered, questions=len(q.items)))
+    asked = q.items_for(kind)
+    answered = sum(1 for i in asked if form.answers.get(i.id) is not None)
+    st.caption(tr("answer.answered", answered=answered, questions=len(asked)))
     if right.button(tr("send"), type="primary", key=form.wkey("nav", "send")):
         try:
-            _submit(form, q, r)
+            _submit(form, q, r, kind)
         except InputError as exc:
             show_problems(exc)
             return

@@ -12,14 +12,14 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from healthcheck.core.anonymity import low_score_comments
+from healthcheck.core.anonymity import low_score_comments, shown_scores
 from healthcheck.core.errors import InputError
 from healthcheck.core.frameworks import FRAMEWORKS
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.scoring import PartnershipScores
 from healthcheck.core.text import slug
 from healthcheck.core.vocabulary import SEVERITY_LABEL
-from healthcheck.present import charts, summaries, views
+from healthcheck.present import charts, start, summaries, views
 from healthcheck.present.report import report_bytes
 from healthcheck.store import RoundInfo
 from healthcheck.ui.common import (
@@ -36,6 +36,7 @@ from healthcheck.ui.common import (
     show_problems,
 )
 from healthcheck.ui.severity import SEVERITY_ICON
+from healthcheck.ui.widgets.start_here import start_here
 
 RADAR_VIEWS = {"By organisation": "organisation", "By level": "level", "Whole partnership": None}
 NOUNS = {"factors": "conditions", "prerequisites": "prerequisites", "tasks": "tasks"}
@@ -90,7 +91,7 @@ def _factors(data: RoundData, scores: PartnershipScores) -> None:
                                lambda t=table, fw=framework: charts.band_bars(t, FRAMEWORKS[fw],
                                                                               cuts=bands.cuts))
         shown = table[["number", "label", "score", "band", "spread", "answered", "suppressed_groups"]]
-        chart_with_table(chart, shown.round(1), key=f"dash_{framework}",
+        chart_with_table(chart, shown_scores(shown, ["score", "spread"]), key=f"dash_{framework}",
                          summary=summaries.dimension_summary(table, NOUNS[framework]))
     st.caption(f"Bands: {bands.describe()}.")
 
@@ -106,12 +107,16 @@ def _add_action(ctx: AdminContext, r: RoundInfo, rule_id: str, task: str, text: 
 
 def findings_section(ctx: AdminContext, r: RoundInfo, data: RoundData, q: Questionnaire,
                      key_prefix: str = "dash") -> None:
-    """Findings by severity, each with its why and actions (with "Add to action plan")."""
+    """Findings in ranked order, each with its why, what would clear it and actions (with "Add to
+    action plan")."""
     assert data.assessment is not None
     rows = views.finding_rows(data.assessment.findings, q)
     error = st.session_state.pop("hc_action_error", None)
     if error:
         st.error(plain(error))
+    note = data.assessment.full_check_note  # a pulse round: the checks it could not run
+    if note:
+        st.info(plain(note))
     if not rows:
         st.success("The rules flag no risks in this round.")
         return
@@ -120,8 +125,12 @@ def findings_section(ctx: AdminContext, r: RoundInfo, data: RoundData, q: Questi
         label = f"{SEVERITY_LABEL.get(row['severity'], row['severity'])}: {row['title']}"
         with st.expander(plain(label), icon=SEVERITY_ICON.get(row["severity"]), expanded=i == 0):
             st.markdown(plain(row["explanation"]))
-            st.markdown("**Why this was raised**")
-            st.markdown("\n".join(f"- {plain(w)}" for w in row["why"]) or "-")
+            if row["covers"]:
+                st.caption("This finding also covers: " + plain("; ".join(row["covers"])) + " (the same "
+                           "evidence raised them).")
+            st.markdown("**Why this was raised, and what would clear it**")
+            st.markdown("\n".join(f"- {plain(w)}" + (f"  \n  *{plain(c)}*" if c else "")
+                                   for w, c in zip(row["why"], row["to_clear"], strict=True)) or "-")
             st.markdown("**Recommended actions**")
             for j, action in enumerate(row["actions"]):
                 text_col, button_col = st.columns([3, 1], vertical_alignment="center")
@@ -141,8 +150,8 @@ def _gaps(data: RoundData, scores: PartnershipScores) -> None:
         st.info("No differences to show: at least two organisations (or levels) each need "
                 f"{scores.threshold} or more responses before they can be compared.")
         return
-    table = pd.DataFrame(gaps)[["label", "grouping", "high_group", "high_score", "low_group", "low_score",
-                                "gap"]].round(1)
+    table = shown_scores(pd.DataFrame(gaps)[["label", "grouping", "high_group", "high_score", "low_group",
+                                             "low_score", "gap"]], ["high_score", "low_score", "gap"])
     spec = chart_spec((*data.key, "gaps"), lambda: charts.gap_chart(gaps, "Largest perspective gaps"))
     chart_with_table(spec, table, key="dash_gaps", summary=summaries.gap_summary(gaps))
 
@@ -174,20 +183,22 @@ def _change(ctx: AdminContext, r: RoundInfo, data: RoundData, scores: Partnershi
                       lambda: charts.trend_chart(views.trend_frame(history, framework),
                                                  FRAMEWORKS[framework],
                                                  cuts=data.assessment.questionnaire.bands.cuts))
-    chart_with_table(spec, shown.round(1), key="dash_trend",
+    chart_with_table(spec, shown_scores(shown, ["previous", "current", "change"]), key="dash_trend",
                      summary=summaries.change_summary(shown, previous.label))
 
 
 def _comments(data: RoundData, q: Questionnaire, threshold: int) -> None:
     st.subheader("Comments on low scores")
-    comments = low_score_comments(data.frame, q, threshold)
+    comments = low_score_comments(data.figures_frame, q, threshold)  # only people in the figures
     if not comments:
         st.caption(f"No comments to show. Comments are shown only from organisations with at least "
                    f"{threshold} responses, without names.")
         return
-    st.caption(f"Shown without names, and only from organisations with at least {threshold} responses.")
+    st.caption(f"Shown without names, and only from organisations with at least {threshold} responses; "
+               "sorted by their words, not by who wrote them or when.")
     for item_text, texts in comments.items():
-        with st.expander(f"{plain(item_text)} ({len(texts)})"):
+        # no count beside a question: "(1)" would say one person wrote it
+        with st.expander(plain(item_text)):
             for text in texts:
                 st.text(plain(text, markdown=False))
 
@@ -218,6 +229,9 @@ def render(ctx: AdminContext) -> None:
         st.caption(note)
     elif r.is_open:
         st.caption("This round is still open: results change as more people answer.")
+    for line in views.anonymity_notes(scores):  # left out of the figures, or hidden (core.anonymity)
+        st.caption(plain(line))
+    start_here(start.start_here(data.assessment.findings, q))
     _respondents(scores)
     _radar(data, scores)
     _factors(data, scores)
@@ -243,7 +257,7 @@ def _report_downloads(ctx: AdminContext, r: RoundInfo, data: RoundData, q: Quest
                 data.assessment, previous=prev.assessment if prev else None,
                 previous_label=previous.label if previous else None,
                 actions=ctx.store.actions(ctx.partnership.id),
-                comments=low_score_comments(data.frame, q, ctx.partnership.threshold),
+                comments=low_score_comments(data.figures_frame, q, ctx.partnership.threshold),
                 fmt=fmt, round_label=r.label, date=r.closed_at or None)  # type: ignore[arg-type]
         return make
 

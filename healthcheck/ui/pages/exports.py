@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from healthcheck.core.anonymity import SUPPRESSED_ORG
+from healthcheck.core.anonymity import SUPPRESSED_ORG, left_out_note
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.text import slug
 from healthcheck.present.exports import anonymised_csv
@@ -61,7 +61,9 @@ def render(ctx: AdminContext) -> None:
 
 def _responses_csv(data: RoundData, q: Questionnaire, threshold: int, name: str, pid: int,
                    r: RoundInfo) -> None:
-    csv_text, hidden = anonymised_csv(data.frame, q, threshold)
+    csv_text, hidden = anonymised_csv(data.figures_frame, q, threshold)
+    if data.left_out:
+        st.caption(plain(left_out_note(data.left_out) or "") + " The file leaves their rows out too.")
     if hidden:
         st.warning(f"Some organisations have fewer than {threshold} responses, so the file names them "
                    f"\"{SUPPRESSED_ORG}\" and leaves out their roles. To keep the hidden group from "

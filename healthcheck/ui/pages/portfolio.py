@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from healthcheck.core.anonymity import low_score_comments
+from healthcheck.core.anonymity import low_score_comments, shown_score
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.frameworks import DIMENSIONS, FRAMEWORKS
 from healthcheck.core.responses import read_responses
@@ -45,6 +45,7 @@ from healthcheck.ui.common import (
     recorded,
 )
 from healthcheck.ui.widgets.confirm_delete import confirm_delete
+from healthcheck.ui.widgets.start_here import start_here
 from healthcheck.ui.widgets.uploads import confirm_mapping, forget_removed, read_upload
 
 _IMPORT_KEY = "hc_pf_import"
@@ -58,7 +59,7 @@ HEATMAP_ROWS = 40
 SHOWN_COLUMNS = {"partnership": "Partnership", "top_risk": "Top risk", "high": "High", "medium": "Medium",
                  "low": "Low", "tasks": "Tasks", "change": "Change (tasks)", "factors": "Conditions",
                  "prerequisites": "Prerequisites", "info": "Info", "respondents": "Respondents",
-                 "round": "Round"}
+                 "round": "Round", "needs_full_check": "Needs the full check"}
 
 _SCORE_HELP = "Average score of the areas (0-100), for the whole partnership"
 _COLUMN_CONFIG: dict[str, Any] = {
@@ -70,6 +71,8 @@ _COLUMN_CONFIG: dict[str, Any] = {
         help=f"Number of findings: {SEVERITY_LABEL[sev].lower()}", width="small")
        for sev in SEVERITIES},
     "Top risk": st.column_config.TextColumn(help="The most serious finding"),
+    "Needs the full check": st.column_config.TextColumn(
+        help="Checks this round could not run: its questionnaire (the pulse) does not ask what they need"),
 }
 
 
@@ -178,6 +181,9 @@ def _filters(rows: list[pf.PortfolioRow]) -> pf.FilterSpec:
 
 def _portfolio_view(portfolio: pf.Portfolio, entries: dict[str, pf.StoreEntry], store: Store,
                     funder_id: int) -> None:
+    start_here(pf.portfolio_start_here(portfolio.rows),
+               intro="The findings to take up first across all these partnerships: the most serious, "
+                     "and of those the ones furthest past their line, each with one action to begin with.")
     spec = _filters(portfolio.rows)
     rows = spec.apply(portfolio.rows)
     st.caption(f"{len(rows)} of {len(portfolio.rows)} partnerships")
@@ -239,8 +245,8 @@ def heatmap_table(heat: pd.DataFrame) -> pd.DataFrame:
     """The heatmap's numbers: one row per partnership, one column per task, "score (band)"."""
     cells = heat.assign(
         area=[f"{int(n)} {lab}" for n, lab in zip(heat["number"], heat["label"], strict=True)],
-        value=[f"{s:.0f} ({b})" if pd.notna(s) else "no data" for s, b in zip(heat["score"], heat["band"],
-                                                                               strict=True)])
+        value=[f"{shown_score(s)} ({b})" if pd.notna(s) else "no data"
+               for s, b in zip(heat["score"], heat["band"], strict=True)])
     table = cells.pivot(index="partnership", columns="area", values="value")
     table = table.reindex(index=list(dict.fromkeys(cells["partnership"])),
                           columns=list(dict.fromkeys(cells["area"])))
@@ -260,12 +266,15 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
         return
     scores = assessment.scores
     st.markdown(plain(views.summary_sentence(scores, assessment.findings)))
+    for line in views.anonymity_notes(scores):  # left out of the figures, or hidden (core.anonymity)
+        st.caption(plain(line))
     if row.round:
         st.caption(f"Round: {plain(row.round)}")
     if row.change is not None:
         tasks = row.means.get("tasks")
-        st.metric("Tasks score", "-" if tasks is None else f"{tasks:.0f}",
-                  f"{row.change:+.0f} since the previous round")
+        st.metric("Tasks score", "-" if tasks is None else str(shown_score(tasks)),
+                  f"{shown_score(row.change):+d} since the previous round")
+    start_here(pf.start_here(assessment.findings, assessment.questionnaire))
     frame = views.radar_frame(scores, "tasks", by="organisation")
     chart_with_table(charts.radar(frame, FRAMEWORKS["tasks"], size=420),
                      views.radar_table(frame, scores.threshold),
@@ -277,16 +286,20 @@ def _detail(portfolio: pf.Portfolio, entry: pf.StoreEntry | None, row: pf.Portfo
     for f in finding_rows:
         with st.expander(plain(f"{SEVERITY_LABEL.get(f['severity'], f['severity'])}: {f['title']}")):
             st.markdown(plain(f["explanation"]))
-            st.markdown("\n".join(f"- {plain(w)}" for w in f["why"]) or "-")
+            if f["covers"]:
+                st.caption("This finding also covers: " + plain("; ".join(f["covers"])) + ".")
+            st.markdown("\n".join(f"- {plain(w)}" + (f"  \n  *{plain(c)}*" if c else "")
+                                   for w, c in zip(f["why"], f["to_clear"], strict=True)) or "-")
             st.markdown("**Recommended actions**")
             st.markdown("\n".join(f"- {plain(a['text'])} *({plain(a['task'])})*" for a in f["actions"]))
     if entry is not None and entry.include_comments:
         q = assessment.questionnaire
-        comments = low_score_comments(released.frame, q, entry.threshold) if released is not None else {}
+        comments = (low_score_comments(released.figures_frame, q, entry.threshold)
+                    if released is not None else {})
         if comments:
             st.markdown("**Comments on low scores** (shared by the partnership, without names)")
-            for item_text, texts in comments.items():
-                with st.expander(f"{plain(item_text)} ({len(texts)})"):
+            for item_text, texts in comments.items():  # no count: "(1)" would say one person wrote it
+                with st.expander(plain(item_text)):
                     for text in texts:
                         st.text(plain(text, markdown=False))
 

@@ -21,6 +21,7 @@ from healthcheck.ui.common import (
     show_problems,
 )
 from healthcheck.ui.widgets.sharing_panel import render as sharing_panel
+from healthcheck.ui.widgets.small_groups import render as small_groups_choice
 from healthcheck.ui.widgets.workshop_setup import render_create as workshop_panel
 
 _LINKS = "hc_round_links"
@@ -77,6 +78,7 @@ def _round_panel(ctx: AdminContext, r: RoundInfo, latest: bool) -> None:
             st.table(rows, hide_index=True)
         st.caption(f"Counts under {threshold} are shown as \"fewer than {threshold}\" so nobody can "
                    "be picked out.")
+        small_groups_choice(ctx, r)
         sharing_panel(ctx, r)
         if not r.is_open:
             return

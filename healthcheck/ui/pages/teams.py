@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import streamlit as st
 
-from healthcheck.core.anonymity import comment_groups
+from healthcheck.core.anonymity import written_answers
 from healthcheck.core.errors import InputError
 from healthcheck.store import ORGANISATION_KINDS, TEAM_QUESTIONS
 from healthcheck.ui.common import AdminContext, plain, round_data
@@ -51,29 +51,13 @@ def shared_priorities(notes: dict[str, dict[str, str]]) -> list[tuple[str, list[
 
 
 def _respondent_notes(ctx: AdminContext) -> dict[str, dict[str, list[str]]]:
-    """What respondents wrote to the team questions in the latest round with answers, per
-    organisation, only for organisations that meet the anonymity threshold."""
+    """What respondents wrote to the team questions in the latest round with (released) answers,
+    per organisation, as the anonymity module allows: only organisations whose figures show,
+    each question's answers sorted by their words, nothing counted."""
     for r in reversed(ctx.store.rounds(ctx.partnership.id)):
         data = round_data(ctx, r)
-        if not data.records:
-            continue
-        counts: dict[str, int] = defaultdict(int)
-        for rec in data.records:
-            counts[rec["organisation"]] += 1
-        speaking = comment_groups(counts, ctx.partnership.threshold)
-        out: dict[str, dict[str, list[str]]] = {}
-        for rec in data.records:
-            if rec["organisation"] not in speaking:
-                continue
-            for question in TEAM_QUESTIONS:
-                text = rec["answers"].get(question)
-                if isinstance(text, str) and text.strip():
-                    out.setdefault(rec["organisation"], {}).setdefault(question, [])
-                    if text.strip() not in out[rec["organisation"]][question]:
-                        out[rec["organisation"]][question].append(text.strip())
-        # sorted, not in the order sent: one person's answers must not line up across questions
-        return {org: {question: sorted(texts) for question, texts in by_q.items()}
-                for org, by_q in out.items()}
+        if data.records:
+            return written_answers(data.records, TEAM_QUESTIONS, ctx.partnership.threshold)
     return {}
 
 

@@ -26,7 +26,7 @@ from healthcheck.core.text import slug
 from healthcheck.core.vocabulary import SEVERITY_LABEL
 from healthcheck.core.workshop import answer_distribution, items_for
 from healthcheck.present import qr, summaries, views
-from healthcheck.services.workshop import workshop_assessment
+from healthcheck.services.workshop import workshop_assessment, workshop_export_frame
 from healthcheck.store import throttle as th
 from healthcheck.store import workshops as ws
 from healthcheck.ui.common import (
@@ -101,7 +101,7 @@ def distribution_charts(data: RoundData, w: ws.WorkshopInfo, q: Questionnaire) -
     """How many chose each answer, per question: one stacked bar per agreement question, and
     bars for each multiple-choice question that anyone answered."""
     items = items_for(w.dimensions, q)
-    dist = answer_distribution(data.records, items, q, w.threshold)
+    dist = answer_distribution(data.figures_records, items, q, w.threshold)  # the people in the figures
     if dist.empty:
         return
     dist["name"] = [f"Q{n} {_short(t)}" for n, t in zip(dist["number"], dist["question"], strict=True)]
@@ -207,7 +207,10 @@ def _results(w: ws.WorkshopInfo, submissions: int) -> None:
     st.header("Results")
     radars(data, asked(w), "organisation", key="ws_console_radar", size=560, side_by_side=True)
     st.caption(f"Organisations with fewer than {w.threshold} answers are not drawn on their own; they "
-               "are part of the whole partnership.")
+               "are part of the whole partnership, pooled with others, or (where they cannot be) left out "
+               "of the figures.")
+    for line in views.anonymity_notes(data.assessment.scores):
+        st.caption(plain(line))
     st.header("Findings")
     findings(data, q)
     st.header("Answers per question")
@@ -248,7 +251,9 @@ def _exports(w: ws.WorkshopInfo) -> None:
     name = slug(w.title, "workshop")
 
     def csv_bytes() -> bytes:
-        _, frame, _ = workshop_assessment(store, w, q, None)
+        from healthcheck.core.rules import load_rules
+
+        frame = workshop_export_frame(store, w, q, load_rules())
         return anonymised_csv(frame, q, w.threshold)[0].encode("utf-8")
 
     def json_bytes() -> bytes:

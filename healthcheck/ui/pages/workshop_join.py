@@ -257,6 +257,10 @@ def render(code: str) -> None:
             if not is_outage(exc):
                 raise
 
+    # only the items asked of the chosen organisation's kind (all of them until one is chosen)
+    chosen = st.session_state.get(form.key("org"))
+    kind = next((o.kind for o in orgs if o.id == chosen), None)
+    items = [i for i in items if i.is_asked_of(kind)]
     st.caption(tr("workshop.anonymous", threshold=w.threshold))
     partnership = _or_last(f"partnership:{w.partnership_id}", lambda: store.get_partnership(w.partnership_id))
     if partnership is not None:

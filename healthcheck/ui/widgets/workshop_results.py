@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from healthcheck.core.anonymity import shown_scores
 from healthcheck.core.errors import InputError
 from healthcheck.core.frameworks import DIMENSION_BY_ID, FRAMEWORKS
 from healthcheck.core.workshop import asked_dimensions
@@ -110,7 +111,7 @@ def radars(data: RoundData, areas: tuple[str, ...], by: str | None, key: str, si
                 spec = shared_spec((*data.key, "ws-bars", fw, tuple(sorted(wanted))),
                                   lambda t=table, f=fw: charts.band_bars(t, FRAMEWORKS[f],
                                                                         cuts=bands.cuts))
-                shown = table[["number", "label", "score", "band", "answered"]].round(1)
+                shown = shown_scores(table[["number", "label", "score", "band", "answered"]], ["score"])
                 chart_with_table(spec, shown, key=f"{key}_{fw}", summary=summaries.dimension_summary(table))
 
 
