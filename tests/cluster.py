@@ -25,6 +25,7 @@ from browser import free_port, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_TEMPLATE = ROOT / "deploy" / "nginx-site.conf.template"
+ENV_FILE = ROOT / "deploy" / "healthcheck.env"
 _PLACEHOLDER = re.compile(r"\$\{(HC_[A-Z0-9_]+)\}")
 
 MAIN_CONF = """\
@@ -81,6 +82,16 @@ def wait_until(check, timeout: float, what: str, interval: float = 0.1):  # type
         time.sleep(interval)  # the poll interval of a wait on a condition
 
 
+def env_file_settings(path: Path = ENV_FILE) -> dict[str, str]:
+    """The settings of deploy/healthcheck.env that are switched on (not commented out)."""
+    out: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            out[name.strip()] = value.strip()
+    return out
+
+
 @dataclass
 class AppProcess:
     """One `healthcheck serve` process (the command a deployer runs), its log in a file."""
@@ -97,18 +108,22 @@ class AppProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        env = dict(os.environ, HEALTHCHECK_DATABASE_URL=self.db_url, HEALTHCHECK_INSTANCE=self.name,
-                   PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
+        # Streamlit's settings as the deployment guide's environment file gives them; the database
+        # and the instance name are this test's own
+        streamlit = {k: v for k, v in env_file_settings().items() if k.startswith("STREAMLIT_")}
+        env = dict(os.environ, **streamlit, HEALTHCHECK_DATABASE_URL=self.db_url,
+                   HEALTHCHECK_INSTANCE=self.name, PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
         for name in ("HEALTHCHECK_BASE_URL", "HEALTHCHECK_PUBLIC_URL"):
             env.pop(name, None)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "healthcheck.cli", "serve", "--address", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "healthcheck.cli", "serve", "--address", "127.0.0.1",
+             "--port", str(self.port)],
             cwd=str(ROOT), env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         def ready() -> bool:
-            assert self.proc is not None and self.proc.poll() is None, self.log_path.read_text(errors="replace")
+            assert self.proc is not None and self.proc.poll() is None, self.log_text()
             status, _, body = get(f"{self.base}/healthz/ready", timeout=2)
             return status == 200 and json.loads(body)["instance"] == self.name
         wait_until(ready, timeout, f"{self.name} to be ready")
@@ -161,7 +176,8 @@ class Nginx:
         values.update({f"HC_APP_{i}": f"127.0.0.1:{app.port}" for i, app in enumerate(self.apps, start=1)})
         (self.folder / "site.conf").write_text(render_site(values), encoding="utf-8")
         (self.folder / "nginx.conf").write_text(MAIN_CONF.format(dir=self.folder), encoding="utf-8")
-        checked = subprocess.run([binary, "-t", "-p", str(self.folder), "-c", str(self.folder / "nginx.conf")],
+        conf = str(self.folder / "nginx.conf")
+        checked = subprocess.run([binary, "-t", "-p", str(self.folder), "-c", conf],
                                  capture_output=True, text=True, timeout=30)
         assert checked.returncode == 0, checked.stderr
         self.proc = subprocess.Popen([binary, "-p", str(self.folder), "-c", str(self.folder / "nginx.conf")],

@@ -29,8 +29,7 @@ from cluster import AppProcess, Nginx, free_port
 from pgserver import PgUnavailable, start_server
 from sqlalchemy import text
 
-from healthcheck.store import Store
-from healthcheck.store import sharing
+from healthcheck.store import Store, sharing
 from healthcheck.store import workshops as ws
 
 pytestmark = pytest.mark.multiprocess
@@ -85,7 +84,7 @@ def _open(browser: Any, nginx: Nginx, route: str, path: str, phone: bool = False
 
 def _page(browser: Any, nginx: Nginx, route: str, path: str, phone: bool = False) -> Any:
     page = _open(browser, nginx, route, path, phone)
-    wait_idle(page)
+    wait_idle(page, timeout=60_000)
     return page
 
 
@@ -229,6 +228,8 @@ def test_workshop_across_two_processes_behind_nginx(cluster: dict[str, Any]) -> 
             print("T", '# a newcomer', time.monotonic() - started)
             # a newcomer whose cookie points at A is sent to B by nginx
             late = _page(browser, nginx, to_a, f"/?join={info.join_code}", phone=True)
+            late.get_by_role("button", name="Send my answers").wait_for(timeout=60_000)
+            wait_idle(late)
             _fill({4: late}, range(0, 2))
             _send(late)
             lags.append(_seen_within(console, 5, time.monotonic()))
@@ -269,4 +270,5 @@ def test_workshop_across_two_processes_behind_nginx(cluster: dict[str, Any]) -> 
     for secret in (cluster["admin"], cluster["facilitate"], cluster["funder"], info.join_code, WRONG_CODE,
                    "Disagree"):
         assert secret not in logs, secret
-    assert time.monotonic() - started < 150
+    # about 60-90 s on an idle 2-core machine; the bound leaves room for a busy CI runner
+    assert time.monotonic() - started < 300

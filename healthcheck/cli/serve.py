@@ -77,7 +77,8 @@ def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     v.add_argument("--address", default=None,
                    help="address to listen on (default: every interface; 127.0.0.1 behind a proxy on the "
                         "same machine)")
-    v.add_argument("--port", type=port, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
+    v.add_argument("--port", type=port, default=DEFAULT_PORT,
+                   help=f"port to listen on (default {DEFAULT_PORT})")
     v.add_argument("--base-path", type=base_path, default="",
                    help="path the app is served under behind a proxy, e.g. 'healthcheck' for "
                         "https://example.org/healthcheck/ (Streamlit's server.baseUrlPath)")

@@ -71,4 +71,4 @@ def configure(stream: IO[str] | None = None, level: int = logging.INFO) -> None:
         if name != "uvicorn.error":  # uvicorn.error passes its records up to "uvicorn"
             logger.addHandler(handler)
         logger.setLevel(level)
-        logger.propagate = False if name != "uvicorn.error" else True
+        logger.propagate = name == "uvicorn.error"

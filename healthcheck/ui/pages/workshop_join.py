@@ -207,7 +207,8 @@ def _send(form: _Form, w: ws.WorkshopInfo, q: Questionnaire, items: list[Item], 
         ss[form.p + "error"] = tr("outage")  # the answers stay on screen; the same key sends once later
         return
     ss[form.p + "done"] = "stored" if stored else "already"  # the key stays: it marks this page as sent
-    events().info("workshop answers %s (workshop %d)", "stored" if stored else "sent again, stored before", w.id)
+    events().info("workshop answers %s (workshop %d)",
+                  "stored" if stored else "sent again, stored before", w.id)
 
 
 def _workshop_for(code: str) -> ws.WorkshopInfo | None:
