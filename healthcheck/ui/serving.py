@@ -2,7 +2,9 @@
 
 - `FrameGuard` (healthcheck.ui.frameguard): headers that refuse framing;
 - `Readiness` (healthcheck.ui.readiness): `/healthz/ready` for a load balancer, 200 only while the
-  database answers.
+  database answers;
+- the routes of `healthcheck.ui.endpoints` (the waiting phones' workshop version), under the
+  base path when one is set.
 
 The log is set up here too (healthcheck.ui.logsetup: one line per event, no tokens), once per
 process. `streamlit run` finds the `app` below (an `st.App`, Streamlit's ASGI entry) and serves
