@@ -58,6 +58,7 @@ def streamlit_server(db_url: str, log_path: Path, timeout: float = 45.0) -> Iter
     port = free_port()
     env = dict(os.environ, HEALTHCHECK_DATABASE_URL=db_url, PYTHONUNBUFFERED="1")
     env.pop("HEALTHCHECK_BASE_URL", None)
+    env.pop("HEALTHCHECK_PUBLIC_URL", None)
     # a test pointing APP at another script (HC_WORKSHOP_APP) runs that script as it is
     entry = SERVING if APP == ROOT / "app.py" else APP
     command = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.headless", "true",

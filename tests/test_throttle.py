@@ -226,14 +226,16 @@ def test_wrong_share_codes_are_throttled_per_funder(store: Store, shared_round: 
     assert _wrong_codes(store, t.client) == 3  # the right code was not counted; the refused try neither
 
 
-def test_funder_page_shows_the_wait_plainly(db: Store) -> None:
+def test_funder_page_shows_the_wait_plainly(db: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """Typing wrong share codes into the portfolio page: a plain message, then the wait."""
+    frozen = datetime.now(UTC)  # the clock stands still: a slow run cannot let the wait pass
+    monkeypatch.setattr(th, "current_time", lambda: frozen)
     fund, token = sharing.create_funder(db, "Fund A")
     for _ in range(2):
         at = _redeem(token, "ABCD-EFGH-JKMN")
         assert [e.value for e in at.error] == [plain(sharing.BAD_CODE)]
     with db.writing() as s:  # the rest of the free ones and three more, just now: an 8 s wait
-        s.add_all(JoinFailure(client_key=th.funder_key(fund.id), failed_at=datetime.now(UTC))
+        s.add_all(JoinFailure(client_key=th.funder_key(fund.id), failed_at=frozen)
                   for _ in range(th.FREE + 1))
     at = _redeem(token, "ABCD-EFGH-JKMN")
     [shown] = [e.value for e in at.error]

@@ -31,6 +31,16 @@ def port(text: str) -> int:
     return n
 
 
+def base_path(text: str) -> str:
+    """A URL path prefix such as `healthcheck` or `/tools/healthcheck/`, kept without its slashes."""
+    cleaned = text.strip().strip("/")
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")
+    if any(c not in allowed for c in cleaned) or "//" in cleaned or ".." in cleaned.split("/"):
+        raise argparse.ArgumentTypeError("the base path may hold only letters, digits, '-', '.', '_', '~' "
+                                         "and single '/' between parts, e.g. 'tools/healthcheck'")
+    return cleaned
+
+
 def add_threshold(parser: argparse.ArgumentParser) -> None:
     """The --threshold option, the same on every command that scores."""
     parser.add_argument("--threshold", type=threshold, default=MIN_THRESHOLD,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from healthcheck.cli.arguments import DEFAULT_PORT, port
+from healthcheck.core.publicurl import configured_public_url
 
 if TYPE_CHECKING:
     from healthcheck.store import Store
@@ -33,9 +33,15 @@ def print_demo_links(links: Sequence[tuple[str, str]], base: str,
         print(f"  funder link: {base.rstrip('/')}/?funder={token}")
 
 
-def base_url(port_number: int) -> str:
-    """Where the printed links point: HEALTHCHECK_BASE_URL when set, else this machine."""
-    return os.environ.get("HEALTHCHECK_BASE_URL", "").strip() or f"http://localhost:{port_number}"
+def base_url(port_number: int, address: str = "localhost", base_path: str = "") -> str:
+    """Where the printed links point: HEALTHCHECK_PUBLIC_URL when set, else this machine."""
+    stated = configured_public_url()
+    if stated:
+        return stated
+    host = "localhost" if address in ("", "0.0.0.0", "::") else address
+    host = f"[{host}]" if ":" in host else host
+    path = f"/{base_path.strip('/')}" if base_path.strip("/") else ""
+    return f"http://{host}:{port_number}{path}"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -8,7 +8,6 @@ never with `unsafe_allow_html`.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import uuid
 from collections.abc import Callable
@@ -26,6 +25,7 @@ except ImportError:  # pragma: no cover - a Streamlit without it: send plain val
 
 from healthcheck.core.errors import InputError
 from healthcheck.core.pagetext import PAGE_TEXT
+from healthcheck.core.publicurl import configured_public_url
 from healthcheck.core.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
 from healthcheck.core.rules import RulePack, load_rules
 from healthcheck.core.text import without_bidi
@@ -217,7 +217,12 @@ def show_problems(exc: InputError) -> None:
 
 
 def base_url() -> str:
-    """The app's root address: from the browser (st.context.url), else HEALTHCHECK_BASE_URL."""
+    """The app's root address: HEALTHCHECK_PUBLIC_URL when the deployer states it (behind a proxy
+    the app cannot see the scheme or path people use), else the browser's own (st.context.url),
+    else this machine's default."""
+    stated = configured_public_url()
+    if stated:
+        return stated
     url = ""
     try:
         url = st.context.url or ""
@@ -230,8 +235,7 @@ def base_url() -> str:
             segments = segments[:-1]
         path = "/" + "/".join(segments) if segments else ""
         return urlunsplit((parts.scheme, parts.netloc, path, "", "")).rstrip("/")
-    env = os.environ.get("HEALTHCHECK_BASE_URL", "").strip()
-    return (env or DEFAULT_BASE_URL).rstrip("/")
+    return DEFAULT_BASE_URL
 
 
 def admin_link(token: str) -> str:

@@ -27,6 +27,7 @@ from healthcheck.ui.common import (
     show_problems,
     submission_key,
 )
+from healthcheck.ui.logsetup import events
 from healthcheck.ui.widgets.answer_fields import DONT_KNOW, level_question
 from healthcheck.ui.widgets.language import chosen_page_text, language_picker
 from healthcheck.ui.widgets.privacy_notice import render as privacy_notice
@@ -219,6 +220,7 @@ def _submit(form: FormState, q: Questionnaire, r: RoundInfo, kind: str | None) -
         r.id, int(form.about["organisation"]), str(form.about["level"]), role, answers, comments,
         form.submission_key())
     st.session_state[form.p + "done"] = "stored" if stored else "already"
+    events().info("answers %s (round %d)", "stored" if stored else "sent again, stored before", r.id)
     new_submission_key(form.p + "key")  # sent: this key is spent
 
 

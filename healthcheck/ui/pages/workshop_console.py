@@ -40,6 +40,7 @@ from healthcheck.ui.common import (
     plain,
     recorded,
 )
+from healthcheck.ui.logsetup import events
 from healthcheck.ui.widgets.workshop_results import (
     asked,
     guarded_fragment,
@@ -284,15 +285,18 @@ def _controls(w: ws.WorkshopInfo) -> None:
     if w.revealed:
         if cols[0].button("Hide results", key="ws_hide", width="stretch"):
             ws.reveal(store, w.id, False)
+            events().info("workshop results hidden (workshop %d)", w.id)
             st.rerun()
     elif cols[0].button("Reveal results", key="ws_reveal", type="primary", width="stretch"):
         ws.reveal(store, w.id, True)
+        events().info("workshop results revealed (workshop %d)", w.id)
         st.rerun()
     if w.is_open:
         confirm = cols[2].checkbox("Yes, stop taking answers", key="ws_confirm_close")
         if cols[1].button("Close workshop", key="ws_close", disabled=not confirm, width="stretch",
                           help="No more answers after this. The results stay."):
             ws.close(store, w.id)
+            events().info("workshop closed (workshop %d)", w.id)
             st.rerun()
 
 

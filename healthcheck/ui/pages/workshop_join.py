@@ -28,7 +28,8 @@ from healthcheck.core.questionnaire import Item, Questionnaire
 from healthcheck.core.workshop import items_for
 from healthcheck.store import throttle as th
 from healthcheck.store import workshops as ws
-from healthcheck.ui.common import get_store, is_outage, new_submission_key, plain, submission_key
+from healthcheck.ui.common import KEY_PATTERN, get_store, is_outage, plain, submission_key
+from healthcheck.ui.logsetup import events
 from healthcheck.ui.widgets.answer_fields import DONT_KNOW, level_question
 from healthcheck.ui.widgets.beacon import follow
 from healthcheck.ui.widgets.language import chosen_page_text, language_picker
@@ -47,6 +48,7 @@ PHONE_CSS = """
 <style>
 div[role="radiogroup"] label {padding: 0.45rem 0.2rem; font-size: 1.05rem;}
 div[role="radiogroup"] label div:first-child {transform: scale(1.25);}
+.st-key-ws_page_key {display: none !important;}
 </style>
 """
 
@@ -64,10 +66,12 @@ def try_code(code: str) -> ws.WorkshopInfo | None:
     t = throttle()
     attempt = t.begin()
     if not attempt.allowed:
+        events().info("wrong join codes: a session must wait %.0f s", attempt.wait)
         st.error(attempt.message())
         return None
     found = ws.lookup_join_code(get_store(), code)
     if found is None or not found.is_open:  # the attempt stays counted as a wrong code
+        events().info("join code refused (%s)", "ended workshop" if found is not None else "no such workshop")
         st.error(ENDED if found is not None else BAD_CODE)
         return None
     t.succeeded(attempt)
@@ -113,7 +117,9 @@ class _Form:
         return bool(st.session_state.get(self.p + "done"))
 
     def submission_key(self) -> str:
-        return submission_key(self.p + "key")
+        return self.kept or submission_key(self.p + "key")
+
+    kept: str | None = None  # the key as the page holds it (`_page_key`)
 
 
 def _answer_widget(form: _Form, q: Questionnaire, item: Item, number: int) -> Any:
@@ -163,6 +169,20 @@ def _waiting(w: ws.WorkshopInfo, tr: PageText) -> None:
     follow(w.id, ws.drawn_version(w), key=f"ws{w.id}_beacon")
 
 
+def _form_watch_body(workshop_id: int) -> None:
+    """While the form is open: a cheap look every FORM_WATCH_SECONDS; when the facilitator closes
+    the workshop the page says so. Being a timed fragment also makes the page run again at once
+    when it reconnects to another app process (Streamlit reruns a page with timed fragments on
+    reconnecting), so the new process knows the page's widgets and the next tap on Send counts."""
+    w = ws.get_workshop(get_store(), workshop_id)
+    if w is not None and not w.is_open:
+        st.rerun(scope="app")
+
+
+FORM_WATCH_SECONDS = 10
+_form_watch = st.fragment(run_every=FORM_WATCH_SECONDS)(guarded_fragment(_form_watch_body))
+
+
 def _send(form: _Form, w: ws.WorkshopInfo, q: Questionnaire, items: list[Item], tr: PageText) -> None:
     """The Send button's callback: runs before the page is drawn again, so the same run shows
     "thank you" (one server run per tap, not two). Problems are kept for that run to show."""
@@ -182,8 +202,9 @@ def _send(form: _Form, w: ws.WorkshopInfo, q: Questionnaire, items: list[Item], 
             raise
         ss[form.p + "error"] = tr("outage")  # the answers stay on screen; the same key sends once later
         return
-    ss[form.p + "done"] = "stored" if stored else "already"
-    new_submission_key(form.p + "key")  # sent: this key is spent
+    ss[form.p + "done"] = "stored" if stored else "already"  # the key stays: it marks this page as sent
+    events().info("workshop answers %s (workshop %d)",
+                  "stored" if stored else "sent again, stored before", w.id)
 
 
 def _workshop_for(code: str) -> ws.WorkshopInfo | None:
@@ -222,6 +243,29 @@ def _or_last(name: str, read: Callable[[], T]) -> T:
     return value
 
 
+def _page_key(form: _Form) -> str:
+    """This page's submission key, held by the page itself as well as by the server's session.
+
+    Behind a proxy with several app processes, a process can stop mid-workshop; the participant's
+    page then reconnects to another process, which has none of the old session's state. What the
+    page sends on reconnecting is its widgets' values, so the key also lives in a widget (an
+    invisible text field): the new process reads it back, sees that this page has already sent
+    (no second copy can be stored) or carries on with the same key. The key made for a new page
+    reaches the field on the page's next run (a widget's value can only be set before it is drawn).
+    """
+    field, made = form.p + "page_key", form.p + "key"
+    if isinstance(st.session_state.get(made), str) and not st.session_state.get(form.p + "synced"):
+        st.session_state[field] = st.session_state[made]
+        st.session_state[form.p + "synced"] = True
+    with st.container(key="ws_page_key"):
+        held = st.text_input("Answer form id", key=field, label_visibility="collapsed")
+    if isinstance(held, str) and KEY_PATTERN.match(held):
+        st.session_state[made] = held
+        st.session_state[form.p + "synced"] = True
+        return held
+    return submission_key(made)  # a new page: made now, in the field from the next run
+
+
 def render(code: str) -> None:
     st.html(PHONE_CSS)
     w = _or_last(f"workshop:{code}", lambda: _workshop_for(code))
@@ -231,7 +275,7 @@ def render(code: str) -> None:
         return
     store = get_store()
     form = _Form(w.id)
-    key = form.submission_key()
+    key = form.kept = _page_key(form)
     before = chosen_page_text(w.questionnaire_id)  # the language picked so far, if any
     st.header(plain(w.title))
     st.caption(before("workshop.live", partnership=plain(w.partnership_name)))
@@ -281,3 +325,4 @@ def render(code: str) -> None:
         st.error(plain(problem))
     st.button(tr("send"), type="primary", key=form.key("send"), width="stretch", on_click=_send,
               args=(form, w, q, items, tr))
+    _form_watch(w.id)
