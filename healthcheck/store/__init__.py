@@ -8,7 +8,7 @@ One module per job (this package only re-exports them):
 - `tokens`: capability tokens (only their SHA-256 hashes are stored); `checks`: input checks;
 - `partnerships`, `rounds`, `responses`, `actions`: the repository methods per aggregate,
   combined in `repository.Store`;
-- `sharing`, `workshops`, `throttle`: module-level functions taking a `Store`.
+- `sharing`, `workshops`, `paced`, `throttle`: module-level functions taking a `Store`.
 
 Privacy: nothing here holds a respondent's name or e-mail address. Access works by capability
 links: the partnership lead gets an admin token, each round a respondent token.
@@ -24,7 +24,7 @@ from healthcheck.core.vocabulary import (
     ROUND_KINDS,
     TEAM_QUESTIONS,
 )
-from healthcheck.store import sharing, throttle, workshops
+from healthcheck.store import paced, sharing, throttle, workshops
 from healthcheck.store.db import (
     MIGRATIONS_DIR,
     Database,
@@ -107,6 +107,7 @@ __all__ = [
     "new_token",
     "normalise_url",
     "now",
+    "paced",
     "sharing",
     "throttle",
     "workshops",

@@ -103,8 +103,10 @@ def create_workshop(
     dimensions: Iterable[str] | None = None,
     *,
     questionnaire: Questionnaire | None = None,
+    paced: bool = False,
 ) -> tuple[WorkshopInfo, str]:
     """Open a workshop (a new round of kind "workshop"); returns it with the facilitator token.
+    `paced`: the facilitator steps the room through the questions one at a time.
 
     The token is shown once; only its hash is stored."""
     problems: list[Problem] = []
@@ -130,7 +132,8 @@ def create_workshop(
                 s.flush()
                 w = Workshop(round_id=r.id, title=title, join_code=code,
                              facilitator_token_hash=hash_token(token), questionnaire_id=q.id,
-                             dimensions=list(chosen) if chosen else None, revealed=False, created_at=stamp)
+                             dimensions=list(chosen) if chosen else None, revealed=False, created_at=stamp,
+                             paced=bool(paced), position=0, closed_items=[], version=0)
                 s.add(w)
                 s.flush()
                 return workshop_info(w, r, p), token
@@ -185,6 +188,7 @@ def reveal(store: Store, workshop_id: int, revealed: bool = True) -> WorkshopInf
         if w is None:
             raise fail("workshop", "This workshop no longer exists.")
         w.revealed = bool(revealed)
+        w.version = (w.version or 0) + 1  # paced phones follow the reveal
     info = get_workshop(store, workshop_id)
     assert info is not None
     return info
@@ -201,6 +205,7 @@ def close(store: Store, workshop_id: int) -> WorkshopInfo:
         stamp = now()
         if w.closed_at is None:
             w.closed_at = stamp
+            w.version = (w.version or 0) + 1
         if r is not None and r.closed_at is None:
             r.closed_at = stamp
     info = get_workshop(store, workshop_id)
