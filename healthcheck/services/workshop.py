@@ -100,7 +100,8 @@ def paced_results(store: Store, workshop: WorkshopInfo, questionnaire: Questionn
     """The figures of the answers released so far (one record per participant), assessed;
     cached per number of released answers (released answers never change)."""
     rows = pc.answer_rows(store, workshop.id)
-    key = ("paced", workshop.id, len(rows), questionnaire.id, questionnaire.version, id(pack))
+    key = ("paced", workshop.id, len(rows), questionnaire.id, questionnaire.version,
+           None if pack is None else pack.digest)
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
     if hit is not None:

@@ -1,0 +1,230 @@
+"""Facilitator-paced workshops (issue 17, items 1 and 2): the current question in the store,
+answers saved per question, figures in steps of at least the threshold, votes, actions to the plan.
+
+Store tests run on SQLite and on PostgreSQL (the `store` fixture).
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import text
+
+from healthcheck.core.errors import InputError
+from healthcheck.core.rules import load_rules
+from healthcheck.core.workshop import (
+    MAX_VOTES,
+    answer_value,
+    discussion_prompt,
+    paced_items,
+    releasable_items,
+    section_starts,
+)
+from healthcheck.services import workshop as sw
+from healthcheck.store import Store
+from healthcheck.store import paced as pc
+from healthcheck.store import workshops as ws
+
+
+def _room(store: Store, threshold: int = 3) -> tuple[ws.WorkshopInfo, list[int]]:
+    p, _ = store.create_partnership("Harbour partnership", "pulse", threshold,
+                                    [("Harbour Music", "music"), ("City CYPS", "childrens_services")])
+    info, _ = ws.create_workshop(store, p.id, "Paced workshop", paced=True)
+    return info, [o.id for o in store.organisations(p.id)]
+
+
+def _fresh(store: Store, info: ws.WorkshopInfo) -> ws.WorkshopInfo:
+    w = ws.get_workshop(store, info.id)
+    assert w is not None
+    return w
+
+
+# ----------------------------------------------------------------------------- pure logic
+
+
+def test_pulse_items_have_discussion_prompts(pulse) -> None:  # type: ignore[no-untyped-def]
+    items = paced_items(None, pulse)
+    assert len(items) == 19 and all(i.type in ("likert", "choice") for i in items)
+    assert all(i.prompt and i.prompt != i.text for i in items)
+    assert discussion_prompt(items[0]) == items[0].prompt
+    bare = items[0].model_copy(update={"prompt": None})
+    assert items[0].text.rstrip(".") in discussion_prompt(bare)
+    starts = section_starts(items, pulse)
+    assert starts[0] == ("Why we work together", 0) and len(starts) == len(pulse.sections)
+    assert [n for _, n in starts] == sorted(n for _, n in starts)
+
+
+def test_answer_values_and_releasable_items(pulse) -> None:  # type: ignore[no-untyped-def]
+    likert = pulse.item("q.clear_problem") if hasattr(pulse, "item") else paced_items(None, pulse)[0]
+    choice = next(i for i in paced_items(None, pulse) if i.type == "choice")
+    assert answer_value(likert, 4) == 4 and answer_value(likert, "DK") == "dk"
+    assert answer_value(choice, choice.choices[0].id) == choice.choices[0].id
+    for bad in (0, 6, True, "4", None):
+        with pytest.raises(InputError):
+            answer_value(likert, bad)
+    with pytest.raises(InputError):
+        answer_value(choice, "maybe")
+    assert releasable_items({"a": 3, "b": 2, "c": 5}, ["a", "b"], 3) == ["a"]  # c is still open
+    assert releasable_items({"a": 2}, ["a"], 3) == []
+
+
+# ----------------------------------------------------------------------------- store
+
+
+def test_current_question_lives_in_the_database(store: Store, db_url: str) -> None:
+    info, _ = _room(store)
+    assert info.paced and info.position == 0 and info.closed_items == () and info.version == 0
+    v0 = pc.pace_version(store, info.id)
+    assert pc.set_position(store, info.id, 4, 19) == 4
+    assert pc.set_position(store, info.id, 99, 19) == 18  # kept in range
+    assert pc.set_position(store, info.id, -3, 19) == 0
+    pc.close_question(store, info.id, "q.clear_problem")
+    pc.close_question(store, info.id, "q.clear_problem")  # twice is once
+    # another process (its own engine) sees the same place
+    with Store(db_url) as other:
+        seen = ws.get_workshop(other, info.id)
+        assert seen is not None and seen.position == 0 and seen.closed_items == ("q.clear_problem",)
+        assert pc.pace_version(other, info.id) == pc.pace_version(store, info.id)
+    assert (pc.pace_version(store, info.id) or 0) > (v0 or 0)
+    before = pc.pace_version(store, info.id)
+    ws.reveal(store, info.id)
+    assert pc.pace_version(store, info.id) == (before or 0) + 1  # phones follow the reveal too
+    assert not ws.create_workshop(store, info.partnership_id, "Self-paced")[0].paced
+
+
+def test_answers_per_question_are_saved_once_per_participant(store: Store, pulse) -> None:  # type: ignore[no-untyped-def]
+    info, orgs = _room(store)
+    with pytest.raises(InputError, match="organisation"):  # join first
+        sw.answer(store, info, pulse, "p1", "q.clear_problem", 4)
+    pc.join(store, info.id, "p1", orgs[0], "operational")
+    assert pc.participant(store, info.id, "p1") == (orgs[0], "operational")
+    assert sw.answer(store, info, pulse, "p1", "q.clear_problem", 4)
+    assert not sw.answer(store, info, pulse, "p1", "q.clear_problem", 4)  # same answer again: nothing
+    assert sw.answer(store, info, pulse, "p1", "q.clear_problem", 2)  # open: the answer may change
+    with pytest.raises(InputError):
+        sw.answer(store, info, pulse, "p1", "t.not_asked", 3)
+    with pytest.raises(InputError):
+        sw.answer(store, info, pulse, "p1", "q.clear_problem", 9)
+    pc.close_question(store, info.id, "q.clear_problem")
+    assert not sw.answer(store, info, pulse, "p1", "q.clear_problem", 5)  # closed: the first stands
+    pc.join(store, info.id, "p2", orgs[1], "strategic")
+    assert sw.answer(store, info, pulse, "p2", "q.clear_problem", 5)  # a late answer to a closed one
+    assert pc.answers_of(store, info.id, "p1") == {"q.clear_problem": 2}
+    assert pc.answer_counts(store, info.id) == {"q.clear_problem": 2}
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT COUNT(*) FROM workshop_answers")).scalar_one()
+    assert rows == 2
+    sw.close_workshop(store, info, pulse)
+    with pytest.raises(InputError, match="ended"):
+        sw.answer(store, info, pulse, "p2", "q.left_out", 3)
+
+
+def test_concurrent_answers_are_not_lost_or_doubled(store: Store, pulse) -> None:  # type: ignore[no-untyped-def]
+    info, orgs = _room(store)
+    items = [i.id for i in paced_items(None, pulse) if i.type == "likert"][:3]
+    keys = [f"p{n}" for n in range(12)]
+    for n, key in enumerate(keys):
+        pc.join(store, info.id, key, orgs[n % 2], "operational")
+    start = threading.Barrier(6)
+
+    def phone(n: int) -> int:
+        if n < 6:
+            start.wait(timeout=30)
+        stored = 0
+        for item in items:
+            stored += sw.answer(store, info, pulse, keys[n], item, 1 + n % 5)
+            sw.answer(store, info, pulse, keys[n], item, 1 + n % 5)  # a double tap
+        return stored
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert sum(pool.map(phone, range(len(keys)))) == len(keys) * len(items)
+    assert pc.answer_counts(store, info.id) == {item: len(keys) for item in items}
+
+
+def test_spread_moves_in_steps_of_the_threshold(store: Store, pulse) -> None:  # type: ignore[no-untyped-def]
+    """The anonymity rule on per-question spreads: nothing before the question is closed and at
+    least the threshold have answered; afterwards it moves only when the threshold of new answers
+    have come in, so two looks never differ by one person."""
+    info, orgs = _room(store, threshold=3)
+    item = paced_items(None, pulse)[0]
+    for n in range(2):
+        pc.join(store, info.id, f"p{n}", orgs[n % 2], "operational")
+        sw.answer(store, info, pulse, f"p{n}", item.id, 5)
+    dist, shown = sw.question_spread(store, _fresh(store, info), pulse, item)
+    assert dist.empty and shown == 0  # open question: nothing released
+    pc.close_question(store, info.id, item.id)
+    assert sw.step_figures(store, _fresh(store, info), pulse) is None  # 2 < threshold
+    dist, shown = sw.question_spread(store, _fresh(store, info), pulse, item)
+    assert dist.empty and shown == 0
+    pc.join(store, info.id, "p2", orgs[0], "strategic")
+    sw.answer(store, info, pulse, "p2", item.id, 1)
+    assert sw.step_figures(store, _fresh(store, info), pulse) == 1
+    dist, shown = sw.question_spread(store, _fresh(store, info), pulse, item)
+    assert shown == 3 and dist.set_index("option")["count"].to_dict()["Strongly agree"] == 2
+    for n in (3, 4):  # two late answers: fewer than the threshold, the spread stays
+        pc.join(store, info.id, f"p{n}", orgs[1], "operational")
+        sw.answer(store, info, pulse, f"p{n}", item.id, 3)
+        assert sw.step_figures(store, _fresh(store, info), pulse) is None
+        assert sw.question_spread(store, _fresh(store, info), pulse, item)[1] == 3
+    pc.join(store, info.id, "p5", orgs[1], "operational")
+    sw.answer(store, info, pulse, "p5", item.id, 3)
+    assert sw.step_figures(store, _fresh(store, info), pulse) == 2
+    dist, shown = sw.question_spread(store, _fresh(store, info), pulse, item)
+    assert shown == 6 and int(dist["count"].sum()) == 6
+
+
+def test_findings_votes_and_actions_to_the_plan(store: Store, pulse) -> None:  # type: ignore[no-untyped-def]
+    info, orgs = _room(store)
+    items = paced_items(None, pulse)
+    for n in range(5):
+        key = f"p{n}"
+        pc.join(store, info.id, key, orgs[n % 2], "operational")
+        for item in items:
+            value = (1 + n % 2) if item.type == "likert" else item.choices[-1].id
+            sw.answer(store, info, pulse, key, item.id, value)
+    for item in items:
+        pc.close_question(store, info.id, item.id)
+    w = _fresh(store, info)
+    assert sw.step_figures(store, w, pulse) == 1
+    data = sw.paced_results(store, w, pulse, load_rules())
+    assert len(data.records) == 5 and data.assessment is not None and data.assessment.findings
+    actions = sw.room_actions(data.assessment, pulse)
+    assert len(actions) >= MAX_VOTES + 1 and len({a.key for a in actions}) == len(actions)
+    for a in actions[:MAX_VOTES]:
+        assert pc.vote(store, info.id, "p0", a.key)
+    assert not pc.vote(store, info.id, "p0", actions[0].key)  # the same vote twice is one
+    with pytest.raises(InputError, match="votes"):
+        pc.vote(store, info.id, "p0", actions[MAX_VOTES].key)  # a fourth
+    assert pc.vote(store, info.id, "p0", actions[0].key, on=False)  # take one back ...
+    assert pc.vote(store, info.id, "p0", actions[MAX_VOTES].key)  # ... and give it elsewhere
+    pc.vote(store, info.id, "p1", actions[1].key)
+    counts = pc.vote_counts(store, info.id)
+    assert counts == {actions[1].key: 2, actions[2].key: 1, actions[MAX_VOTES].key: 1}
+    assert pc.votes_of(store, info.id, "p0") == {actions[1].key, actions[2].key, actions[MAX_VOTES].key}
+    added = sw.send_actions(store, w, [actions[1], actions[2]], counts)
+    assert [(a.text, a.votes, a.round_id, a.owner, a.due_date) for a in added] == [
+        (actions[1].text, 2, w.round_id, "", None), (actions[2].text, 1, w.round_id, "", None)]
+    assert sw.send_actions(store, w, [actions[1]], counts) == []  # sent once
+    assert len(store.actions(w.partnership_id)) == 2
+    # closing writes each participant's released answers as one response of the round
+    sw.close_workshop(store, w, pulse)
+    sw.close_workshop(store, _fresh(store, info), pulse)  # twice: nothing doubled
+    records = store.response_records(w.round_id)
+    assert len(records) == 5 and all(len(r["answers"]) == len(items) for r in records)
+
+
+def test_closing_keeps_held_back_answers_out_of_the_round(store: Store, pulse) -> None:  # type: ignore[no-untyped-def]
+    info, orgs = _room(store)
+    first, second = paced_items(None, pulse)[:2]
+    for n in range(4):
+        pc.join(store, info.id, f"p{n}", orgs[n % 2], "operational")
+        sw.answer(store, info, pulse, f"p{n}", first.id, 4)
+    sw.answer(store, info, pulse, "p0", second.id, 2)  # one answer: never shown on its own
+    pc.close_question(store, info.id, first.id)
+    pc.close_question(store, info.id, second.id)
+    sw.close_workshop(store, _fresh(store, info), pulse)
+    records = store.response_records(info.round_id)
+    assert len(records) == 4 and all(set(r["answers"]) == {first.id} for r in records)
+    assert pc.answer_counts(store, info.id) == {first.id: 4, second.id: 1}  # kept, not lost
