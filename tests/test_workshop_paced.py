@@ -26,6 +26,17 @@ from healthcheck.services import workshop as sw
 from healthcheck.store import Store
 from healthcheck.store import paced as pc
 from healthcheck.store import workshops as ws
+from healthcheck.ui.common import plain
+
+from .apptest import app
+from .test_workshop_app import charts, ok, texts
+
+
+def shows(at, words: str | None) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the page shows `words` (free text is escaped for Markdown on the page)."""
+    assert words
+    page = texts(at) + "\n".join(str(r.label) for r in at.radio)
+    return words in page or plain(words) in page
 
 
 def _room(store: Store, threshold: int = 3) -> tuple[ws.WorkshopInfo, list[int]]:
@@ -228,3 +239,121 @@ def test_closing_keeps_held_back_answers_out_of_the_round(store: Store, pulse) -
     records = store.response_records(info.round_id)
     assert len(records) == 4 and all(set(r["answers"]) == {first.id} for r in records)
     assert pc.answer_counts(store, info.id) == {first.id: 4, second.id: 1}  # kept, not lost
+
+
+# ----------------------------------------------------------------------------- pages (AppTest)
+
+
+def _app_room(db: Store, threshold: int = 3) -> tuple[ws.WorkshopInfo, str, list[int]]:
+    p, _ = db.create_partnership("Harbour + City", "pulse", threshold,
+                                 [("Harbour Music", "music"), ("City CYPS", "childrens_services")])
+    info, token = ws.create_workshop(db, p.id, "Paced away day", paced=True)
+    return info, token, [o.id for o in db.organisations(p.id)]
+
+
+def _answers_from(db: Store, info: ws.WorkshopInfo, orgs: list[int], pulse, item_id: str,  # type: ignore[no-untyped-def]
+                  values: list[int]) -> None:
+    for n, value in enumerate(values):
+        key = f"seed{n}"
+        if pc.participant(db, info.id, key) is None:
+            pc.join(db, info.id, key, orgs[n % 2], "operational")
+        sw.answer(db, info, pulse, key, item_id, value)
+
+
+def test_console_steps_through_the_questions(db: Store, pulse) -> None:  # type: ignore[no-untyped-def]
+    info, token, orgs = _app_room(db)
+    items = paced_items(None, pulse)
+    at = app(facilitate=token).run()
+    ok(at)
+    assert "Question 1 of 19" in texts(at) and shows(at, items[0].text)
+    assert at.button(key="pc_back").disabled and not charts(at)
+    at.button(key="pc_next").click().run()
+    ok(at)
+    assert _fresh(db, info).position == 1 and shows(at, items[1].text)
+    at.selectbox(key="pc_section").set_value(7).run()  # "How we work together"
+    ok(at)
+    assert _fresh(db, info).position == 7 and "Question 8 of 19" in texts(at)
+    at.button(key="pc_back").click().run()
+    assert _fresh(db, info).position == 6
+    # two answers, closed: below the threshold no spread, only the prompt
+    _answers_from(db, info, orgs, pulse, items[6].id, [5, 4])
+    at.button(key="pc_close_q").click().run()
+    ok(at)
+    assert items[6].id in _fresh(db, info).closed_items
+    assert "shows once at least 3 people" in texts(at) and not charts(at)
+    assert shows(at, items[6].prompt)
+    # a third answer arrives: the console's live part takes the step and the spread appears
+    _answers_from(db, info, orgs, pulse, items[6].id, [5, 4, 1])
+    sw.step_figures(db, _fresh(db, info), pulse)
+    at.run()
+    ok(at)
+    assert len(charts(at)) == 1 and "shows once at least" not in texts(at)
+    table = at.dataframe[-1].value if at.dataframe else None
+    assert table is not None and int(table["People"].sum()) == 3
+
+
+def test_phone_follows_answers_and_votes(db: Store, pulse) -> None:  # type: ignore[no-untyped-def]
+    info, token, orgs = _app_room(db)
+    items = paced_items(None, pulse)
+    pc.set_position(db, info.id, 2, len(items))  # a late joiner lands on the current question
+    phone = app(join=info.join_code).run()
+    ok(phone)
+    p = f"pw{info.id}_"
+    assert not [r for r in phone.radio if r.key and ":" in r.key]  # organisation and level first
+    phone.button(key=p + "join").click().run()
+    assert any("choose your organisation" in e.value for e in phone.error)
+    phone.selectbox(key=p + "org").set_value(orgs[1])
+    phone.radio(key=p + "level").set_value("strategic")
+    phone.button(key=p + "join").click().run()
+    ok(phone)
+    assert "Question 3 of 19" in texts(phone) and shows(phone, items[2].text)
+    key = phone.session_state[p + "key"]
+    phone.radio(key=p + f"a:{items[2].id}").set_value(4).run()
+    ok(phone)
+    assert pc.answers_of(db, info.id, key) == {items[2].id: 4}  # saved as it is given
+    # the facilitator goes back: the phone shows that question, and takes an answer to it
+    pc.set_position(db, info.id, 1, len(items))
+    phone.run()
+    assert shows(phone, items[1].text)
+    phone.radio(key=p + f"a:{items[1].id}").set_value("dk").run()
+    phone.radio(key=p + f"a:{items[1].id}").set_value(5).run()  # changed while the question is open
+    assert pc.answers_of(db, info.id, key) == {items[2].id: 4, items[1].id: 5}
+    # closed with enough answers: the phone shows the same spread and the prompt
+    _answers_from(db, info, orgs, pulse, items[1].id, [2, 2])
+    pc.close_question(db, info.id, items[1].id)
+    sw.step_figures(db, _fresh(db, info), pulse)
+    phone.run()
+    ok(phone)
+    assert len(charts(phone)) == 1 and shows(phone, items[1].prompt)
+    assert phone.radio(key=p + f"a:{items[1].id}").disabled  # answered and closed: final
+    # the reveal: every question answered by enough people, then three votes on the phone
+    for item in items:
+        _answers_from(db, info, orgs, pulse, item.id,
+                      [1, 2, 1] if item.type == "likert" else [item.choices[-1].id] * 3)
+        pc.close_question(db, info.id, item.id)
+    sw.step_figures(db, _fresh(db, info), pulse)
+    ws.reveal(db, info.id)
+    phone.run()
+    ok(phone)
+    boxes = [c for c in phone.checkbox if c.key and c.key.startswith(p + "v:")]
+    assert len(boxes) > MAX_VOTES
+    for box in boxes[:MAX_VOTES]:
+        phone.checkbox(key=box.key).check().run()
+    ok(phone)
+    assert len(pc.votes_of(db, info.id, key)) == MAX_VOTES
+    assert phone.checkbox(key=boxes[MAX_VOTES].key).disabled  # no fourth vote
+    # the console lists the actions with the live counts, and sends the chosen ones to the plan
+    console = app(facilitate=token).run()
+    ok(console)
+    page = texts(console)
+    assert "Risk flags" in page and "The room's votes" in page
+    votes = next(d.value for d in console.dataframe if "Votes" in d.value.columns)
+    assert int(votes["Votes"].sum()) == MAX_VOTES
+    counts = pc.vote_counts(db, info.id)
+    chosen = sorted(counts)[:2]
+    console.multiselect(key="pc_chosen").set_value(chosen).run()
+    console.button(key="pc_send").click().run()
+    ok(console)
+    assert any("added to the partnership's action plan" in s.value for s in console.success)
+    plan = db.actions(info.partnership_id)
+    assert sorted(a.votes for a in plan) == [1, 1] and all(a.round_id == info.round_id for a in plan)
