@@ -70,6 +70,8 @@ def answer(store: Store, workshop: WorkshopInfo, questionnaire: Questionnaire, p
 def step_figures(store: Store, workshop: WorkshopInfo, questionnaire: Questionnaire) -> int | None:
     """Take the next step of the figures if one is due (the console calls this as it polls)."""
     threshold = workshop.threshold
+    if not releasable_items(pc.waiting_counts(store, workshop.id), workshop.closed_items, threshold):
+        return None  # nothing due: no write transaction (the console asks every second)
 
     def decide(waiting: Mapping[str, list[pc.AnswerRow]], closed: tuple[str, ...]) -> list[str]:
         chosen = releasable_items({k: len(v) for k, v in waiting.items()}, closed, threshold)

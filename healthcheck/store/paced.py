@@ -51,6 +51,7 @@ __all__ = [
     "save_answer",
     "set_position",
     "take_step",
+    "waiting_counts",
     "vote",
     "vote_counts",
     "votes_of",
@@ -176,6 +177,16 @@ def answer_counts(store: Store, workshop_id: int) -> dict[str, int]:
     with store.reading() as s:
         rows = s.execute(select(WorkshopAnswer.item_id, func.count())
                          .where(WorkshopAnswer.workshop_id == workshop_id)
+                         .group_by(WorkshopAnswer.item_id)).all()
+    return {item: int(n) for item, n in rows}
+
+
+def waiting_counts(store: Store, workshop_id: int) -> dict[str, int]:
+    """Answers not yet in the figures, per question (a read only: the cheap check before a step)."""
+    with store.reading() as s:
+        rows = s.execute(select(WorkshopAnswer.item_id, func.count())
+                         .where(WorkshopAnswer.workshop_id == workshop_id,
+                                WorkshopAnswer.released_step.is_(None))
                          .group_by(WorkshopAnswer.item_id)).all()
     return {item: int(n) for item, n in rows}
 

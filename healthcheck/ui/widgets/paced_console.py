@@ -121,6 +121,7 @@ def _vote_counts(w: ws.WorkshopInfo, q: Questionnaire) -> None:
     rows = [{"Action": a.text, "Finding": a.finding, "Votes": counts.get(a.key, 0)} for a in actions]
     table = pd.DataFrame(rows).sort_values("Votes", ascending=False, kind="stable")
     st.markdown(f"**The room's votes** (each person has {MAX_VOTES})")
+    st.caption(f"{sum(counts.values())} votes given so far")
     st.dataframe(table, hide_index=True, key="pc_votes")
 
 
