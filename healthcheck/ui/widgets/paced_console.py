@@ -26,7 +26,7 @@ from healthcheck.ui.common import get_questionnaire, get_rules, get_store, plain
 from healthcheck.ui.widgets.paced_view import current_item, spread
 from healthcheck.ui.widgets.workshop_results import asked, findings, guarded_fragment, radars
 
-LIVE_SECONDS = 1.0
+LIVE_SECONDS = 1.5
 
 
 @functools.lru_cache(maxsize=1)

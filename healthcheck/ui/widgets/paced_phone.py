@@ -3,7 +3,7 @@ the facilitator is on (each answer saved as it is given), its spread once the fa
 it, and after the reveal three votes for the actions the room wants.
 
 The phone follows the facilitator: a fragment polls one small number from the store every
-second (`paced.pace_version`) and redraws the page when it changes. The participant key lives in
+1.5 seconds (`paced.pace_version`) and redraws the page when it changes. The participant key lives in
 the page session only (never in the address), like the self-paced form's submission key.
 """
 
@@ -25,7 +25,7 @@ from healthcheck.ui.widgets.answer_fields import DONT_KNOW, level_question
 from healthcheck.ui.widgets.paced_view import current_item, spread
 from healthcheck.ui.widgets.workshop_results import guarded_fragment
 
-FOLLOW_SECONDS = 1.0  # poll the facilitator's place this often (phones follow within 2 s)
+FOLLOW_SECONDS = 1.5  # poll the facilitator's place this often (phones follow within 2 s)
 
 
 def _p(w: ws.WorkshopInfo) -> str:
@@ -40,6 +40,8 @@ def _follow_body(workshop_id: int, drawn: int | None) -> None:
     """Redraw the page when the facilitator moves, closes a question, reveals or ends."""
     if pc.pace_version(get_store(), workshop_id) != drawn:
         st.rerun(scope="app")
+    # An element in every run: a fragment that draws nothing makes the browser spin on it.
+    st.caption("Your screen follows the facilitator.")
 
 
 _follow = st.fragment(run_every=FOLLOW_SECONDS)(guarded_fragment(_follow_body))
@@ -139,10 +141,13 @@ def _votes(w: ws.WorkshopInfo, q: Questionnaire) -> None:
 
 
 def render(w: ws.WorkshopInfo, tr: PageText) -> None:
-    """The paced participant page (after the workshop's title)."""
+    """The paced participant page (after the workshop's title); it follows the facilitator."""
+    _page(w, tr)
+    _follow(w.id, w.version)  # last on the page: its reruns redraw only this bit
+
+
+def _page(w: ws.WorkshopInfo, tr: PageText) -> None:
     store = get_store()
-    drawn = w.version
-    _follow(w.id, drawn)
     q = get_questionnaire(w.questionnaire_id)
     problem = st.session_state.pop("pw_error", None)
     if problem:
