@@ -20,7 +20,7 @@ from healthcheck.store import Store
 from healthcheck.store import paced as pc
 from healthcheck.store import workshops as ws
 
-from .browser import choose, click_and_wait, launch_chromium, screenshot, streamlit_server, wait_idle
+from .browser import choose, click_and_wait, launch_chromium, screenshot, settle, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -180,10 +180,16 @@ def test_paced_workshop(tmp_path: Path) -> None:
             counts = pc.vote_counts(store, info.id)
 
             # choose the two most voted actions and send them to the plan
-            box = console.locator("[data-testid='stMultiSelect']")
-            box.click()
+            combo = console.get_by_role("combobox", name="Actions to send to the action plan")
+            settle(combo)
+            combo.click()
             options = console.get_by_role("option")
-            options.first.wait_for(timeout=SLOW_MS)
+            try:
+                options.first.wait_for(timeout=10_000)
+            except Exception:  # noqa: BLE001 - the click landed beside the box: use its arrow
+                box = console.locator("[data-testid='stMultiSelect']").filter(has=combo)
+                box.get_by_role("button", name="Open").click()
+                options.first.wait_for(timeout=SLOW_MS)
             click_and_wait(console, options.first, timeout=SLOW_MS)
             console.keyboard.press("Escape")
             wait_idle(console, SLOW_MS)
