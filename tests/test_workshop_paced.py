@@ -357,3 +357,23 @@ def test_phone_follows_answers_and_votes(db: Store, pulse) -> None:  # type: ign
     assert any("added to the partnership's action plan" in s.value for s in console.success)
     plan = db.actions(info.partnership_id)
     assert sorted(a.votes for a in plan) == [1, 1] and all(a.round_id == info.round_id for a in plan)
+
+
+def test_rounds_page_makes_a_paced_workshop(db: Store) -> None:
+    """The mode is chosen when the workshop is made; self-paced stays the default."""
+    p, admin = db.create_partnership("Harbour + City", "pulse", 3,
+                                     [("Harbour Music", "music"), ("City CYPS", "childrens_services")])
+    at = app(admin=admin).run()
+    for page_hash, meta in at._registered_pages.items():  # noqa: SLF001
+        if meta.get("url_pathname") == "rounds":
+            at._page_hash = page_hash  # noqa: SLF001
+            at.run()
+    ok(at)
+    assert at.toggle(key="ws_paced").value is False
+    at.text_input(key="ws_title").input("Paced spring workshop")
+    at.toggle(key="ws_paced").set_value(True)
+    at.button(key="FormSubmitter:create_workshop-Run a live workshop").click().run()
+    ok(at)
+    (w,) = ws.workshops_of(db, p.id)
+    assert w.paced and w.title == "Paced spring workshop"
+    assert "you set the pace" in texts(at)
