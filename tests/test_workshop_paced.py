@@ -377,3 +377,29 @@ def test_rounds_page_makes_a_paced_workshop(db: Store) -> None:
     (w,) = ws.workshops_of(db, p.id)
     assert w.paced and w.title == "Paced spring workshop"
     assert "you set the pace" in texts(at)
+
+
+def test_risk_flags_move_in_steps_after_the_reveal(db: Store, pulse) -> None:  # type: ignore[no-untyped-def]
+    """After the reveal, answers that arrive join the console's results (radar and risk flags)
+    only in steps of at least the threshold: two late answers change nothing, the third does."""
+    info, token, orgs = _app_room(db)
+    item = paced_items(None, pulse)[12]  # "We are willing to try things that might not work."
+    _answers_from(db, info, orgs, pulse, item.id, [1, 2, 1])
+    pc.close_question(db, info.id, item.id)
+    ws.reveal(db, info.id)
+    at = app(facilitate=token).run()
+    ok(at)
+    assert "From 3 people's answers" in texts(at) and "Risk flags" in texts(at)
+    flags_before = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert flags_before  # low scores on risk taking raise a flag
+    for n in (3, 4):
+        pc.join(db, info.id, f"late{n}", orgs[0], "operational")
+        sw.answer(db, info, pulse, f"late{n}", item.id, 5)
+        at.run()
+        ok(at)
+        assert "From 3 people's answers" in texts(at)  # held back: fewer than the threshold
+    pc.join(db, info.id, "late5", orgs[1], "operational")
+    sw.answer(db, info, pulse, "late5", item.id, 5)
+    at.run()
+    ok(at)
+    assert "From 6 people's answers" in texts(at)  # the console's live part took the step
