@@ -62,6 +62,8 @@ def questionnaire_texts(q: Questionnaire) -> Iterator[Piece]:
             yield item.id, item.text, True
             if item.help:
                 yield f"{item.id} help", item.help, True
+            if item.prompt:  # said to a workshop room once it has seen the question's spread
+                yield f"{item.id} prompt", item.prompt, True
             for choice in item.choices:
                 yield f"{item.id} choice {choice.id}", choice.label, False
 

@@ -58,6 +58,8 @@ class Item(Strict):
     text: Annotated[str, Field(min_length=1)]
     type: Literal["likert", "choice", "text"]
     help: str | None = None
+    # What a facilitator asks the room once a live workshop has seen this question's spread.
+    prompt: str | None = None
     dimensions: list[DimensionRef] = []
     reverse: bool = False
     choices: list[Choice] = []

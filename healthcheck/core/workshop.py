@@ -5,6 +5,7 @@ Nothing here touches the store; `healthcheck.store.workshops` keeps workshops, t
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -19,7 +20,15 @@ __all__ = [
     "CODE_ALPHABET",
     "CODE_LENGTH",
     "DEFAULT_QUESTIONNAIRE",
+    "MAX_VOTES",
+    "action_key",
     "answer_distribution",
+    "answer_value",
+    "discussion_prompt",
+    "paced_items",
+    "paced_records",
+    "releasable_items",
+    "section_starts",
     "asked_dimensions",
     "chosen_dimensions",
     "format_join_code",
@@ -33,6 +42,7 @@ __all__ = [
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
 DEFAULT_QUESTIONNAIRE = "pulse"
+MAX_VOTES = 3  # votes each participant gives to the recommended actions
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,3 +148,70 @@ def answer_distribution(records: Sequence[Mapping[str, Any]], items: Sequence[It
             rows.append({"item": item.id, "number": n, "question": item.text, "option": label,
                          "order": order, "count": int(tally.get(value, 0))})
     return pd.DataFrame(rows, columns=["item", "number", "question", "option", "order", "count"])
+
+
+# --------------------------------------------------------------------------------------------
+# Facilitator-paced workshops: one question at a time
+
+
+def paced_items(dimensions: Sequence[str] | None, questionnaire: Questionnaire) -> list[Item]:
+    """The questions a paced workshop steps through (free text is never asked in a room)."""
+    return [i for i in items_for(dimensions, questionnaire) if i.type in ("likert", "choice")]
+
+
+def section_starts(items: Sequence[Item], questionnaire: Questionnaire) -> list[tuple[str, int]]:
+    """(section title, position of its first asked question), for "jump to a section"."""
+    section_of = {i.id: s.title for s in questionnaire.sections for i in s.items}
+    starts: list[tuple[str, int]] = []
+    for n, item in enumerate(items):
+        title = section_of.get(item.id, "")
+        if not starts or starts[-1][0] != title:
+            starts.append((title, n))
+    return starts
+
+
+def discussion_prompt(item: Item) -> str:
+    """What the facilitator asks the room once a question's spread is shown: the item's own
+    `prompt`, or one made from the question."""
+    if item.prompt:
+        return item.prompt
+    return (f'Where do you stand on "{item.text.rstrip(".?")}", and what would move the answers '
+            "one step towards agreement?")
+
+
+def answer_value(item: Item, raw: object) -> int | str:
+    """A checked answer to one question (1-5 or "dk" for agreement, a choice id otherwise)."""
+    if item.type == "likert":
+        if isinstance(raw, str) and raw.strip().lower() == "dk":
+            return "dk"
+        if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 5:
+            return raw
+    elif item.type == "choice" and isinstance(raw, str) and raw in {c.id for c in item.choices}:
+        return raw
+    raise InputError([Problem(path="answer", message="That is not one of the answers to this question.")])
+
+
+def releasable_items(pending: Mapping[str, int], closed: Iterable[str], threshold: int) -> list[str]:
+    """The closed questions whose answers not yet in the figures may join them now: at least
+    `threshold` of them, so no two looks at a question differ by fewer people than that."""
+    shut = set(closed)
+    return sorted(item for item, n in pending.items() if item in shut and n >= max(threshold, 1))
+
+
+def paced_records(rows: Iterable[tuple[str, str, str, str, Any]]) -> list[dict[str, Any]]:
+    """Per participant one record (the shape of `Store.response_records`) from answer rows
+    (participant key, organisation, level, item, value), in the order participants first appear.
+    The key is replaced by an opaque number."""
+    by_key: dict[str, dict[str, Any]] = {}
+    for key, organisation, level, item, value in rows:
+        rec = by_key.get(key)
+        if rec is None:
+            rec = by_key[key] = {"respondent": f"P{len(by_key) + 1}", "organisation": organisation,
+                                 "level": level, "role": None, "answers": {}, "comments": {}}
+        rec["answers"][item] = value
+    return list(by_key.values())
+
+
+def action_key(rule_id: str, text: str) -> str:
+    """A short stable id of a recommended action, for votes."""
+    return hashlib.sha256(f"{rule_id}\n{text}".encode()).hexdigest()[:16]

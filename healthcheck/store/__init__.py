@@ -8,7 +8,7 @@ One module per job (this package only re-exports them):
 - `tokens`: capability tokens (only their SHA-256 hashes are stored); `checks`: input checks;
 - `partnerships`, `rounds`, `responses`, `actions`: the repository methods per aggregate,
   combined in `repository.Store`;
-- `sharing`, `workshops`, `throttle`: module-level functions taking a `Store`;
+- `sharing`, `workshops`, `paced`, `throttle`: module-level functions taking a `Store`;
 - `audit`: the audit log (what admin, funder and facilitator links did); `holdings`: every row
   tied to one partnership, for "download everything we hold";
 - `deletion`: deleting for good (rows per table); `backup`: backup and restore of the whole store.
@@ -27,7 +27,7 @@ from healthcheck.core.vocabulary import (
     ROUND_KINDS,
     TEAM_QUESTIONS,
 )
-from healthcheck.store import audit, backup, deletion, holdings, sharing, throttle, workshops
+from healthcheck.store import audit, backup, deletion, holdings, paced, sharing, throttle, workshops
 from healthcheck.store.db import (
     MIGRATIONS_DIR,
     Database,
@@ -122,6 +122,7 @@ __all__ = [
     "now",
     "backup",
     "deletion",
+    "paced",
     "sharing",
     "throttle",
     "workshops",

@@ -47,6 +47,7 @@ class ActionRepository(Database):
         due_date: date | None = None,
         status: str = "open",
         by: str = "admin",
+        votes: int | None = None,
     ) -> ActionInfo:
         problems: list[Problem] = []
         if not isinstance(text, str) or not text.strip():
@@ -59,6 +60,8 @@ class ActionRepository(Database):
             problems.append(_unknown_status(status))
         if due_date is not None and not _is_date(due_date):
             problems.append(_NOT_A_DATE)
+        if votes is not None and (not isinstance(votes, int) or isinstance(votes, bool) or votes < 0):
+            problems.append(Problem(path="votes", message="The number of votes must be a whole number."))
         if problems:
             raise InputError(problems)
         with self.writing() as s:
@@ -69,7 +72,7 @@ class ActionRepository(Database):
             a = ActionItem(
                 partnership_id=partnership_id, round_id=round_id, rule_id=rule_id, task=task,
                 text=text.strip(), owner=owner.strip(), due_date=due_date, status=status,
-                created_at=stamp, updated_at=stamp,
+                created_at=stamp, updated_at=stamp, votes=votes,
             )
             s.add(a)
             s.flush()

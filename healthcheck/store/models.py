@@ -53,7 +53,9 @@ __all__ = [
     "Share",
     "ShareCode",
     "Workshop",
+    "WorkshopAnswer",
     "WorkshopParticipant",
+    "WorkshopVote",
 ]
 
 # Column widths, which the repositories' checks repeat in words.
@@ -168,6 +170,8 @@ class ActionItem(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # How many votes a workshop room gave it, when it came from a workshop's vote (revision 0010).
+    votes: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class PartnerTeamNote(Base):
@@ -236,6 +240,13 @@ class Workshop(Base):
     revealed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Facilitator-paced mode (revision 0010): the facilitator's place in the questions, the
+    # questions closed so far (their spread shown), and a number that grows on every change, so
+    # phones in any app process poll one small value to follow the facilitator.
+    paced: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    closed_items: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class WorkshopParticipant(Base):
@@ -247,6 +258,41 @@ class WorkshopParticipant(Base):
                                              primary_key=True)
     participant_key: Mapped[str] = mapped_column(String(MAX_PARTICIPANT_KEY), primary_key=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # Paced mode asks these once, when joining (revision 0010).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), nullable=True)
+    level: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class WorkshopAnswer(Base):
+    """One participant's answer to one question of a paced workshop, saved as it is given.
+
+    It can change while the question is open; once the facilitator closes the question it is
+    final. `released_step` is the step at which it joined the figures (None: not yet); steps
+    take in at least the anonymity threshold of answers to a question at a time."""
+
+    __tablename__ = "workshop_answers"
+    __table_args__ = (UniqueConstraint("workshop_id", "participant_key", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    participant_key: Mapped[str] = mapped_column(String(MAX_PARTICIPANT_KEY))
+    item_id: Mapped[str] = mapped_column(String(100))
+    value: Mapped[Any] = mapped_column(JSONType)
+    released_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class WorkshopVote(Base):
+    """One participant's vote for one recommended action (at most three each)."""
+
+    __tablename__ = "workshop_votes"
+
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    participant_key: Mapped[str] = mapped_column(String(MAX_PARTICIPANT_KEY), primary_key=True)
+    action_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
 # --------------------------------------------------------------------------------------------

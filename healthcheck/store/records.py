@@ -92,6 +92,7 @@ class ActionInfo:
     status: str
     created_at: datetime
     updated_at: datetime
+    votes: int | None = None  # the votes a workshop room gave it, if it came from one
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,10 @@ class WorkshopInfo:
     revealed: bool
     created_at: datetime
     closed_at: datetime | None
+    paced: bool = False  # the facilitator sets the pace (one question at a time)
+    position: int = 0  # paced: the index of the current question among the asked ones
+    closed_items: tuple[str, ...] = ()  # paced: the questions closed so far (their spread shown)
+    version: int = 0  # grows on every change of the above or of `revealed`
 
     @property
     def is_open(self) -> bool:
@@ -181,7 +186,7 @@ def round_info(r: Round) -> RoundInfo:
 def action_info(a: ActionItem) -> ActionInfo:
     return ActionInfo(
         a.id, a.partnership_id, a.round_id, a.rule_id, a.task, a.text, a.owner, a.due_date,
-        a.status, a.created_at, a.updated_at,
+        a.status, a.created_at, a.updated_at, a.votes,
     )
 
 
@@ -199,5 +204,6 @@ def workshop_info(w: Workshop, r: Round, p: Partnership) -> WorkshopInfo:
         id=w.id, round_id=w.round_id, partnership_id=p.id, partnership_name=p.name, threshold=p.threshold,
         title=w.title, join_code=w.join_code, questionnaire_id=w.questionnaire_id,
         dimensions=tuple(w.dimensions) if w.dimensions else None, revealed=bool(w.revealed),
-        created_at=w.created_at, closed_at=closed,
+        created_at=w.created_at, closed_at=closed, paced=bool(w.paced), position=int(w.position or 0),
+        closed_items=tuple(w.closed_items or ()), version=int(w.version or 0),
     )

@@ -107,8 +107,10 @@ def create_workshop(
     *,
     questionnaire: Questionnaire | None = None,
     by: str = "admin",
+    paced: bool = False,
 ) -> tuple[WorkshopInfo, str]:
     """Open a workshop (a new round of kind "workshop"); returns it with the facilitator token.
+    `paced`: the facilitator steps the room through the questions one at a time.
 
     The token is shown once; only its hash is stored."""
     problems: list[Problem] = []
@@ -134,7 +136,8 @@ def create_workshop(
                 s.flush()
                 w = Workshop(round_id=r.id, title=title, join_code=code,
                              facilitator_token_hash=hash_token(token), questionnaire_id=q.id,
-                             dimensions=list(chosen) if chosen else None, revealed=False, created_at=stamp)
+                             dimensions=list(chosen) if chosen else None, revealed=False, created_at=stamp,
+                             paced=bool(paced), position=0, closed_items=[], version=0)
                 s.add(w)
                 s.flush()
                 areas = f"{len(chosen)} area(s)" if chosen else "every area"
@@ -153,22 +156,24 @@ def get_workshop(store: Store, workshop_id: int) -> WorkshopInfo | None:
 
 
 def state_version(store: Store, workshop_id: int) -> str | None:
-    """A short text that changes whenever what a waiting phone shows must change (the reveal, the
-    close). Phones ask for it every few seconds (`ui.widgets.beacon`); it reads one row and says
-    nothing about anyone's answers. None when there is no such workshop."""
+    """A short text that changes whenever what a phone shows must change: the reveal, the close,
+    and in a paced workshop every move of the facilitator (`version`). Phones ask for it every
+    couple of seconds (`ui.widgets.beacon`); it reads one row and says nothing about anyone's
+    answers. None when there is no such workshop."""
     with store.reading() as s:
-        query = select(Workshop.revealed, Workshop.closed_at).where(Workshop.id == workshop_id)
+        query = (select(Workshop.revealed, Workshop.closed_at, Workshop.version)
+                 .where(Workshop.id == workshop_id))
         row = s.execute(query).first()
-    return None if row is None else _version(bool(row.revealed), row.closed_at is None)
+    return None if row is None else _version(bool(row.revealed), row.closed_at is None, int(row.version or 0))
 
 
 def drawn_version(w: WorkshopInfo) -> str:
     """The state version of what a page drew from `w` (compared with `state_version` later)."""
-    return _version(w.revealed, w.is_open)
+    return _version(w.revealed, w.is_open, w.version)
 
 
-def _version(revealed: bool, is_open: bool) -> str:
-    return f"r{int(revealed)}o{int(is_open)}"
+def _version(revealed: bool, is_open: bool, version: int) -> str:
+    return f"r{int(revealed)}o{int(is_open)}v{version}"
 
 
 def workshop_by_facilitator_token(store: Store, token: str | None) -> WorkshopInfo | None:
@@ -228,6 +233,7 @@ def reveal(store: Store, workshop_id: int, revealed: bool = True, *, by: str = "
                 audit.add(s, r.partnership_id, by, "workshop.hidden",
                           f"Hid the results of the workshop '{w.title}' again.")
         w.revealed = bool(revealed)
+        w.version = (w.version or 0) + 1  # paced phones follow the reveal
     info = get_workshop(store, workshop_id)
     assert info is not None
     return info
@@ -247,6 +253,7 @@ def close(store: Store, workshop_id: int, *, by: str = "facilitator") -> Worksho
                       f"Closed the workshop '{w.title}': it no longer takes answers.")
         if w.closed_at is None:
             w.closed_at = stamp
+            w.version = (w.version or 0) + 1
         if r is not None and r.closed_at is None:
             r.closed_at = stamp
     info = get_workshop(store, workshop_id)

@@ -77,6 +77,8 @@ def _item(ctx: AdminContext, a: ActionInfo, rounds: dict[int, RoundInfo],
             meta.append(DIMENSION_BY_ID[a.task].label)
         if a.round_id in rounds:
             meta.append(f"round: {rounds[a.round_id].label}")
+        if a.votes is not None:
+            meta.append(f"{a.votes} vote{'' if a.votes == 1 else 's'} in the workshop")
         if meta:
             st.caption(plain(" · ".join(meta)))
         c1, c2, c3 = st.columns(3)

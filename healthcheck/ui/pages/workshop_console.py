@@ -23,7 +23,6 @@ import streamlit as st
 from healthcheck.core.anonymity import visible_counts
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.text import slug
-from healthcheck.core.vocabulary import SEVERITY_LABEL
 from healthcheck.core.workshop import answer_distribution, items_for
 from healthcheck.present import qr, summaries, views
 from healthcheck.services.workshop import workshop_assessment, workshop_export_frame
@@ -41,8 +40,10 @@ from healthcheck.ui.common import (
     recorded,
 )
 from healthcheck.ui.logsetup import events
+from healthcheck.ui.widgets import paced_console
 from healthcheck.ui.widgets.workshop_results import (
     asked,
+    findings,
     guarded_fragment,
     radars,
     shared_spec,
@@ -126,24 +127,6 @@ def distribution_charts(data: RoundData, w: ws.WorkshopInfo, q: Questionnaire) -
         spec = shared_spec((*data.key, "ws-dist", item.id), lambda part=part: _choice_chart(part))
         table = part[["option", "count"]].rename(columns={"option": "Answer", "count": "People"})
         chart_with_table(spec, table, key=f"ws_dist_{item.id}", summary=summaries.choice_summary(part))
-
-
-def findings(data: RoundData, q: Questionnaire) -> None:
-    assert data.assessment is not None
-    rows = views.finding_rows(data.assessment.findings, q)
-    if not rows:
-        st.success("No warning signs in these answers.")
-        return
-    for row in rows:
-        with st.container(border=True):
-            st.markdown(f"#### {plain(row['title'])}")
-            st.caption(f"{SEVERITY_LABEL.get(row['severity'], row['severity'])} · "
-                       + plain(", ".join(row["tasks"])))
-            if row["why"]:
-                st.markdown("**Why:** " + " ".join(plain(w) for w in row["why"]))
-            if row["actions"]:
-                actions = "\n".join(f"- {plain(a['text'])}" for a in row["actions"])
-                st.markdown("**What to try:**\n\n" + actions)
 
 
 # --------------------------------------------------------------------------------------------
@@ -308,6 +291,10 @@ def render(token: str) -> None:
         st.error(BAD_TOKEN)
         return
     _header(w)
+    if w.paced:  # the facilitator sets the pace: one question at a time
+        paced_console.render(w)
+        _exports(w)
+        return
     _controls(w)
     if not w.revealed:  # load the rule engine now, so the reveal itself is quick
         from healthcheck.core.rules.engine import get_engine

@@ -30,6 +30,7 @@ from healthcheck.store import throttle as th
 from healthcheck.store import workshops as ws
 from healthcheck.ui.common import KEY_PATTERN, get_store, is_outage, plain, submission_key
 from healthcheck.ui.logsetup import events
+from healthcheck.ui.widgets import paced_phone
 from healthcheck.ui.widgets.answer_fields import DONT_KNOW, level_question
 from healthcheck.ui.widgets.beacon import follow
 from healthcheck.ui.widgets.language import chosen_page_text, language_picker
@@ -279,6 +280,16 @@ def render(code: str) -> None:
     before = chosen_page_text(w.questionnaire_id)  # the language picked so far, if any
     st.header(plain(w.title))
     st.caption(before("workshop.live", partnership=plain(w.partnership_name)))
+    if w.paced:  # the facilitator sets the pace: only the current question
+        if w.is_open:
+            partnership = _or_last(f"partnership:{w.partnership_id}",
+                                   lambda: store.get_partnership(w.partnership_id))
+            if partnership is not None:
+                privacy_notice(before, partnership)
+            paced_phone.render(w, before)
+        else:
+            st.info(before("workshop.ended"))
+        return
     if form.done or _or_last(f"sent:{key}", lambda: ws.has_submitted(store, w, key)):
         st.session_state.setdefault(form.p + "done", "stored")
         _thank_you(w, form, before)

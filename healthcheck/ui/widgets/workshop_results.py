@@ -14,6 +14,8 @@ import streamlit as st
 from healthcheck.core.anonymity import shown_scores
 from healthcheck.core.errors import InputError
 from healthcheck.core.frameworks import DIMENSION_BY_ID, FRAMEWORKS
+from healthcheck.core.questionnaire import Questionnaire
+from healthcheck.core.vocabulary import SEVERITY_LABEL
 from healthcheck.core.workshop import asked_dimensions
 from healthcheck.present import charts, summaries, views
 from healthcheck.store import workshops as ws
@@ -24,6 +26,7 @@ from healthcheck.ui.common import (
     chart_with_table,
     get_questionnaire,
     get_store,
+    plain,
     round_data,
     show_failure,
     show_problems,
@@ -113,6 +116,24 @@ def radars(data: RoundData, areas: tuple[str, ...], by: str | None, key: str, si
                                                                         cuts=bands.cuts))
                 shown = shown_scores(table[["number", "label", "score", "band", "answered"]], ["score"])
                 chart_with_table(spec, shown, key=f"{key}_{fw}", summary=summaries.dimension_summary(table))
+
+
+def findings(data: RoundData, q: Questionnaire) -> None:
+    assert data.assessment is not None
+    rows = views.finding_rows(data.assessment.findings, q)
+    if not rows:
+        st.success("No warning signs in these answers.")
+        return
+    for row in rows:
+        with st.container(border=True):
+            st.markdown(f"#### {plain(row['title'])}")
+            st.caption(f"{SEVERITY_LABEL.get(row['severity'], row['severity'])} · "
+                       + plain(", ".join(row["tasks"])))
+            if row["why"]:
+                st.markdown("**Why:** " + " ".join(plain(w) for w in row["why"]))
+            if row["actions"]:
+                actions = "\n".join(f"- {plain(a['text'])}" for a in row["actions"])
+                st.markdown("**What to try:**\n\n" + actions)
 
 
 def guarded_fragment(body: Any) -> Any:

@@ -46,11 +46,17 @@ def render_create(ctx: AdminContext) -> None:
             format_func=lambda d: f"{FRAMEWORKS[DIMENSION_BY_ID[d].framework]}: {DIMENSION_BY_ID[d].label}",
             placeholder="All areas of the pulse check",
             help="Leave empty to ask the whole pulse check (about 5 minutes).")
+        paced = st.toggle(
+            "I set the pace (one question at a time)", key="ws_paced", value=False,
+            help="Phones show only the question you are on. You close each question to show the room "
+                 "its spread and a question to talk about, then the room votes on the actions. Off: "
+                 "everyone answers all the questions at their own pace and you reveal the results at "
+                 "the end.")
         made = st.form_submit_button("Run a live workshop", type="primary")
     if made:
         try:
             info, token = ws.create_workshop(ctx.store, ctx.partnership.id, title, q.id, chosen or None,
-                                             questionnaire=q)
+                                             questionnaire=q, paced=paced)
         except InputError as exc:
             show_problems(exc)
         else:
@@ -62,7 +68,9 @@ def render_create(ctx: AdminContext) -> None:
             continue
         link = _links().get(w.id)
         with st.container(border=True):
-            st.markdown(f"**{plain(w.title)}** · join code **{ws.format_join_code(w.join_code)}** · open")
+            mode = "you set the pace" if w.paced else "self-paced"
+            st.markdown(f"**{plain(w.title)}** · join code **{ws.format_join_code(w.join_code)}** · open · "
+                        + mode)
             if link:
                 st.caption("Facilitator link (it opens the console; keep it to yourself):")
                 st.code(link, language=None, wrap_lines=True)
