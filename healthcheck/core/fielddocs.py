@@ -106,6 +106,7 @@ FIELD_DOCS: dict[str, TableDoc] = {
             "status": "Open, in progress, done or dropped.",
             "created_at": "When it was added.",
             "updated_at": "When it last changed.",
+            "votes": "How many votes it had in the live workshop that chose it, if one did.",
         }),
     "partner_team_notes": TableDoc(
         "A partner team's answers to the five questions for understanding a partner team.",
@@ -162,6 +163,10 @@ FIELD_DOCS: dict[str, TableDoc] = {
             "revealed": "Whether the results are shown to the room.",
             "created_at": "When it was created.",
             "closed_at": "When it was closed.",
+            "paced": "Whether the facilitator steps the room through the questions one at a time.",
+            "position": "The question the facilitator is on (paced workshops).",
+            "closed_items": "The questions the facilitator has closed, whose spread the room has seen.",
+            "version": "A counter that grows with each move of the facilitator, so phones can follow.",
         }),
     "workshop_participants": TableDoc(
         "Someone who opened a workshop's form, counted by a random key (no identity at all).",
@@ -171,6 +176,34 @@ FIELD_DOCS: dict[str, TableDoc] = {
             "workshop_id": "The workshop.",
             "participant_key": "A random key made by the participant's page; not linked to the person.",
             "joined_at": "When the form was opened.",
+            "organisation_id": "In a paced workshop, the organisation the participant chose (to place "
+                               "their answers in the figures, as a response's organisation is).",
+            "level": "In a paced workshop, the level the participant chose.",
+        }),
+    "workshop_answers": TableDoc(
+        "One answer to one question in a paced workshop, saved as it is given (by the participant's "
+        "random key, no identity). When the workshop closes they become the round's responses.",
+        "Until the round's individual answers are deleted at the end of the retention period (see "
+        "responses), or earlier with the round or the partnership.",
+        {
+            "id": "Number of the answer.",
+            "workshop_id": "The workshop.",
+            "participant_key": "The participant's random key (as in workshop_participants).",
+            "item_id": "The question answered.",
+            "value": "The answer given.",
+            "released_step": "The step of the figures it joined (answers join in groups of at least the "
+                             "threshold), if it has.",
+            "answered_at": "When it was given.",
+        }),
+    "workshop_votes": TableDoc(
+        "A participant's vote for one recommended action in a live workshop (three each).",
+        "Until the round's individual answers are deleted at the end of the retention period, or "
+        "earlier with the round or the partnership.",
+        {
+            "workshop_id": "The workshop.",
+            "participant_key": "The participant's random key (as in workshop_participants).",
+            "action_key": "Which recommended action (a short code made from its text).",
+            "voted_at": "When the vote was given.",
         }),
     "join_failures": TableDoc(
         "A wrong workshop or share code, for slowing down guessing. Holds no code and no address, and "

@@ -28,6 +28,11 @@ __all__ = ["NOT_HELD", "Holdings", "TableRows", "hidden", "holdings", "tables_he
 ROOT = "partnerships"
 NOT_HELD: dict[str, str] = {
     "join_failures": "wrong codes typed, for the throttle: no code, no address and no partnership",
+    "workshop_answers": ("one participant's answers to a paced workshop, question by question: they are "
+                         "in the round's answers file, de-identified, once the workshop closes"),
+    "workshop_votes": "who voted for which action: the counts are on the action plan",
+    "workshop_participants": ("who joined a workshop, with their organisation and level in a paced one: "
+                              "a count of a small group, which no screen shows"),
 }
 
 
