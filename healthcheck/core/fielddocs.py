@@ -72,6 +72,9 @@ FIELD_DOCS: dict[str, TableDoc] = {
             "respondent_token_hash": "Hash of the respondents' link; " + HIDDEN + ".",
             "opened_at": "When the round was opened.",
             "closed_at": "When it was closed (empty while open); retention counts from here.",
+            "small_groups": ("How its figures treat groups too small to show: pooled together, or left "
+                             "out (\"pool\"), or hidden with a further group (\"hide\"); fixed once "
+                             "results first show."),
         }),
     "responses": TableDoc(
         "One respondent's answers. No name, e-mail address, IP address or account is stored.",

@@ -23,11 +23,14 @@ import pandas as pd
 
 from healthcheck.core.anonymity import hidden_note, left_out_note, shown_score, shown_share
 from healthcheck.core.frameworks import DIMENSION_BY_ID, DIMENSIONS, LEVELS, dimensions_of
-from healthcheck.core.questionnaire import Questionnaire
-from healthcheck.core.rules.engine import Evidence, Finding
-from healthcheck.core.rules.model import Action
+from healthcheck.core.rules.engine import Finding
 from healthcheck.core.rules.rank import ranked
 from healthcheck.core.scoring import DimensionScore, PartnershipScores
+from healthcheck.present.findings import NEGATED_OP as NEGATED_OP  # re-exported: pages and tests use views
+from healthcheck.present.findings import action_row as action_row
+from healthcheck.present.findings import finding_rows as finding_rows
+from healthcheck.present.findings import plural, score_text
+from healthcheck.present.findings import why_sentence as why_sentence
 
 SUPPRESSED = "suppressed"
 NO_DATA = "no data"
@@ -56,19 +59,6 @@ def _share(v: float | None) -> float:
 
 def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
-
-
-def _fmt(v: float) -> str:
-    """A score for prose: whole numbers (scores are shown to the point, not the decimal)."""
-    return f"{shown_score(v)}"
-
-
-def _pct(v: float) -> str:
-    return f"{(shown_share(v) or 0.0) * 100:.0f}%"
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _join(words: Sequence[str]) -> str:
@@ -264,123 +254,6 @@ def largest_gaps(scores: PartnershipScores, n: int = 5) -> list[dict[str, Any]]:
     return out[:n]
 
 
-# ----------------------------------------------------------------------------- findings
-
-
-# "not below 60" (evidence from a `none` group) reads as "at or above 60".
-NEGATED_OP = {"below": "at_least", "at_least": "below", "above": "at_most", "at_most": "above"}
-_OP_WORDS = {"below": "below", "at_least": "at or above", "above": "above", "at_most": "at or below"}
-
-
-def _op_words(op: str) -> str:
-    if op.startswith("not "):
-        op = NEGATED_OP[op.removeprefix("not ")]
-    return _OP_WORDS.get(op, op.replace("_", " "))
-
-
-def _dim_label(subject: str) -> str:
-    d = DIMENSION_BY_ID.get(subject)
-    return d.label if d else subject
-
-
-def _item_name(subject: str, questionnaire: Questionnaire | None) -> str:
-    if questionnaire is not None and subject in questionnaire.item_by_id:
-        return f"'{questionnaire.item_by_id[subject].text}'"
-    return subject
-
-
-def _choice_names(subject: str, choices: Iterable[str], questionnaire: Questionnaire | None) -> str:
-    labels = {}
-    if questionnaire is not None and subject in questionnaire.item_by_id:
-        labels = {c.id: c.label for c in questionnaire.item_by_id[subject].choices}
-    return " or ".join(f"'{labels.get(c, c)}'" for c in choices)
-
-
-def why_sentence(e: Evidence, questionnaire: Questionnaire | None = None) -> str:
-    """One plain sentence for one piece of evidence ("Taking stock scores 38, below the threshold
-    of 60"). Shares are percentages; a missing value reads "no answers"."""
-    op = _op_words(e.op)
-    subject = _dim_label(e.subject)
-    if e.condition == "answer":
-        item = _item_name(e.subject, questionnaire)
-        choices = _choice_names(e.subject, e.choices, questionnaire)
-        if e.value is None:
-            return f"No answers to {item} (the rule looks for {choices} {op} {_pct(e.threshold)})"
-        return f"{_pct(e.value)} answered {choices} to {item}, {op} {_pct(e.threshold)}"
-    if e.condition == "unknown":
-        if e.value is None:
-            return f"{subject}: no answers"
-        return f"{_pct(e.value)} of answers on {subject} were 'don't know', {op} {_pct(e.threshold)}"
-    if e.condition == "respondents":
-        if e.value is None:
-            return "Number of respondents: no answers"
-        return f"{_plural(int(e.value), 'person', 'people')} answered, {op} {e.threshold:g}"
-    if e.value is None:
-        what = {"item": f"Item {_item_name(e.subject, questionnaire)}"}.get(e.condition, subject)
-        return f"{what}: no answers"
-    value, limit = _fmt(e.value), f"{e.threshold:g}"
-    if e.condition == "score":
-        return f"{subject} scores {value}, {op} the threshold of {limit}"
-    if e.condition == "item":
-        return f"Item {_item_name(e.subject, questionnaire)} scores {value}, {op} {limit}"
-    if e.condition == "spread":
-        return f"Answers on {subject} spread by {value} points (disagreement), {op} {limit}"
-    if e.condition == "gap":
-        return f"Groups differ by up to {value} points on {subject}, {op} {limit}"
-    if e.condition == "lowest_group":
-        return f"The lowest-scoring group on {subject} scores {value}, {op} {limit}"
-    return e.describe()
-
-
-def _tightest(evidence: Iterable[Evidence]) -> list[tuple[Evidence, Evidence]]:
-    """One piece of evidence per (condition, subject, choices, op): (tightest, loosest) threshold.
-
-    A rule may test one score twice ("below 50" in one branch, "below 65" in another); both held.
-    "Below 50" says everything "below 65" does, so it explains why; but clearing it means reaching
-    65, so the loosest says what would clear it.
-    """
-    best: dict[tuple[Any, ...], list[Evidence]] = {}
-    for e in evidence:
-        best.setdefault((e.condition, e.subject, e.choices, e.op), []).append(e)
-    out = []
-    for same in best.values():
-        op = NEGATED_OP[same[0].op.removeprefix("not ")] if same[0].op.startswith("not ") else same[0].op
-        lower_is_tighter = op in ("below", "at_most")
-        ordered = sorted(same, key=lambda e: e.threshold if lower_is_tighter else -e.threshold)
-        out.append((ordered[0], ordered[-1]))
-    return out
-
-
-def action_row(a: Action) -> dict[str, str]:
-    return {"task": _dim_label(a.task), "task_id": a.task, "text": a.text}
-
-
-def finding_rows(findings: Iterable[Finding],
-                 questionnaire: Questionnaire | None = None) -> list[dict[str, Any]]:
-    """Findings as plain rows, in the order given (the engine's ranking): rule, severity, title,
-    explanation, tasks, why (sentences), to_clear (per why, what would clear it: "It needs 60 to
-    clear this (18 points to go).", "" when there is nothing to reach), covers (titles of the
-    rules it groups), margin, actions.
-
-    Pass the questionnaire to name items and choices by their text rather than their ids.
-    """
-    rows = []
-    for f in findings:
-        r = f.rule
-        why: list[str] = []
-        clear: list[str] = []
-        for tight, loose in _tightest(f.evidence):
-            sentence = why_sentence(tight, questionnaire)
-            if sentence not in why:
-                why.append(sentence)
-                clear.append(loose.to_clear(questionnaire, clause=True) or "")
-        rows.append({"rule": r.id, "severity": r.severity, "title": r.title, "explanation": r.explanation,
-                     "tasks": [_dim_label(t) for t in f.tasks], "why": why, "to_clear": clear,
-                     "covers": [c.title for c in f.covered], "margin": f.margin,
-                     "actions": [action_row(a) for a in f.actions]})
-    return rows
-
-
 # ----------------------------------------------------------------------------- rounds
 
 
@@ -448,8 +321,8 @@ def summary_sentence(scores: PartnershipScores, findings: Sequence[Finding]) -> 
     """A one-paragraph plain-language summary of a partnership's health check."""
     t = scores.threshold
     orgs = len(scores.organisations)
-    parts = [f"{_plural(scores.respondents, 'person', 'people')} from "
-             f"{_plural(orgs, 'organisation')} answered."]
+    parts = [f"{plural(scores.respondents, 'person', 'people')} from "
+             f"{plural(orgs, 'organisation')} answered."]
     dims = scores.dimensions
     total = len(dims)
     counts = {band: sum(1 for d in dims if d.band == band) for band in ("strength", "borderline", "concern")}
@@ -464,13 +337,13 @@ def summary_sentence(scores: PartnershipScores, findings: Sequence[Finding]) -> 
                 f"{counts['borderline']} borderline and {concern_text}")
         concerns = sorted((d for d in dims if d.band == "concern"), key=lambda d: (d.score, d.id))
         if concerns:
-            text += f", led by {concerns[0].label} ({_fmt(concerns[0].score)})"  # type: ignore[arg-type]
+            text += f", led by {concerns[0].label} ({score_text(concerns[0].score)})"  # type: ignore[arg-type]
         if missing:
             text += f"; {missing} {'has' if missing == 1 else 'have'} no answers yet"
         parts.append(text + ".")
     hidden = [g for g, n in scores.organisations.items() if n < t]
     if hidden:
-        parts.append(f"{_plural(len(hidden), 'organisation')} with fewer than {t} respondents "
+        parts.append(f"{plural(len(hidden), 'organisation')} with fewer than {t} respondents "
                      f"{'is' if len(hidden) == 1 else 'are'} not shown separately.")
     if not findings:
         parts.append("The rules flag no risks.")
