@@ -175,7 +175,12 @@ def _form_watch_body(workshop_id: int) -> None:
     the workshop the page says so. Being a timed fragment also makes the page run again at once
     when it reconnects to another app process (Streamlit reruns a page with timed fragments on
     reconnecting), so the new process knows the page's widgets and the next tap on Send counts."""
-    w = ws.get_workshop(get_store(), workshop_id)
+    try:
+        w = ws.get_workshop(get_store(), workshop_id)
+    except Exception as exc:
+        if is_outage(exc):  # the page itself says so, once; the watch simply looks again later
+            return
+        raise
     if w is not None and not w.is_open:
         st.rerun(scope="app")
 
