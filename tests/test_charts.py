@@ -35,11 +35,16 @@ def story_scores(q: Questionnaire) -> dict[str, PartnershipScores]:
     return {s.key: score(q, story_responses(q, s)) for s in STORIES}
 
 
-@pytest.fixture(scope="module")
-def small(q: Questionnaire) -> PartnershipScores:
+def _small_frame(q: Questionnaire) -> Any:
     frame = story_responses(q, STORY_BY_KEY["leaderless"])
     drop = frame.index[frame["organisation"] == SMALL_ORG][-1]
-    return score(q, frame.drop(index=drop).reset_index(drop=True))
+    return frame.drop(index=drop).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def small(q: Questionnaire) -> PartnershipScores:
+    """A partner of two, hidden (a round set to "hide"; new rounds pool or leave out instead)."""
+    return score(q, _small_frame(q), small_groups="hide")
 
 
 def _layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -102,6 +107,18 @@ def test_radar_never_draws_a_suppressed_group(small: PartnershipScores) -> None:
                       if "color" in layer.get("encoding", {})]
     assert colour_domains and all(SMALL_ORG not in d for d in colour_domains)
     assert SMALL_ORG in json.dumps(spec["title"])  # named as hidden, in words
+
+
+def test_radar_of_a_pooling_round_leaves_a_lone_small_group_out(q: Questionnaire) -> None:
+    """The default ("pool"): a partner of two that no other small partner can be pooled with is
+    in no figure at all, so the radar has no trace of it, not even a hidden series."""
+    pooled = score(q, _small_frame(q))
+    assert pooled.anonymity["organisation"].left_out == [SMALL_ORG] and pooled.left_out == 2
+    frame = views.radar_frame(pooled, "tasks")
+    assert SMALL_ORG not in set(frame["series"])
+    assert (frame["status"] == views.SHOWN).all()
+    spec = charts.radar(frame, title="pooled").to_dict()
+    assert SMALL_ORG not in json.dumps(spec)
 
 
 # ----------------------------------------------------------------------------- radar spec
