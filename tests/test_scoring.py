@@ -178,28 +178,33 @@ def test_bands_from_answers(answer: int, band: str) -> None:
     assert d.band == band
 
 
-def test_band_just_below_fifty_is_concern() -> None:
-    # 249 answers of 3 (50) and one of 2 (25): mean 49.9
+def test_band_follows_the_score_as_shown() -> None:
+    # 249 answers of 3 (50) and one of 2 (25): mean 49.9, shown as 50 (anonymity.shown_score), so
+    # borderline: a band never says which side of a cut a decimal nobody is shown fell on
     records = [rec(f"r{k}", culture__open_debate=3) for k in range(249)]
     records.append(rec("r249", culture__open_debate=2))
     d = dim(score(MINI, table(records)), "factor.debate")
     assert d.score == pytest.approx(49.9)
-    assert d.band == "concern"
-    # shown as whole points (anonymity.shown_score); the band is decided on the exact score
-    assert d.as_dict()["score"] == 50
-
-
-def test_band_just_below_seventy_five_is_borderline() -> None:
-    # 249 answers of 4 (75) and one of 3 (50): mean 74.9
-    records = [rec(f"r{k}", culture__open_debate=4) for k in range(249)]
-    records.append(rec("r249", culture__open_debate=3))
+    assert d.as_dict()["score"] == 50 and d.band == "borderline"
+    # 240 of 3 and ten of 2: mean 49.0, shown as 49: concern
+    records = [rec(f"r{k}", culture__open_debate=3) for k in range(240)]
+    records += [rec(f"s{k}", culture__open_debate=2) for k in range(10)]
     d = dim(score(MINI, table(records)), "factor.debate")
-    assert d.score == pytest.approx(74.9)
+    assert d.as_dict()["score"] == 49 and d.band == "concern"
+
+
+def test_band_just_below_seventy_five_as_shown() -> None:
+    # 240 answers of 4 (75) and ten of 3 (50): mean 74.0, shown as 74: borderline
+    records = [rec(f"r{k}", culture__open_debate=4) for k in range(240)]
+    records += [rec(f"s{k}", culture__open_debate=3) for k in range(10)]
+    d = dim(score(MINI, table(records)), "factor.debate")
+    assert d.score == pytest.approx(74.0)
     assert d.band == "borderline"
 
 
-@pytest.mark.parametrize(("value", "band"), [(100, "strength"), (75, "strength"), (74.999, "borderline"),
-                                             (50, "borderline"), (49.9, "concern"), (0, "concern"),
+@pytest.mark.parametrize(("value", "band"), [(100, "strength"), (75, "strength"), (74.999, "strength"),
+                                             (74.4, "borderline"), (50, "borderline"), (49.9, "borderline"),
+                                             (49.4, "concern"), (0, "concern"),
                                              (None, "no data"), (float("nan"), "no data")])
 def test_default_cut_points(value: float | None, band: str) -> None:
     assert MINI.bands.band(value) == band

@@ -144,8 +144,12 @@ class Bands(Strict):
         return self
 
     def band(self, score: float | None) -> str:
+        """The band of a score as it is shown (whole points, `anonymity.shown_score`): a score
+        shown as 30 is never "concern" beside a caption saying borderline starts at 30, and a band
+        never tells which side of a cut a decimal nobody is shown fell on."""
         if score is None or score != score:  # NaN: nobody answered
             return "no data"
+        score = round(score)  # as anonymity.shown_score rounds (half to even)
         if score >= self.strength:
             return "strength"
         return "borderline" if score >= self.borderline else "concern"
@@ -162,6 +166,7 @@ class Bands(Strict):
                 f"below {self.borderline:g} ({BAND_MEANING['concern']})")
     def band_array(self, scores: np.ndarray) -> np.ndarray:
         """`band` of every score in an array at once (a portfolio has thousands)."""
+        scores = np.round(scores)  # as shown, like `band` (numpy rounds half to even too)
         return np.select([np.isnan(scores), scores >= self.strength, scores >= self.borderline],
                          ["no data", "strength", "borderline"], "concern")
 

@@ -13,8 +13,8 @@ import pandas as pd
 # tables, change tables, the score JSON, CSV, exports, the report, the portfolio, the workshop):
 # scores, spreads, gaps and changes to whole points, shares to 2 decimals of a fraction (a whole
 # percent). Finer figures make every subtraction between two looks exact; a difference (a change
-# or a gap) is taken between the shown numbers, so it tells no more than they do. Rules still
-# decide on the exact figures.
+# or a gap) is taken between the shown numbers, so it tells no more than they do. Bands follow
+# the shown score (`Bands.band` rounds the same way); rules still decide on the exact figures.
 
 SHARE_DECIMALS = 2  # shares (0-1) keep 2 decimals: a whole percent
 
