@@ -1,8 +1,9 @@
 """A store filled with a row in every table (tests of deletion, retention and backup).
 
 `populate` builds one partnership with two survey rounds (the first closed), a live workshop
-with participants, an action, a partner team note, a funder with shares, a share code and a
-wrong share code counted, and releases (the figures were looked at). Answers are random but
+with participants, an open paced workshop with answers and a vote, an action, a partner team
+note, a funder with shares, a share code and a wrong share code counted, and releases (the
+figures were looked at). Answers are random but
 seeded, with comments on low scores.
 """
 
@@ -16,8 +17,9 @@ from sqlalchemy import func, select
 
 from healthcheck.core.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
 from healthcheck.core.rules import RulePack, load_rules
+from healthcheck.core.workshop import paced_items
 from healthcheck.services.results import round_results
-from healthcheck.store import Base, Store, sharing, throttle, workshops
+from healthcheck.store import Base, Store, paced, sharing, throttle, workshops
 
 ORGS = (("Harbour Music", "music"), ("City Children's Services", "childrens_services"),
         ("Foster Co", "fostering"))
@@ -92,6 +94,15 @@ def populate(store: Store, name: str = "Harbour + City", seed: int = 1,
         workshops.submit(store, w, orgs["Harbour Music"], "operational",
                          {i.id: 4 for i in workshops.items_for(w.dimensions, pulse) if i.type == "likert"},
                          f"sub{i:02d}{seed:04d}", questionnaire=pulse)
+    # a paced workshop, still open: who joined (organisation, level), answers, a closed question, a vote
+    pw, _ = workshops.create_workshop(store, p.id, "Paced session", pulse.id, paced=True)
+    first = next(i for i in paced_items(pw.dimensions, pulse) if i.type == "likert")
+    for i in range(3):
+        key = f"paced{i:02d}{seed:04d}"
+        paced.join(store, pw.id, key, orgs["Foster Co"], "strategic")
+        paced.save_answer(store, pw.id, key, first.id, 3 + i % 2)
+    paced.close_question(store, pw.id, first.id)
+    paced.vote(store, pw.id, f"paced00{seed:04d}", "a" * 16)
     store.add_action(p.id, spring.id, "Cost the partnership's own time in the next budget.",
                      task="task.investing_resources")
     store.set_team_note(p.id, orgs["Foster Co"], "team.challenges", "Caseloads are high this year.")

@@ -61,10 +61,12 @@ def test_delete_partnership_removes_everything_it_holds_and_nothing_else(store: 
     assert counts(store) == only_b  # a wrong name deletes nothing
     done = deletion.delete_partnership(store, a.partnership_id, " Harbour + City ")
     after = counts(store)
-    # exactly A's rows went: its 26 answers, 3 rounds, shares, workshop, notes... and no more
-    assert _diff(only_b, after) == {"partnerships": 1, "organisations": 3, "rounds": 3, "responses": 26,
+    # exactly A's rows went: its 26 answers, 4 rounds, shares, workshops (the paced one's answers and
+    # vote too), notes... and no more
+    assert _diff(only_b, after) == {"partnerships": 1, "organisations": 3, "rounds": 4, "responses": 26,
                                     "action_items": 1, "partner_team_notes": 1, "shares": 2,
-                                    "share_codes": 1, "workshops": 1, "workshop_participants": 4,
+                                    "share_codes": 1, "workshops": 2, "workshop_participants": 7,
+                                    "workshop_answers": 3, "workshop_votes": 1,
                                     "round_releases": 2, "audit_events": logged}
     assert done.removed == _diff(only_b, after)
     # its audit log went with it (nothing recorded: a line would be deleted too); B's log is as it was
@@ -93,7 +95,7 @@ def test_delete_round_takes_what_hangs_off_it(store: Store) -> None:
     assert _diff(before, counts(store)) == {"rounds": 1, "responses": 4, "workshops": 1,
                                             "workshop_participants": 4, "audit_events": -1}
     assert _orphans(store) == 0
-    assert [r.label for r in store.rounds(a.partnership_id)] == ["Autumn"]
+    assert [r.label for r in store.rounds(a.partnership_id)] == ["Autumn", "Paced session"]
 
 
 def test_delete_an_organisations_answers_everywhere_or_in_one_round(store: Store) -> None:

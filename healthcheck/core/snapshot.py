@@ -17,11 +17,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from healthcheck.core.anonymity.plans import DEFAULT_SMALL_GROUPS, GroupPlan
 from healthcheck.core.assess import Assessment
 from healthcheck.core.contract import Count, DimensionDoc, FindingDoc, ScoreDocument
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.rules import Action, Group, Rule, RulePack
-from healthcheck.core.rules.model import SEVERITY_RANK, Evidence, Finding
+from healthcheck.core.rules.model import Evidence, Finding
 from healthcheck.core.scoring import DimensionScore, PartnershipScores
 
 __all__ = ["SNAPSHOT_VERSION", "PortfolioSnapshot", "RoundSnapshot", "StoredScores",
@@ -45,6 +46,8 @@ class SnapshotScores(ScoreDocument):
     levels: dict[str, Count | None]  # as organisations: None where not shown
     small: dict[str, list[str]]  # per grouping, the groups below the threshold (the pages say so)
     items: dict[str, float]
+    left_out: Count = 0  # respondents in no figure (their groups too small to show or pool)
+    small_groups: str = DEFAULT_SMALL_GROUPS  # how the round treated small groups ("pool" or "hide")
 
 
 class _Strict(BaseModel):
@@ -60,6 +63,7 @@ class PortfolioSnapshot(_Strict):
     bands: dict[str, str]
     framework_bands: dict[str, str]
     risks: list[dict[str, Any]]  # RiskRef fields, most severe first
+    not_checked: list[dict[str, Any]] = []  # rules its questionnaire cannot run (RiskRef fields)
 
 
 class RoundSnapshot(_Strict):
@@ -115,6 +119,8 @@ def snapshot_document(assessment: Assessment | None, received: int, released: in
             "small": {"organisation": sorted(g for g, n in s.organisations.items() if n < s.threshold),
                       "level": sorted(g for g, n in s.levels.items() if n < s.threshold)},
             "items": {k: float(v) for k, v in s.items.items()},
+            "anonymity": {g: plan.as_dict() for g, plan in s.anonymity.items()},
+            "left_out": s.left_out, "small_groups": s.small_groups,
         }
     doc = {"version": SNAPSHOT_VERSION, "received": received, "released": released, "scores": scores,
            "portfolio": dict(portfolio) if portfolio is not None else None}
@@ -138,9 +144,9 @@ def _findings(docs: list[FindingDoc], pack: RulePack | None) -> list[Finding]:
                         Group("all", ()), actions, (), "")
         evidence = tuple(Evidence(e.condition, e.subject, e.value, e.op, e.threshold, tuple(e.choices))
                          for e in f.evidence)
-        out.append(Finding(rule, evidence))
-    out.sort(key=lambda f: (SEVERITY_RANK.get(f.rule.severity, 99), f.rule.id))
-    return out
+        covered = tuple(known[c] for c in f.covers if c in known)  # the findings it groups (supersedes)
+        out.append(Finding(rule, evidence, covered))
+    return out  # in the order they were shown (the assessment's ranking)
 
 
 def assessment_from_snapshot(doc: Mapping[str, Any] | RoundSnapshot, questionnaire: Questionnaire,
@@ -162,5 +168,8 @@ def assessment_from_snapshot(doc: Mapping[str, Any] | RoundSnapshot, questionnai
         threshold=t, dimensions=dims, answers={k: dict(v) for k, v in s.answers.items()}, items=dict(s.items),
         organisations=_counts(s.organisations, s.small.get("organisation", []), t),
         levels=_counts(s.levels, s.small.get("level", []), t),
+        left_out=s.left_out, small_groups=s.small_groups,
+        anonymity={g: GroupPlan(dict(a.pooled), list(a.left_out), list(a.hidden))
+                   for g, a in (("organisation", s.anonymity.organisation), ("level", s.anonymity.level))},
         shown={"organisation": dict(s.organisations), "level": dict(s.levels)})
     return Assessment(questionnaire, scores, _findings(s.findings, pack))

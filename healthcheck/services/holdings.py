@@ -8,8 +8,9 @@ the download in the audit log. `downloaded` records any other download or export
 The product rule holds here too: nobody's own answers may be worked out by anyone from any
 export. So the answers never leave as stored: the `responses` rows are replaced by each round's
 released answers de-identified exactly as the Exports page's responses CSV (the same path:
-`services.results.round_results`, then `present.exports`), and the workshop participants'
-random keys are left out (`WITHHELD`).
+`services.results.round_results`, then `present.exports`) (`WITHHELD`). The workshop's
+per-person tables (who joined, paced answers, votes) are not in the download at all
+(`store.holdings.NOT_HELD`).
 """
 
 from __future__ import annotations
@@ -31,8 +32,6 @@ __all__ = ["WITHHELD", "downloaded", "everything_we_hold", "find_partnership"]
 WITHHELD: dict[str, str] = {
     "responses": "the answers as stored (with role, respondent key and time): each round's answers are "
                  "in answers_round_<id> instead, de-identified",
-    "workshop_participants.participant_key": "the random key of a participant's page, which could tie "
-                                             "a participant to their answers",
 }
 
 

@@ -45,11 +45,14 @@ def kept_row(summary: Mapping[str, Any], name: str, round_: Any, key: Any, befor
     tasks = kept.means.get("tasks")
     change = None if tasks is None or before_tasks is None else tasks - before_tasks
     risks = tuple(RiskRef(r["rule"], r["severity"], r["title"], tuple(r["tasks"]),
-                          tuple((a[0], a[1]) for a in r["actions"])) for r in kept.risks)
+                          tuple((a[0], a[1]) for a in r["actions"]), r.get("margin"),
+                          tuple(r.get("covers", ()))) for r in kept.risks)
+    not_checked = tuple(RiskRef(r["rule"], r["severity"], r["title"], tuple(r["tasks"]),
+                                tuple((a[0], a[1]) for a in r["actions"])) for r in kept.not_checked)
     row = PortfolioRow(partnership=name, respondents=kept.respondents, means=dict(kept.means), risks=risks,
                        scores=dict(kept.scores), bands=dict(kept.bands),
                        framework_bands=dict(kept.framework_bands), round=round_.label,
-                       change=change, key=key)
+                       change=change, key=key, not_checked=not_checked)
     assessment = assessment_from_snapshot(snap, questionnaire, pack, name)
     assert assessment is not None
     return row, assessment

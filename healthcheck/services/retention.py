@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from healthcheck.core.assess import Assessment
 from healthcheck.core.questionnaire import Questionnaire, find_questionnaire, load_questionnaire
-from healthcheck.core.responses import frame_from_records
 from healthcheck.core.rules import RulePack, load_rules
 from healthcheck.core.snapshot import snapshot_document
 from healthcheck.services.portfolio import Portfolio
@@ -60,19 +60,20 @@ def due(store: Store, at: datetime | None = None) -> list[ClosedRound]:
             and (c.responses or c.participants or not c.summarised)]
 
 
-def portfolio_snapshot(records: list[dict[str, Any]], questionnaire: Questionnaire, pack: RulePack,
-                       threshold: int, name: str) -> dict[str, Any] | None:
+def portfolio_snapshot(assessment: Assessment | None) -> dict[str, Any] | None:
     """The round's row in a funder's portfolio, built as `services.portfolio.store_portfolio`
-    builds it from the same released answers."""
-    if not records:
+    builds it from the same released answers (their assessment, with the round's treatment of
+    small groups and the figures as shown)."""
+    if assessment is None:
         return None
-    rows = Portfolio().add_table(questionnaire, frame_from_records(records, questionnaire, partnership=name),
-                                 pack, threshold)
-    row = rows[0]
+    row = Portfolio().add_assessment(assessment)
     return {"respondents": row.respondents, "means": dict(row.means), "scores": dict(row.scores),
             "bands": dict(row.bands), "framework_bands": dict(row.framework_bands),
             "risks": [{"rule": r.rule, "severity": r.severity, "title": r.title, "tasks": list(r.tasks),
-                       "actions": [list(a) for a in r.actions]} for r in row.risks]}
+                       "actions": [list(a) for a in r.actions], "margin": r.margin, "covers": list(r.covers)}
+                      for r in row.risks],
+            "not_checked": [{"rule": r.rule, "severity": r.severity, "title": r.title, "tasks": list(r.tasks),
+                             "actions": [list(a) for a in r.actions]} for r in row.not_checked]}
 
 
 def round_snapshot(store: Store, round_id: int, questionnaire: Questionnaire,
@@ -84,7 +85,7 @@ def round_snapshot(store: Store, round_id: int, questionnaire: Questionnaire,
         raise LookupError(round_id)
     data = round_results(store, round_id, questionnaire, pack, p.threshold, p.name)
     released = len(data.records)
-    row = portfolio_snapshot(data.records, questionnaire, pack, p.threshold, p.name)
+    row = portfolio_snapshot(data.assessment if data.records else None)
     return snapshot_document(data.assessment, data.received, released, row)
 
 

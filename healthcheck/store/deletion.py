@@ -37,7 +37,9 @@ from healthcheck.store.models import (
     Share,
     ShareCode,
     Workshop,
+    WorkshopAnswer,
     WorkshopParticipant,
+    WorkshopVote,
 )
 from healthcheck.store.throttle import funder_key
 
@@ -59,6 +61,8 @@ def _round_children(s: Any, removed: Removed, round_ids: Sequence[int]) -> None:
     if not round_ids:
         return
     workshops = select(Workshop.id).where(Workshop.round_id.in_(round_ids)).scalar_subquery()
+    _delete(s, removed, WorkshopAnswer, WorkshopAnswer.workshop_id.in_(workshops))
+    _delete(s, removed, WorkshopVote, WorkshopVote.workshop_id.in_(workshops))
     _delete(s, removed, WorkshopParticipant, WorkshopParticipant.workshop_id.in_(workshops))
     _delete(s, removed, Workshop, Workshop.round_id.in_(round_ids))
     _delete(s, removed, ActionItem, ActionItem.round_id.in_(round_ids))

@@ -5,7 +5,10 @@ Which rows belong to a partnership is worked out from the models themselves, not
 a table is the partnership's when a chain of foreign keys leads from it to `partnerships`
 (responses -> rounds -> partnerships); a table without one is included for the rows the
 partnership's own rows point at (the funders it shared with). So a new table is covered as soon
-as it points at the partnership. The only tables left out are in `NOT_HELD`, each with its reason.
+as it points at the partnership. The only tables left out are in `NOT_HELD`, each with its reason:
+tables of no partnership (join_failures), and the paced workshop's per-person tables (answers,
+votes, who joined with organisation and level), which could tie a person of a small group to what
+they gave.
 
 Columns that hold a hash of a secret link or code (`*_hash`) are never handed out. These are the
 rows as stored: `services.holdings` replaces the answers (`responses`) with each round's
@@ -58,7 +61,7 @@ def _paths() -> dict[str, list[ForeignKey]]:
     tables = Base.metadata.tables
     found: dict[str, list[ForeignKey]] = {ROOT: []}
     for name, table in tables.items():
-        if name == ROOT:
+        if name == ROOT or name in NOT_HELD:
             continue
         queue: deque[tuple[Table, list[ForeignKey]]] = deque([(table, [])])
         seen = {name}
