@@ -192,5 +192,21 @@ def choose(page: Any, label: str, option: str, exact: bool = False) -> None:
     combo = page.get_by_role("combobox", name=label, exact=exact)
     settle(combo)
     box = page.locator("[data-testid='stSelectbox']").filter(has=combo)
+    wanted = page.get_by_role("option", name=option, exact=exact).first
+    open_options(box, wanted)
+    click_and_wait(page, wanted)
+
+
+def open_options(box: Any, wanted: Any, tries: int = 3) -> None:
+    """Open a select box's list and wait for `wanted` in it. On a busy machine a tap that lands
+    while the page is still settling can leave the list shut (seen with phones on a long page):
+    then tap again, a few times, waiting on the option each time, never on a fixed sleep."""
+    for _ in range(tries - 1):
+        box.get_by_role("button", name="Open").click()
+        try:
+            wanted.wait_for(state="visible", timeout=5_000)
+            return
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: the list did not open
+            continue
     box.get_by_role("button", name="Open").click()
-    click_and_wait(page, page.get_by_role("option", name=option, exact=exact).first)
+    wanted.wait_for(state="visible", timeout=30_000)

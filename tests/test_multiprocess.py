@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import click_and_wait, launch_chromium, unavailable, wait_idle
+from browser import click_and_wait, launch_chromium, open_options, unavailable, wait_idle
 from cluster import AppProcess, Nginx, free_port
 from pgserver import PgUnavailable, start_server
 from sqlalchemy import text
@@ -90,8 +90,9 @@ def _page(browser: Any, nginx: Nginx, route: str, path: str, phone: bool = False
 
 def _choose_org(page: Any, i: int) -> None:
     combo = page.get_by_role("combobox", name="Your organisation")
-    page.locator("[data-testid='stSelectbox']").filter(has=combo).get_by_role("button", name="Open").click()
-    page.get_by_role("option", name=ORGS[i % 2][0]).first.click()
+    wanted = page.get_by_role("option", name=ORGS[i % 2][0]).first
+    open_options(page.locator("[data-testid='stSelectbox']").filter(has=combo), wanted)
+    wanted.click()
 
 
 def _tap(page: Any, question: int, wanted: str) -> None:

@@ -18,7 +18,7 @@ import pytest
 from healthcheck.store import Store
 from healthcheck.store import workshops as ws
 
-from .browser import launch_chromium, screenshot, streamlit_server, unavailable, wait_idle
+from .browser import launch_chromium, open_options, screenshot, streamlit_server, unavailable, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -41,8 +41,9 @@ def _steps(i: int, questions: int = 2) -> list[Any]:
     def organisation(page: Any) -> None:
         combo = page.get_by_role("combobox", name="Your organisation")
         box = page.locator("[data-testid='stSelectbox']").filter(has=combo)
-        box.get_by_role("button", name="Open").click()
-        page.get_by_role("option", name=ORGS[i % 2][0]).first.click()
+        wanted = page.get_by_role("option", name=ORGS[i % 2][0]).first
+        open_options(box, wanted)
+        wanted.click()
 
     def radio(n: int, wanted: str) -> Any:
         def tap(page: Any) -> None:
