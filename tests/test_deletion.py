@@ -113,8 +113,11 @@ def test_delete_an_organisations_answers_everywhere_or_in_one_round(store: Store
     assert any(r["organisation"] == "Foster Co" for r in store.response_records(a.autumn))
     before = counts(store)
     done = deletion.delete_organisation_answers(store, foster, "Foster Co")
-    assert _diff(before, counts(store)) == {"responses": 3, "round_releases": 1, "audit_events": -1}
-    assert done.removed == {"responses": 3, "round_releases": 1}
+    # and its people's answers and votes in the open paced workshop, kept per participant till it closes
+    paced_rows = {"workshop_answers": 3, "workshop_votes": 1, "workshop_participants": 3}
+    assert _diff(before, counts(store)) == {"responses": 3, "round_releases": 1, **paced_rows,
+                                            "audit_events": -1}
+    assert done.removed == {"responses": 3, "round_releases": 1, **paced_rows}
     assert "'Foster Co' in every round" in audit.events(store, a.partnership_id, limit=1)[0].description
     assert store.get_organisation(foster) is not None  # still a partner; its team note stays
     assert counts(store)["partner_team_notes"] == 1

@@ -112,6 +112,18 @@ def delete_organisation_answers(store: Database, organisation_id: int,
         rounds = sorted(set(s.scalars(select(Response.round_id).where(*where))))
         _delete(s, removed, RoundRelease, RoundRelease.round_id.in_(rounds))
         _delete(s, removed, Response, *where)
+        # a paced workshop's answers are kept per participant until it closes: theirs go too
+        joined = select(WorkshopParticipant.workshop_id, WorkshopParticipant.participant_key).where(
+            WorkshopParticipant.organisation_id == organisation_id)
+        if round_id is not None:
+            joined = joined.join(Workshop, Workshop.id == WorkshopParticipant.workshop_id).where(
+                Workshop.round_id == round_id)
+        by_workshop: dict[int, list[str]] = {}
+        for workshop_id, key in s.execute(joined).all():
+            by_workshop.setdefault(workshop_id, []).append(key)
+        for workshop_id, keys in by_workshop.items():
+            for table in (WorkshopAnswer, WorkshopVote, WorkshopParticipant):
+                _delete(s, removed, table, table.workshop_id == workshop_id, table.participant_key.in_(keys))
         if org is not None:
             _note(s, org.partnership_id, by, note, removed)
     return removed
