@@ -9,7 +9,6 @@ but fails when the `CI` environment variable is set: nothing may be skipped in C
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,10 +16,8 @@ import pytest
 
 from healthcheck.store import Store
 
-if str(Path(__file__).parent) not in sys.path:  # tests/ has no __init__.py; works in any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-from apptest import app_store  # noqa: E402
-from pgserver import PgServer, PgUnavailable, start_server  # noqa: E402
+from .apptest import app_store
+from .pgserver import PgServer, PgUnavailable, start_server
 
 DB_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 

@@ -1,4 +1,4 @@
-"""Child processes for the fault and concurrency tests (tests/test_faults.py).
+"""Child processes for the fault and concurrency tests (tests/ui/test_faults.py).
 
 Run as ``python -m tests.faultkit COMMAND JSON`` from the project root. Each command writes one
 line per event to stdout and flushes it at once, so the parent (which kills the child with

@@ -52,7 +52,7 @@ def test_the_unit_starts_serve_with_flags_the_command_accepts() -> None:
 
 
 def test_the_environment_file_names_only_settings_the_app_reads() -> None:
-    from cluster import env_file_settings
+    from .cluster import env_file_settings
 
     settings = env_file_settings()
     known = {"HEALTHCHECK_PUBLIC_URL", "HEALTHCHECK_DATA_DIR", "HEALTHCHECK_DATABASE_URL",
@@ -146,7 +146,7 @@ def test_ready_only_while_the_database_answers(db_url: str, monkeypatch: pytest.
 
 
 def test_not_ready_when_the_database_is_unreachable() -> None:
-    from browser import free_port
+    from .browser import free_port
 
     gone = f"postgresql://nobody@127.0.0.1:{free_port()}/nothing"  # nothing listens there
     status, body, reached = _call(lambda inner: Readiness(inner, url=lambda: gone), "/healthz/ready")

@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import click_and_wait, launch_chromium, open_options, unavailable, wait_idle
-from cluster import AppProcess, Nginx, free_port
-from pgserver import PgUnavailable, start_server
 from sqlalchemy import text
 
 from healthcheck.store import Store, sharing
 from healthcheck.store import workshops as ws
+
+from .browser import click_and_wait, launch_chromium, open_options, unavailable, wait_idle
+from .cluster import AppProcess, Nginx, free_port
+from .pgserver import PgUnavailable, start_server
 
 pytestmark = pytest.mark.multiprocess
 

@@ -2,7 +2,7 @@
 
 `docs/privacy.md` (for a data protection impact assessment) shows these tables as `markdown()`
 writes them, and the README.txt of a partnership's "everything we hold" download describes its
-files from them. tests/test_privacy.py fails when a table or column of
+files from them. tests/ui/test_privacy.py fails when a table or column of
 `healthcheck.store.models` is missing here or in docs/privacy.md. Regenerate the section of
 docs/privacy.md with `python -m healthcheck.core.fielddocs`.
 

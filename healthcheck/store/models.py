@@ -1,7 +1,7 @@
 """Every table of the store, as SQLAlchemy 2 models on one `Base`.
 
 The Alembic environment imports only this module, so `Base.metadata` always holds the whole
-migrated schema (tests/test_store.py checks that the migrations build exactly these tables).
+migrated schema (tests/store/test_store.py checks that the migrations build exactly these tables).
 
 Privacy: no table holds a respondent's name or e-mail address. Capability tokens (admin,
 respondent, funder, invitation, facilitator) are stored only as SHA-256 hashes.
