@@ -111,6 +111,14 @@ def _nan_to_none(v: Any) -> float | None:
     return None if v is None or pd.isna(v) else float(v)
 
 
+def _dense(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys in ascending order, and each row's index among them."""
+    if len(keys) and bool(np.all(keys[1:] >= keys[:-1])):  # already in blocks: no sort needed
+        first = np.r_[True, keys[1:] != keys[:-1]]
+        return keys[first], np.cumsum(first) - 1
+    return np.unique(keys, return_inverse=True)
+
+
 def _blocks(keys: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
     """Row order that groups equal keys together (None: already so), and where each block starts."""
     order = None if bool(np.all(keys[1:] >= keys[:-1])) else np.argsort(keys, kind="stable")
@@ -119,35 +127,55 @@ def _blocks(keys: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
     return order, starts
 
 
-def _take(matrix: np.ndarray, order: np.ndarray | None) -> np.ndarray:
-    """Columns (respondents) of a features x respondents matrix in block order."""
-    return matrix if order is None else matrix[:, order]
+def _reduce(matrix: np.ndarray, order: np.ndarray | None, starts: np.ndarray,
+            dtype: type | None = None) -> np.ndarray:
+    """Block sums of a features x respondents matrix, as blocks x features (for many features
+    over few, large blocks, where np.add.reduceat beats a bincount per feature)."""
+    return np.add.reduceat(matrix if order is None else matrix[:, order], starts, axis=1, dtype=dtype).T
 
 
-def _reduce(matrix: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Block sums of a features x respondents matrix, as blocks x features."""
-    return np.add.reduceat(matrix, starts, axis=1).T
+def _sums(matrix: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
+    """Per group, the sums of a features x respondents matrix, as groups x features.
+
+    One bincount per feature: it needs no sorting and runs several times faster than
+    np.add.reduceat over many small blocks."""
+    out = np.empty((n, matrix.shape[0]))
+    for j, row in enumerate(matrix):
+        out[:, j] = np.bincount(index, weights=row, minlength=n)
+    return out
+
+
+def _counts(present: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
+    """Per group, how many respondents have a value in each feature, as groups x features:
+    everyone in the group less those without one (gaps are few, so this is one bincount over
+    the gaps instead of one per feature)."""
+    features = present.shape[0]
+    gap_feature, gap_row = np.nonzero(~present)
+    missing = np.bincount(index[gap_row] * features + gap_feature, minlength=n * features)
+    return np.bincount(index, minlength=n)[:, None] - missing.reshape(n, features)
+
+
+class _Values:
+    """A features x respondents matrix with NaN for no value, split once into where a value is
+    and the values with zeros for the gaps (every grouping of the same matrix reuses both)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.present = ~np.isnan(values)
+        self.clean = np.where(self.present, values, 0.0)
 
 
 class _Grouped:
-    """Counts, means and spreads of per-respondent values by a dense key.
+    """Counts, means and spreads of per-respondent values by a key (groups in key order)."""
 
-    Values come as features x respondents (each feature's row contiguous), so np.add.reduceat
-    runs along memory: one pass, no per-group Python, whatever the number of groups.
-    """
-
-    def __init__(self, keys: np.ndarray, values: np.ndarray, spread: bool = True) -> None:
-        order, starts = _blocks(keys)
-        values = _take(values, order)
-        present = ~np.isnan(values)
-        clean = np.where(present, values, 0.0)
-        self.keys = (keys if order is None else keys[order])[starts]
-        self.n = _reduce(present.astype(float), starts).astype(np.int64)
-        total = _reduce(clean, starts)
+    def __init__(self, keys: np.ndarray, values: _Values, spread: bool = True) -> None:
+        self.keys, index = _dense(keys)
+        present, clean = values.present, values.clean
+        self.n = _counts(present, index, len(self.keys))
+        total = _sums(clean, index, len(self.keys))
         with np.errstate(invalid="ignore", divide="ignore"):
             self.mean = total / self.n
             if spread:  # population standard deviation, from the sums of squares
-                squares = _reduce(clean * clean, starts)
+                squares = _sums(clean * clean, index, len(self.keys))
                 self.spread = np.sqrt(np.maximum(squares / self.n - self.mean ** 2, 0.0))
                 self.spread[self.n < 2] = np.nan
 
@@ -156,9 +184,8 @@ class _Counted:
     """How many respondents of each key have a value (the n of `_Grouped`, without the means)."""
 
     def __init__(self, keys: np.ndarray, present: np.ndarray) -> None:
-        order, starts = _blocks(keys)
-        self.keys = (keys if order is None else keys[order])[starts]
-        self.n = _reduce(_take(present, order).astype(np.float32), starts).astype(np.int64)
+        self.keys, index = _dense(keys)
+        self.n = _counts(present, index, len(self.keys))
 
 
 class ScoreTable:
@@ -195,9 +222,8 @@ class ScoreTable:
         valid = (values >= 1) & (values <= 5)
         dont_know = values == DONT_KNOW
         reverse = np.flatnonzero([i.reverse for i in likert])
-        keyed = values.copy()
-        keyed[reverse] = 6.0 - keyed[reverse]
-        keyed[~valid] = 0.0
+        keyed = np.where(valid, values, 0.0)
+        keyed[reverse] = np.where(valid[reverse], 6.0 - keyed[reverse], 0.0)
         weights = np.zeros((len(self.dims), len(likert)))
         index = {d: j for j, d in enumerate(self.dims)}
         for i, item in enumerate(likert):
@@ -209,12 +235,15 @@ class ScoreTable:
             per_resp = to_percent((weights @ keyed) / (weights @ valid_f))  # dims x respondents
 
         # who is in the figures, under which group (small groups pooled or left out)
-        originals = [responses[col].fillna("").astype(str).to_numpy(dtype=object)
-                     for col in GROUPINGS.values()]
+        # factorised once (plans, groups and cells share them), straight from pandas' own strings
+        factors = [pd.factorize(responses[col].fillna("").astype(str), sort=True)
+                   for col in GROUPINGS.values()]
+        originals = [np.asarray(names, dtype=object)[c] for c, names in factors]
         release = responses["release"].astype(str).to_numpy() if "release" in responses else None
         inside, shown_labels, self._plans = plan_partnerships(
             codes, originals, per_resp, self.threshold, small_groups, LEFT_OUT,
-            [self.published_before.get(d, ()) for d in self.dims], release, kept_before)
+            [self.published_before.get(d, ()) for d in self.dims], release, kept_before,
+            [c for c, _ in factors])
         self.inside = inside
         out = ~inside
         if out.any():
@@ -225,24 +254,28 @@ class ScoreTable:
             per_resp[:, out] = np.nan
 
         # partnership level: respondents in partnership blocks, each block reduced
+        values = _Values(per_resp)
+        by_p = _Grouped(codes, values)
         order, starts = _blocks(codes)
-        by_p = _Grouped(codes, per_resp)
         self._score_arr, self._spread_arr = by_p.mean, by_p.spread
         self._answered_arr = by_p.n
         # reduce to partnerships first, then map items to dimensions: far fewer rows to multiply
-        item_n = _reduce(_take(valid_f, order), starts)
-        item_dk = _reduce(_take(dont_know, order).astype(float), starts)
+        item_n = _reduce(valid_f, order, starts)
+        item_dk = (_reduce(dont_know, order, starts, np.int32).astype(float) if dont_know.any()
+                   else np.zeros_like(item_n))
         dk, vc = item_dk @ measured.T, item_n @ measured.T
         with np.errstate(invalid="ignore", divide="ignore"):
             self._unknown_arr = dk / (dk + vc)
-            self._item_arr = to_percent(_reduce(_take(keyed, order), starts) / item_n)
-        self.respondents = pd.Series(np.diff(np.r_[starts, n]), index=range(n_p))
+            self._item_arr = to_percent(_reduce(keyed, order, starts) / item_n)
+        self.respondents = pd.Series(np.bincount(codes, minlength=n_p), index=range(n_p))
 
         # organisation and level groups, with suppression
         self._in_count = np.bincount(codes[inside], minlength=n_p)
-        self._groups = {g: self._group(codes, pd.Series(shown_labels[i]), per_resp, n_p)
+        # with nothing pooled or left out, the shown groups are the original ones
+        self._groups = {g: self._group(codes, factors[i] if not self._plans else
+                                       pd.factorize(shown_labels[i], sort=True), values, n_p)
                         for i, g in enumerate(GROUPINGS)}
-        self._check_combinations(codes, responses, per_resp, n_p, originals)
+        self._check_combinations(codes, responses, values, n_p, originals, factors)
         gap = np.full((n_p, len(self.dims)), np.nan)
         lowest = np.full((n_p, len(self.dims)), np.nan)
         for grp in self._groups.values():
@@ -251,7 +284,7 @@ class ScoreTable:
             blocks = grp["starts"][:-1]
             hi = np.fmax.reduceat(shown_mean, blocks)
             lo = np.fmin.reduceat(shown_mean, blocks)
-            count = np.add.reduceat(grp["shown"].astype(float), blocks)
+            count = np.add.reduceat(grp["shown"], blocks, dtype=np.int64)
             span = np.where(count >= 2, hi - lo, np.nan)
             gap = np.fmax(gap, span)
             lowest = np.fmin(lowest, lo)
@@ -271,11 +304,13 @@ class ScoreTable:
                 self._share_arrs[item.id] = ([str(c) for c in choices],
                                              counts / counts.sum(axis=1, keepdims=True))
 
-    def _group(self, codes: np.ndarray, labels: pd.Series, per_resp: np.ndarray, n_p: int) -> dict[str, Any]:
-        """Means by (partnership, group) with primary and secondary suppression."""
-        label_codes, names = pd.factorize(labels.fillna("").astype(str), sort=True)
+    def _group(self, codes: np.ndarray, factor: tuple[np.ndarray, Any], values: _Values,
+               n_p: int) -> dict[str, Any]:
+        """Means by (partnership, group) with primary and secondary suppression; `factor` is the
+        rows' group codes and the sorted group names (pandas.factorize)."""
+        label_codes, names = factor
         key = codes.astype(np.int64) * (len(names) + 1) + label_codes
-        grouped = _Grouped(key, per_resp, spread=False)  # blocks by partnership, then label
+        grouped = _Grouped(key, values, spread=False)  # blocks by partnership, then label
         p = grouped.keys // (len(names) + 1)
         label = np.asarray(names)[grouped.keys % (len(names) + 1)]
         n_resp = np.bincount(np.searchsorted(grouped.keys, key), minlength=len(grouped.keys))
@@ -287,8 +322,9 @@ class ScoreTable:
                 "codes": label_codes, "names": names,
                 "suppressed": suppressed, "shown": shown, "starts": starts}
 
-    def _check_combinations(self, codes: np.ndarray, responses: pd.DataFrame, per_resp: np.ndarray,
-                            n_p: int, originals: list[np.ndarray]) -> None:
+    def _check_combinations(self, codes: np.ndarray, responses: pd.DataFrame, values: _Values,
+                            n_p: int, originals: list[np.ndarray],
+                            factors: list[tuple[np.ndarray, Any]]) -> None:
         """Hide more groups where the organisation and level breakdowns, read together with the
         whole (and with an open round's earlier releases), would pin down fewer than `threshold`
         people (see anonymity.safe_breakdowns).
@@ -297,13 +333,13 @@ class ScoreTable:
         partnerships and areas with one are checked one by one."""
         org, lev = self._groups["organisation"], self._groups["level"]
         # atoms by the groups' own names (not their pools'), so sums of two releases compare
-        factors = [pd.factorize(o, sort=True) for o in originals]
+        factors = list(factors)
         if "release" in responses:
             factors.append(pd.factorize(responses["release"].astype(str), sort=True))
         key = codes.astype(np.int64)
         for c, names in factors:
             key = key * (len(names) + 1) + c
-        cells = _Counted(key, ~np.isnan(per_resp))
+        cells = _Counted(key, values.present)
         width = int(np.prod([len(names) + 1 for _, names in factors]))
         cell_p = cells.keys // width
         cell_starts = np.searchsorted(cell_p, np.arange(n_p + 1))

@@ -61,13 +61,16 @@ def suppress_blocks(n: np.ndarray, labels: np.ndarray, starts: np.ndarray, thres
     count = np.add.reduceat(hidden.astype(np.int64), blocks, axis=0)
     total = np.add.reduceat(hidden_n, blocks, axis=0)
     traceable = (count == 1) | ((count > 0) & (total < threshold))
+    memo: dict[tuple[int, bytes], np.ndarray] = {}  # a partnership's areas mostly share their counts
     for pc, dj in zip(*np.nonzero(traceable), strict=True):
-        rows = range(int(starts[pc]), int(starts[pc + 1]))
-        counts = {str(labels[r]): int(n[r, dj]) for r in rows}
-        secret = hidden_groups(counts, threshold)
-        for r in rows:
-            if str(labels[r]) in secret:
-                hidden[r, dj] = True
+        lo, hi = int(starts[pc]), int(starts[pc + 1])
+        column = n[lo:hi, dj]
+        key = (int(pc), column.tobytes())
+        mask = memo.get(key)
+        if mask is None:
+            secret = hidden_groups({str(labels[r]): int(column[r - lo]) for r in range(lo, hi)}, threshold)
+            mask = memo[key] = np.array([str(labels[r]) in secret for r in range(lo, hi)], dtype=bool)
+        hidden[lo:hi, dj] |= mask
     return hidden
 
 

@@ -162,12 +162,14 @@ def plan_partnerships(codes: np.ndarray, originals: Sequence[np.ndarray], per_re
                       threshold: int, mode: str, left_label: str,
                       fixed: Sequence[Sequence[Sequence[Atom]]] = (), release: np.ndarray | None = None,
                       kept_before: Sequence[bool | None] | None = None,
+                      group_codes: Sequence[np.ndarray] | None = None,
                       ) -> tuple[np.ndarray, list[np.ndarray], dict[int, ViewPlan]]:
     """`plan_view` for every partnership of a table with a small group: who is in the figures
     (per row), each row's group label per breakdown (`left_label` for rows in no figure), and the
     plans by partnership code. `per_resp` is areas x rows (NaN: not answered); `fixed[j]` the sums
     earlier releases showed on area j (atoms (organisation, level, release), `release` per row);
     `kept_before[k]` whether row k was in the previous release's figures (None: new in this one).
+    `group_codes[i]`, if given, numbers the names of `originals[i]` (as pandas.factorize does).
 
     A plan that leaves people out is checked against every area's whole (and the earlier
     releases): where a whole would then pin down fewer than the threshold, the partnership keeps
@@ -181,9 +183,12 @@ def plan_partnerships(codes: np.ndarray, originals: Sequence[np.ndarray], per_re
     if mode == "hide" or n == 0:
         return inside, labels, plans
     small = np.zeros(int(codes.max()) + 1, dtype=bool)
-    for o in originals:
-        sizes = pd.Series(1, index=pd.MultiIndex.from_arrays([codes, o])).groupby(level=[0, 1]).size()
-        small[sizes[sizes < threshold].index.get_level_values(0).to_numpy()] = True
+    for i, o in enumerate(originals):
+        group = pd.factorize(o)[0] if group_codes is None else group_codes[i]
+        width = int(group.max()) + 2 if len(group) else 1
+        cell = codes.astype(np.int64) * width + group
+        size = np.bincount(cell)
+        small[np.flatnonzero((size > 0) & (size < threshold)) // width] = True
     if not small.any():
         return inside, labels, plans
     rows_of = pd.Series(np.arange(n)).groupby(codes).indices
