@@ -13,7 +13,8 @@ Method, in brief (the method note of reports repeats it):
   partnership's included, but are counted in `respondents`;
 - a group (organisation, level or pool) is shown only when at least `threshold` of its
   respondents answered the dimension. When exactly one group is hidden, the next smallest is
-  hidden too: otherwise the hidden one could be worked out from the total and the others.
+  hidden too: otherwise the hidden one could be worked out from the total and the others;
+- room-only figures (a facilitator-paced workshop's, `anonymity.room`) show no group at all.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pandas as pd
 
 from healthcheck.core.anonymity import (
     DEFAULT_SMALL_GROUPS,
+    ROOM_GROUP,
     Atom,
     GroupPlan,
     ViewPlan,
@@ -97,6 +99,7 @@ class PartnershipScores:
     anonymity: dict[str, GroupPlan] = field(default_factory=dict)  # by grouping
     small_groups: str = DEFAULT_SMALL_GROUPS
     in_figures: tuple[bool, ...] = ()  # per row of the partnership, in table order (empty: everyone)
+    room_only: bool = False  # the whole room's figures only, no groups (anonymity.room_only)
 
     @property
     def by_id(self) -> dict[str, DimensionScore]:
@@ -317,7 +320,8 @@ class ScoreTable:
         n = grouped.n
         starts = np.searchsorted(p, np.arange(n_p + 1))
         suppressed = suppress_blocks(n, label, starts, self.threshold)
-        shown = (n >= self.threshold) & ~suppressed
+        # the room-wide group of room-only figures is never a group of its own (anonymity.room)
+        shown = (n >= self.threshold) & ~suppressed & (label != ROOM_GROUP)[:, None]
         return {"p": p, "label": label, "mean": grouped.mean, "n": n, "respondents": n_resp,
                 "codes": label_codes, "names": names,
                 "suppressed": suppressed, "shown": shown, "starts": starts}
@@ -448,9 +452,12 @@ class ScoreTable:
         suppressed: dict[str, list[str]] = {d: [] for d in self.dims}
         between: dict[str, tuple[float, tuple[str, str]]] = {}
         counts: dict[str, dict[str, int]] = {}
+        room = False
         for grouping, grp in self._groups.items():
             rows = [r for r in range(grp["starts"][code], grp["starts"][code + 1])
                     if grp["label"][r] != LEFT_OUT]
+            room = room or any(grp["label"][r] == ROOM_GROUP for r in rows)
+            rows = [r for r in rows if grp["label"][r] != ROOM_GROUP]  # no group: not listed at all
             counts[grouping] = {str(grp["label"][r]): int(grp["respondents"][r]) for r in rows}
             for j, dim in enumerate(self.dims):
                 shown_means = []
@@ -499,7 +506,8 @@ class ScoreTable:
             organisations=counts["organisation"], levels=counts["level"],
             left_out=respondents - int(self._in_count[code]), anonymity=anonymity,
             small_groups=self.small_groups,
-            in_figures=tuple(bool(k) for k in plan.inside) if plan is not None and plan.left_out else ())
+            in_figures=tuple(bool(k) for k in plan.inside) if plan is not None and plan.left_out else (),
+            room_only=room)
 
 
 def score(questionnaire: Questionnaire, responses: pd.DataFrame, threshold: int = MIN_THRESHOLD,

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from healthcheck.core.anonymity import hidden_note, left_out_note, shown_score, shown_share
+from healthcheck.core.anonymity import ROOM_ONLY_NOTE, hidden_note, left_out_note, shown_score, shown_share
 from healthcheck.core.frameworks import DIMENSION_BY_ID, DIMENSIONS, LEVELS, dimensions_of
 from healthcheck.core.rules.engine import Finding
 from healthcheck.core.rules.rank import ranked
@@ -172,8 +172,9 @@ def dimension_table(scores: PartnershipScores, framework: str | None = None) -> 
 
 def anonymity_notes(scores: PartnershipScores) -> list[str]:
     """What the page must say about groups too small to show: responses left out of the figures
-    (pooling), groups hidden so a smaller one cannot be worked out (hiding)."""
-    notes = []
+    (pooling), groups hidden so a smaller one cannot be worked out (hiding); or, for a paced
+    workshop's figures, why there are no groups at all (anonymity.room)."""
+    notes = [ROOM_ONLY_NOTE] if scores.room_only else []
     note = left_out_note(scores.left_out)
     if note is None and any(plan.left_out for plan in scores.anonymity.values()):
         note = left_out_note(None)  # a score document names the groups, not how many answered

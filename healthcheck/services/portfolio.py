@@ -369,7 +369,7 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
     """
     # imported here: reading files and scoring tables need no database driver
     from healthcheck.services.portfolio_kept import kept_row, tasks_mean
-    from healthcheck.services.results import current_steps, release_results
+    from healthcheck.services.results import current_steps, records_for_figures, release_results
     from healthcheck.store.retention import summaries
     from healthcheck.store.sharing import shared_round_records, shared_rounds
 
@@ -392,7 +392,9 @@ def store_portfolio(store: Any, funder_id: int, pack: RulePack,
                 if len(with_answers) == 2:
                     break
                 continue
-            records = shared_round_records(store, funder_id, sr.round.id) or []
+            # a paced workshop's round: the whole room only, as on its dashboard
+            shared = shared_round_records(store, funder_id, sr.round.id) or []
+            records = records_for_figures(store, sr.round.id, shared)
             q = questionnaire_of(sr.round.questionnaire_id)
             # a funder sees a round only as far as its figures have moved (services.results)
             steps = current_steps(store, sr.round.id, records, q, p.threshold) if records else []

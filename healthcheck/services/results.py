@@ -16,17 +16,22 @@ Small groups are pooled or left out ("pool") or hidden ("hide"), as the round sa
 (`RoundInfo.small_groups`, fixed once its figures first show). A person an earlier step showed
 stays in the figures of every later one (`ScoreTable`'s `kept_before`), so a later whole never
 lacks someone an earlier one had.
+
+A facilitator-paced workshop's round is the whole room's only, wherever it is read (dashboard,
+report, exports, a funder's views): its answers joined the projector's figures question by
+question, and group figures set against those steps would give people away
+(`anonymity.room`). `records_for_figures` is the one place that applies it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
-from healthcheck.core.anonymity import DEFAULT_SMALL_GROUPS, Atom
+from healthcheck.core.anonymity import DEFAULT_SMALL_GROUPS, Atom, room_only
 from healthcheck.core.assess import Assessment, assess
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses import frame_from_records
@@ -34,9 +39,10 @@ from healthcheck.core.rules import RulePack
 from healthcheck.core.scoring import ScoreTable
 from healthcheck.core.snapshot import RoundSnapshot, assessment_from_snapshot
 from healthcheck.store.retention import round_summary
+from healthcheck.store.workshops import paced_round
 
-__all__ = ["RoundData", "current_steps", "due_step", "may_release", "release_results", "results_from_records",
-           "round_results", "shared_results", "summary_results"]
+__all__ = ["RoundData", "current_steps", "due_step", "may_release", "records_for_figures", "release_results",
+           "results_from_records", "round_results", "shared_results", "summary_results"]
 
 
 @dataclass(frozen=True)
@@ -157,14 +163,21 @@ def current_steps(store: Any, round_id: int, records: Sequence[Mapping[str, Any]
     return store.add_release(round_id, len(steps), step) if step is not None else steps
 
 
+def records_for_figures(store: Any, round_id: int,
+                        records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A round's records as its figures take them: a facilitator-paced workshop's without their
+    organisation and level (`anonymity.room_only`: the whole room's figures only)."""
+    return room_only(records) if paced_round(store, round_id) else [dict(r) for r in records]
+
+
 def round_results(store: Any, round_id: int, questionnaire: Questionnaire, pack: RulePack | None,
                   threshold: int, partnership: str = "", key: tuple[Any, ...] = ()) -> RoundData:
     """Read a round's answers fresh from the store, take the next step if it is due, assess.
     A purged round's results are the summary kept when its answers were deleted."""
     summary = round_summary(store, round_id)
     if summary is not None:
-        return summary_results(summary, questionnaire, pack, partnership, key)
-    records = store.response_records(round_id)
+        return summary_results(summary, questionnaire, pack, partnership, key, paced_round(store, round_id))
+    records = records_for_figures(store, round_id, store.response_records(round_id))
     steps = current_steps(store, round_id, records, questionnaire, threshold)
     info = store.get_round(round_id)
     mode = info.small_groups if info is not None else DEFAULT_SMALL_GROUPS
@@ -172,10 +185,13 @@ def round_results(store: Any, round_id: int, questionnaire: Questionnaire, pack:
 
 
 def summary_results(summary: Mapping[str, Any], questionnaire: Questionnaire, pack: RulePack | None,
-                    partnership: str = "", key: tuple[Any, ...] = ()) -> RoundData:
-    """A purged round's results: the assessment its summary keeps (no answers, no comments)."""
+                    partnership: str = "", key: tuple[Any, ...] = (), room: bool = False) -> RoundData:
+    """A purged round's results: the assessment its summary keeps (no answers, no comments).
+    `room`: a paced workshop's round (its summary holds no groups; the pages still say why)."""
     snap = RoundSnapshot.model_validate(dict(summary))
     assessment = None if pack is None else assessment_from_snapshot(snap, questionnaire, pack, partnership)
+    if assessment is not None and room:
+        assessment = replace(assessment, scores=replace(assessment.scores, room_only=True))
     frame = frame_from_records([], questionnaire, partnership=partnership)
     return RoundData([], frame, assessment, key, snap.received, snap.released)
 
@@ -191,7 +207,8 @@ def shared_results(store: Any, funder_id: int, round_id: int, questionnaire: Que
         return None
     summary = round_summary(store, round_id)
     if summary is not None:
-        return summary_results(summary, questionnaire, pack, partnership)
+        return summary_results(summary, questionnaire, pack, partnership, room=paced_round(store, round_id))
+    records = records_for_figures(store, round_id, records)
     steps = current_steps(store, round_id, records, questionnaire, threshold)
     info = store.get_round(round_id)
     mode = info.small_groups if info is not None else DEFAULT_SMALL_GROUPS

@@ -9,6 +9,12 @@ answers join only when at least the threshold of them are waiting, and the step 
 actions are all made from the answers released so far. When the workshop closes, each
 participant's released answers become their response in the round (so the dashboard shows
 exactly what the room last saw).
+
+Those figures are the whole room's only, before and after the close (`anonymity.room`): group
+figures that move question by question could be subtracted from one step to the next. So the
+records given to scoring here carry one room-wide group, and the round the workshop makes is
+read room-only too (`services.results.records_for_figures`). The step decision still sees each
+answer's real organisation.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from healthcheck.core.anonymity import room_only
 from healthcheck.core.errors import InputError, Problem
 from healthcheck.core.questionnaire import Item, Questionnaire
 from healthcheck.core.workshop import (
@@ -106,16 +113,18 @@ _CACHE_LOCK = threading.Lock()
 
 def paced_results(store: Store, workshop: WorkshopInfo, questionnaire: Questionnaire,
                   pack: Any | None) -> RoundData:
-    """The figures of the answers released so far (one record per participant), assessed;
-    cached per number of released answers (released answers never change)."""
+    """The figures of the answers released so far (one record per participant), assessed as the
+    whole room's (no organisation or level groups); cached per number of released answers
+    (released answers never change)."""
     rows = pc.answer_rows(store, workshop.id)
-    key = ("paced", workshop.id, len(rows), questionnaire.id, questionnaire.version,
+    # the database too: two stores (tests, a restored copy) may each have a workshop 1
+    key = ("paced", str(store.url), workshop.id, len(rows), questionnaire.id, questionnaire.version,
            None if pack is None else pack.digest)
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    data = results_from_records(paced_records(rows), questionnaire, pack, workshop.threshold,
+    data = results_from_records(room_only(paced_records(rows)), questionnaire, pack, workshop.threshold,
                                 workshop.partnership_name, key=key)
     with _CACHE_LOCK:
         if len(_CACHE) > 64:

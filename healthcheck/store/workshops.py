@@ -73,6 +73,7 @@ __all__ = [
     "live_status",
     "lookup_join_code",
     "new_join_code",
+    "paced_round",
     "normalise_join_code",
     "register_participant",
     "reveal",
@@ -208,6 +209,13 @@ def workshop_by_join_code(store: Store, code: object) -> WorkshopInfo | None:
     """The open workshop with this code; None for unknown codes and closed workshops."""
     w = lookup_join_code(store, code)
     return w if w is not None and w.is_open else None
+
+
+def paced_round(store: Store, round_id: int) -> bool:
+    """Whether the round is a facilitator-paced workshop's (its figures are then the whole
+    room's only: `healthcheck.core.anonymity.room`)."""
+    with store.reading() as s:
+        return bool(s.scalar(select(Workshop.paced).where(Workshop.round_id == round_id)))
 
 
 def workshops_of(store: Store, partnership_id: int) -> list[WorkshopInfo]:

@@ -22,7 +22,8 @@ answered one area) and the check of combinations below (`safe_breakdowns`).
 
 The package is the one place these decisions live: `groups` (the hide rule, counts, comments,
 exported rows), `plans` (pool before you hide), `combinations` (what several figures together
-give away) and `numbers` (how every number is rounded when shown).
+give away), `numbers` (how every number is rounded when shown) and `room` (a facilitator-paced
+workshop's figures: the whole room only).
 """
 
 from healthcheck.core.anonymity.combinations import Atom, linear_leak, safe_breakdowns
@@ -49,11 +50,12 @@ from healthcheck.core.anonymity.plans import (
     plan_view,
     pooled_label,
 )
+from healthcheck.core.anonymity.room import ROOM_GROUP, ROOM_ONLY_NOTE, room_only
 
 __all__ = [
-    "DEFAULT_SMALL_GROUPS", "LEVEL_NOT_SHOWN", "SHARE_DECIMALS", "SMALL_GROUPS", "SUPPRESSED_ORG", "Atom",
-    "GroupPlan", "ViewPlan", "comment_groups", "deidentify_rows", "hidden_groups", "hidden_note",
-    "left_out_note", "linear_leak", "low_score_comments", "plan_partnerships", "plan_view", "pooled_label",
-    "safe_breakdowns", "shown_score", "shown_scores", "shown_share", "suppress_blocks", "visible_counts",
-    "written_answers",
+    "DEFAULT_SMALL_GROUPS", "LEVEL_NOT_SHOWN", "ROOM_GROUP", "ROOM_ONLY_NOTE", "SHARE_DECIMALS",
+    "SMALL_GROUPS", "SUPPRESSED_ORG", "Atom", "GroupPlan", "ViewPlan", "comment_groups", "deidentify_rows",
+    "hidden_groups", "hidden_note", "left_out_note", "linear_leak", "low_score_comments",
+    "plan_partnerships", "plan_view", "pooled_label", "room_only", "safe_breakdowns", "shown_score",
+    "shown_scores", "shown_share", "suppress_blocks", "visible_counts", "written_answers",
 ]

@@ -60,9 +60,11 @@ def _respondents(scores: PartnershipScores) -> None:
 
 def _radar(data: RoundData, scores: PartnershipScores) -> None:
     st.subheader("The 13 tasks in partnership working")
-    choice = st.segmented_control("Compare", list(RADAR_VIEWS), default="By organisation",
-                                  key="dash_radar_view", required=True) or "By organisation"
-    by = RADAR_VIEWS[choice]
+    by: str | None = None
+    if not scores.room_only:  # a paced workshop's round has no groups to compare (core.anonymity.room)
+        choice = st.segmented_control("Compare", list(RADAR_VIEWS), default="By organisation",
+                                      key="dash_radar_view", required=True) or "By organisation"
+        by = RADAR_VIEWS[choice]
     frame = views.radar_frame(scores, "tasks", by=by)
     spec = chart_spec((*data.key, "radar", "tasks", by),
                       lambda: charts.radar(frame, FRAMEWORKS["tasks"], size=440))
@@ -232,12 +234,14 @@ def render(ctx: AdminContext) -> None:
     for line in views.anonymity_notes(scores):  # left out of the figures, or hidden (core.anonymity)
         st.caption(plain(line))
     start_here(start.start_here(data.assessment.findings, q))
-    _respondents(scores)
+    if not scores.room_only:  # the whole room only: no organisations or levels (said above)
+        _respondents(scores)
     _radar(data, scores)
     _factors(data, scores)
     st.subheader("Findings")
     findings_section(ctx, r, data, q)
-    _gaps(data, scores)
+    if not scores.room_only:
+        _gaps(data, scores)
     _change(ctx, r, data, scores)
     _comments(data, q, ctx.partnership.threshold)
     _report_downloads(ctx, r, data, q)

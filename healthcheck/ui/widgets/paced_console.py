@@ -19,6 +19,7 @@ from healthcheck.core.errors import InputError
 from healthcheck.core.questionnaire import Item, Questionnaire
 from healthcheck.core.rules import RulePack
 from healthcheck.core.workshop import MAX_VOTES, section_starts
+from healthcheck.present import views
 from healthcheck.services import workshop as sw
 from healthcheck.store import paced as pc
 from healthcheck.store import workshops as ws
@@ -145,6 +146,8 @@ def _results(w: ws.WorkshopInfo, q: Questionnaire) -> None:
     st.caption(f"From {len(data.records)} people's answers to the closed questions. Answers move into "
                f"the results in steps of at least {w.threshold}, so nobody's answers can be picked out.")
     radars(data, asked(w), None, key="pc_radar", size=520)
+    for line in views.anonymity_notes(data.assessment.scores):  # the whole room only (core.anonymity.room)
+        st.caption(plain(line))
     st.header("Risk flags")
     findings(data, q)
     actions = sw.room_actions(data.assessment, q)
