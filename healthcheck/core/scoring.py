@@ -41,6 +41,7 @@ from healthcheck.core.anonymity import (
 )
 from healthcheck.core.contract import DimensionDoc
 from healthcheck.core.frameworks import DIMENSION_BY_ID
+from healthcheck.core.grouping import Counted, Grouped, Values, block_order, block_sums
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses.columns import DONT_KNOW
 from healthcheck.core.vocabulary import MIN_THRESHOLD
@@ -114,83 +115,6 @@ def _nan_to_none(v: Any) -> float | None:
     return None if v is None or pd.isna(v) else float(v)
 
 
-def _dense(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct keys in ascending order, and each row's index among them."""
-    if len(keys) and bool(np.all(keys[1:] >= keys[:-1])):  # already in blocks: no sort needed
-        first = np.r_[True, keys[1:] != keys[:-1]]
-        return keys[first], np.cumsum(first) - 1
-    return np.unique(keys, return_inverse=True)
-
-
-def _blocks(keys: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
-    """Row order that groups equal keys together (None: already so), and where each block starts."""
-    order = None if bool(np.all(keys[1:] >= keys[:-1])) else np.argsort(keys, kind="stable")
-    ordered = keys if order is None else keys[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    return order, starts
-
-
-def _reduce(matrix: np.ndarray, order: np.ndarray | None, starts: np.ndarray,
-            dtype: type | None = None) -> np.ndarray:
-    """Block sums of a features x respondents matrix, as blocks x features (for many features
-    over few, large blocks, where np.add.reduceat beats a bincount per feature)."""
-    return np.add.reduceat(matrix if order is None else matrix[:, order], starts, axis=1, dtype=dtype).T
-
-
-def _sums(matrix: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
-    """Per group, the sums of a features x respondents matrix, as groups x features.
-
-    One bincount per feature: it needs no sorting and runs several times faster than
-    np.add.reduceat over many small blocks."""
-    out = np.empty((n, matrix.shape[0]))
-    for j, row in enumerate(matrix):
-        out[:, j] = np.bincount(index, weights=row, minlength=n)
-    return out
-
-
-def _counts(present: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
-    """Per group, how many respondents have a value in each feature, as groups x features:
-    everyone in the group less those without one (gaps are few, so this is one bincount over
-    the gaps instead of one per feature)."""
-    features = present.shape[0]
-    gap_feature, gap_row = np.nonzero(~present)
-    missing = np.bincount(index[gap_row] * features + gap_feature, minlength=n * features)
-    return np.bincount(index, minlength=n)[:, None] - missing.reshape(n, features)
-
-
-class _Values:
-    """A features x respondents matrix with NaN for no value, split once into where a value is
-    and the values with zeros for the gaps (every grouping of the same matrix reuses both)."""
-
-    def __init__(self, values: np.ndarray) -> None:
-        self.present = ~np.isnan(values)
-        self.clean = np.where(self.present, values, 0.0)
-
-
-class _Grouped:
-    """Counts, means and spreads of per-respondent values by a key (groups in key order)."""
-
-    def __init__(self, keys: np.ndarray, values: _Values, spread: bool = True) -> None:
-        self.keys, index = _dense(keys)
-        present, clean = values.present, values.clean
-        self.n = _counts(present, index, len(self.keys))
-        total = _sums(clean, index, len(self.keys))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.mean = total / self.n
-            if spread:  # population standard deviation, from the sums of squares
-                squares = _sums(clean * clean, index, len(self.keys))
-                self.spread = np.sqrt(np.maximum(squares / self.n - self.mean ** 2, 0.0))
-                self.spread[self.n < 2] = np.nan
-
-
-class _Counted:
-    """How many respondents of each key have a value (the n of `_Grouped`, without the means)."""
-
-    def __init__(self, keys: np.ndarray, present: np.ndarray) -> None:
-        self.keys, index = _dense(keys)
-        self.n = _counts(present, index, len(self.keys))
-
-
 class ScoreTable:
     """Scores of every partnership in a response table, computed in one vectorised pass."""
 
@@ -257,19 +181,19 @@ class ScoreTable:
             per_resp[:, out] = np.nan
 
         # partnership level: respondents in partnership blocks, each block reduced
-        values = _Values(per_resp)
-        by_p = _Grouped(codes, values)
-        order, starts = _blocks(codes)
+        values = Values(per_resp)
+        by_p = Grouped(codes, values)
+        order, starts = block_order(codes)
         self._score_arr, self._spread_arr = by_p.mean, by_p.spread
         self._answered_arr = by_p.n
         # reduce to partnerships first, then map items to dimensions: far fewer rows to multiply
-        item_n = _reduce(valid_f, order, starts)
-        item_dk = (_reduce(dont_know, order, starts, np.int32).astype(float) if dont_know.any()
+        item_n = block_sums(valid_f, order, starts)
+        item_dk = (block_sums(dont_know, order, starts, np.int32).astype(float) if dont_know.any()
                    else np.zeros_like(item_n))
         dk, vc = item_dk @ measured.T, item_n @ measured.T
         with np.errstate(invalid="ignore", divide="ignore"):
             self._unknown_arr = dk / (dk + vc)
-            self._item_arr = to_percent(_reduce(keyed, order, starts) / item_n)
+            self._item_arr = to_percent(block_sums(keyed, order, starts) / item_n)
         self.respondents = pd.Series(np.bincount(codes, minlength=n_p), index=range(n_p))
 
         # organisation and level groups, with suppression
@@ -307,13 +231,13 @@ class ScoreTable:
                 self._share_arrs[item.id] = ([str(c) for c in choices],
                                              counts / counts.sum(axis=1, keepdims=True))
 
-    def _group(self, codes: np.ndarray, factor: tuple[np.ndarray, Any], values: _Values,
+    def _group(self, codes: np.ndarray, factor: tuple[np.ndarray, Any], values: Values,
                n_p: int) -> dict[str, Any]:
         """Means by (partnership, group) with primary and secondary suppression; `factor` is the
         rows' group codes and the sorted group names (pandas.factorize)."""
         label_codes, names = factor
         key = codes.astype(np.int64) * (len(names) + 1) + label_codes
-        grouped = _Grouped(key, values, spread=False)  # blocks by partnership, then label
+        grouped = Grouped(key, values, spread=False)  # blocks by partnership, then label
         p = grouped.keys // (len(names) + 1)
         label = np.asarray(names)[grouped.keys % (len(names) + 1)]
         n_resp = np.bincount(np.searchsorted(grouped.keys, key), minlength=len(grouped.keys))
@@ -326,7 +250,7 @@ class ScoreTable:
                 "codes": label_codes, "names": names,
                 "suppressed": suppressed, "shown": shown, "starts": starts}
 
-    def _check_combinations(self, codes: np.ndarray, responses: pd.DataFrame, values: _Values,
+    def _check_combinations(self, codes: np.ndarray, responses: pd.DataFrame, values: Values,
                             n_p: int, originals: list[np.ndarray],
                             factors: list[tuple[np.ndarray, Any]]) -> None:
         """Hide more groups where the organisation and level breakdowns, read together with the
@@ -343,7 +267,7 @@ class ScoreTable:
         key = codes.astype(np.int64)
         for c, names in factors:
             key = key * (len(names) + 1) + c
-        cells = _Counted(key, values.present)
+        cells = Counted(key, values.present)
         width = int(np.prod([len(names) + 1 for _, names in factors]))
         cell_p = cells.keys // width
         cell_starts = np.searchsorted(cell_p, np.arange(n_p + 1))
