@@ -38,42 +38,43 @@ class ResponseRepository(Database):
     ) -> bool:
         """Store one respondent's answers. True if stored; False if this submission_key was
         already stored for the round (a double click or reload), which changes nothing."""
-        problems = [Problem(path="response", message=m) for m in answer_problems(answers, comments)]
-        if level not in LEVELS:
-            problems.append(Problem(path="level", message="Please say at which level you work: "
-                                    + ", ".join(LEVELS) + "."))
-        key_ok = isinstance(submission_key, str) and 0 < len(submission_key.strip()) <= MAX_SUBMISSION_KEY
-        if not key_ok:
-            problems.append(Problem(path="response", message="The form is missing its submission key; "
-                                    "please reload the page."))
-        role_text = clean_role(role)
-        if problems:
-            raise InputError(problems)
-        with self.writing() as s:
-            # FOR SHARE on PostgreSQL: a concurrent close_round waits for this submission.
-            r = s.get(Round, round_id, with_for_update={"read": True})
-            if r is None:
-                raise fail("round", "This round no longer exists.")
-            if r.closed_at is not None:
-                raise fail("round", "This round is closed and no longer takes answers.")
-            refused = unreadable(r.questionnaire_id, [{"answers": answers, "comments": comments}])
-            if refused:
-                raise InputError([Problem(path="response", message=p.message) for p in refused])
-            org = s.get(Organisation, organisation_id)
-            if org is None or org.partnership_id != r.partnership_id:
-                raise fail("organisation", "Please choose one of this partnership's organisations.")
-            answers, comments = only_asked(r.questionnaire_id, org.kind, answers, comments)
-            stmt = (
-                self.dialect_insert()(Response)
-                .values(
-                    round_id=round_id, organisation_id=organisation_id, level=level, role=role_text,
-                    answers=dict(answers), comments=clean_comments(comments),
-                    submission_key=submission_key.strip(), submitted_at=now(),
+        with self.taking_turns():
+            problems = [Problem(path="response", message=m) for m in answer_problems(answers, comments)]
+            if level not in LEVELS:
+                problems.append(Problem(path="level", message="Please say at which level you work: "
+                                        + ", ".join(LEVELS) + "."))
+            key_ok = isinstance(submission_key, str) and 0 < len(submission_key.strip()) <= MAX_SUBMISSION_KEY
+            if not key_ok:
+                problems.append(Problem(path="response", message="The form is missing its submission key; "
+                                        "please reload the page."))
+            role_text = clean_role(role)
+            if problems:
+                raise InputError(problems)
+            with self.writing() as s:
+                # FOR SHARE on PostgreSQL: a concurrent close_round waits for this submission.
+                r = s.get(Round, round_id, with_for_update={"read": True})
+                if r is None:
+                    raise fail("round", "This round no longer exists.")
+                if r.closed_at is not None:
+                    raise fail("round", "This round is closed and no longer takes answers.")
+                refused = unreadable(r.questionnaire_id, [{"answers": answers, "comments": comments}])
+                if refused:
+                    raise InputError([Problem(path="response", message=p.message) for p in refused])
+                org = s.get(Organisation, organisation_id)
+                if org is None or org.partnership_id != r.partnership_id:
+                    raise fail("organisation", "Please choose one of this partnership's organisations.")
+                answers, comments = only_asked(r.questionnaire_id, org.kind, answers, comments)
+                stmt = (
+                    self.dialect_insert()(Response)
+                    .values(
+                        round_id=round_id, organisation_id=organisation_id, level=level, role=role_text,
+                        answers=dict(answers), comments=clean_comments(comments),
+                        submission_key=submission_key.strip(), submitted_at=now(),
+                    )
+                    .on_conflict_do_nothing(index_elements=["round_id", "submission_key"])
+                    .returning(Response.id)
                 )
-                .on_conflict_do_nothing(index_elements=["round_id", "submission_key"])
-                .returning(Response.id)
-            )
-            return s.execute(stmt).first() is not None
+                return s.execute(stmt).first() is not None
 
     def response_records(self, round_id: int) -> list[dict[str, Any]]:
         """The round's responses as plain records, in submission order.

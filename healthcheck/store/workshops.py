@@ -305,9 +305,8 @@ def submit(
     if level not in LEVELS:
         raise fail("level", "Please say at which level you work: " + ", ".join(LEVELS.values()) + ".")
     key = _valid_key(submission_key)
-    current = get_workshop(store, workshop.id)
-    if current is None or not current.is_open:
-        raise fail("workshop", "This workshop has ended and no longer takes answers.")
+    # No read of the workshop first: closing it closes its round in the same transaction, and
+    # the round's check below runs inside the write (one transaction per answer, not two).
     try:
         return store.submit_response(workshop.round_id, organisation_id, level, None, dict(answers), {},
                                      f"ws:{key}")
