@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Counted", "Grouped", "Values", "block_order", "block_sums", "dense", "group_counts", "group_sums"]
+__all__ = ["Counted", "Grouped", "Values", "block_order", "block_sums", "dense", "group_counts", "group_sums",
+           "place_counts"]
 
 
 def dense(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -24,11 +25,10 @@ def block_order(keys: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
     return order, starts
 
 
-def block_sums(matrix: np.ndarray, order: np.ndarray | None, starts: np.ndarray,
-            dtype: type | None = None) -> np.ndarray:
+def block_sums(matrix: np.ndarray, order: np.ndarray | None, starts: np.ndarray) -> np.ndarray:
     """Block sums of a features x respondents matrix, as blocks x features (for many features
     over few, large blocks, where np.add.reduceat beats a bincount per feature)."""
-    return np.add.reduceat(matrix if order is None else matrix[:, order], starts, axis=1, dtype=dtype).T
+    return np.add.reduceat(matrix if order is None else matrix[:, order], starts, axis=1).T
 
 
 def group_sums(matrix: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
@@ -42,22 +42,29 @@ def group_sums(matrix: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def group_counts(present: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
+def place_counts(places: tuple[np.ndarray, np.ndarray], features: int, index: np.ndarray,
+                 n: int) -> np.ndarray:
+    """Per group, how many of the (feature, respondent) `places` (np.nonzero of a sparse
+    features x respondents mask) fall in each feature, as groups x features: one bincount."""
+    feature, row = places
+    return np.bincount(index[row] * features + feature, minlength=n * features).reshape(n, features)
+
+
+def group_counts(values: Values, index: np.ndarray, n: int) -> np.ndarray:
     """Per group, how many respondents have a value in each feature, as groups x features:
-    everyone in the group less those without one (gaps are few, so this is one bincount over
-    the gaps instead of one per feature)."""
-    features = present.shape[0]
-    gap_feature, gap_row = np.nonzero(~present)
-    missing = np.bincount(index[gap_row] * features + gap_feature, minlength=n * features)
-    return np.bincount(index, minlength=n)[:, None] - missing.reshape(n, features)
+    everyone in the group less those without one (gaps are few, so one bincount over the gaps
+    instead of one per feature)."""
+    return np.bincount(index, minlength=n)[:, None] - place_counts(values.gaps, values.features, index, n)
 
 
 class Values:
-    """A features x respondents matrix with NaN for no value, split once into where a value is
-    and the values with zeros for the gaps (every grouping of the same matrix reuses both)."""
+    """A features x respondents matrix with NaN for no value, split once into where a value is,
+    where one is not, and the values with zeros for the gaps (every grouping reuses them)."""
 
     def __init__(self, values: np.ndarray) -> None:
+        self.features = values.shape[0]
         self.present = ~np.isnan(values)
+        self.gaps = np.nonzero(~self.present)
         self.clean = np.where(self.present, values, 0.0)
 
 
@@ -66,8 +73,8 @@ class Grouped:
 
     def __init__(self, keys: np.ndarray, values: Values, spread: bool = True) -> None:
         self.keys, index = dense(keys)
-        present, clean = values.present, values.clean
-        self.n = group_counts(present, index, len(self.keys))
+        clean = values.clean
+        self.n = group_counts(values, index, len(self.keys))
         total = group_sums(clean, index, len(self.keys))
         with np.errstate(invalid="ignore", divide="ignore"):
             self.mean = total / self.n
@@ -80,6 +87,6 @@ class Grouped:
 class Counted:
     """How many respondents of each key have a value (the n of `Grouped`, without the means)."""
 
-    def __init__(self, keys: np.ndarray, present: np.ndarray) -> None:
+    def __init__(self, keys: np.ndarray, values: Values) -> None:
         self.keys, index = dense(keys)
-        self.n = group_counts(present, index, len(self.keys))
+        self.n = group_counts(values, index, len(self.keys))

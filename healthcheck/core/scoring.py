@@ -41,7 +41,7 @@ from healthcheck.core.anonymity import (
 )
 from healthcheck.core.contract import DimensionDoc
 from healthcheck.core.frameworks import DIMENSION_BY_ID
-from healthcheck.core.grouping import Counted, Grouped, Values, block_order, block_sums
+from healthcheck.core.grouping import Counted, Grouped, Values, block_order, block_sums, place_counts
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses.columns import DONT_KNOW
 from healthcheck.core.vocabulary import MIN_THRESHOLD
@@ -188,8 +188,7 @@ class ScoreTable:
         self._answered_arr = by_p.n
         # reduce to partnerships first, then map items to dimensions: far fewer rows to multiply
         item_n = block_sums(valid_f, order, starts)
-        item_dk = (block_sums(dont_know, order, starts, np.int32).astype(float) if dont_know.any()
-                   else np.zeros_like(item_n))
+        item_dk = place_counts(np.nonzero(dont_know), len(likert), codes, n_p).astype(float)  # few
         dk, vc = item_dk @ measured.T, item_n @ measured.T
         with np.errstate(invalid="ignore", divide="ignore"):
             self._unknown_arr = dk / (dk + vc)
@@ -267,7 +266,7 @@ class ScoreTable:
         key = codes.astype(np.int64)
         for c, names in factors:
             key = key * (len(names) + 1) + c
-        cells = Counted(key, values.present)
+        cells = Counted(key, values)
         width = int(np.prod([len(names) + 1 for _, names in factors]))
         cell_p = cells.keys // width
         cell_starts = np.searchsorted(cell_p, np.arange(n_p + 1))
