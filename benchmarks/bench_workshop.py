@@ -139,7 +139,7 @@ def bench_store() -> bool:
                              "one core", concurrent, sequential, target_ratio=1.3)
                 concurrent, sequential, lost, duplicated = _store_run(url, rounds=3)
                 ok &= lost == 0 and duplicated == 0
-                report(f"store ({name}): the same on two cores (shown, no target)", concurrent, sequential)
+                report(f"store ({name}): the same on two cores", concurrent, sequential)
         finally:
             if server is not None:
                 server.stop()
