@@ -190,9 +190,20 @@ class ScoreTable:
         item_n = block_sums(valid_f, order, starts)
         item_dk = place_counts(np.nonzero(dont_know), len(likert), codes, n_p).astype(float)  # few
         dk, vc = item_dk @ measured.T, item_n @ measured.T
+        item_sums = block_sums(keyed, order, starts)
         with np.errstate(invalid="ignore", divide="ignore"):
             self._unknown_arr = dk / (dk + vc)
-            self._item_arr = to_percent(block_sums(keyed, order, starts) / item_n)
+            self._item_arr = to_percent(item_sums / item_n)
+            # Room-only figures (anonymity.room): an area is scored from its questions' totals,
+            # which the room's question spreads already show, not as a mean of each person's
+            # mean: someone who answered only some of an area's questions (a late joiner) would
+            # otherwise count apart from the rest, and the area less the spreads gives them away.
+            # Its spread mixes answers to different questions in the same way: not shown.
+            room = np.bincount(codes[originals[0] == ROOM_GROUP], minlength=n_p) > 0
+            if room.any():
+                pooled = to_percent((item_sums[room] @ weights.T) / (item_n[room] @ weights.T))
+                self._score_arr[room] = np.where(self._answered_arr[room] > 0, pooled, np.nan)
+                self._spread_arr[room] = np.nan
         self.respondents = pd.Series(np.bincount(codes, minlength=n_p), index=range(n_p))
 
         # organisation and level groups, with suppression
