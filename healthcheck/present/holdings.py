@@ -7,7 +7,9 @@ responses CSV (`present.exports`, `core.anonymity.deidentify_rows`): no role, no
 key or time, hidden organisations renamed, every organisation x level combination at least the
 threshold (else coarsened or left out), rows in an order that is not the order of sending, and
 comments and written answers only for organisations whose results are shown. Nobody's own
-answers can be worked out from the file, whoever ends up holding it.
+answers can be worked out from the file, whoever ends up holding it. A facilitator-paced
+workshop's round has no answers file at all: the README lists it among the rounds without one,
+with the reason `core.anonymity.rows_note` gives (the room saw who answered which questions).
 
 CSV cells go through `core.csvsafe` (no cell runs as a spreadsheet formula); structured values
 (the workshop's areas, a round summary) are JSON text in the CSV and JSON in the .json file.

@@ -55,11 +55,13 @@ def _answers(store: Store, partnership: PartnershipInfo,
         if data.purged:
             left_out[r.id] = ("its individual answers were deleted at the end of the retention period; "
                               "what was kept is in round_summaries")
+        elif data.rows_note:
+            left_out[r.id] = data.rows_note  # a paced workshop's round: no file of rows (anonymity.room)
         elif not data.records:
             left_out[r.id] = ("no answers yet" if not data.received else
                               "its answers are not shown yet (fewer than the anonymity threshold so far)")
         else:
-            answers.append(round_answers(r.id, r.label, data.frame, q, partnership.threshold))
+            answers.append(round_answers(r.id, r.label, data.export_frame, q, partnership.threshold))
     return answers, left_out
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from healthcheck.core.anonymity import DEFAULT_SMALL_GROUPS, Atom, room_only
+from healthcheck.core.anonymity import DEFAULT_SMALL_GROUPS, Atom, room_only, rows_note
 from healthcheck.core.assess import Assessment, assess
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.responses import frame_from_records
@@ -53,6 +53,7 @@ class RoundData:
     key: tuple[Any, ...] = ()  # identifies this round's data (for caching what is built from it)
     received: int = 0  # answers stored, released or not
     released: int | None = None  # answers the figures take in, when not the records (a purged round)
+    room: bool = False  # a facilitator-paced workshop's round (the whole room's figures only, no rows)
 
     @property
     def left_out(self) -> int:
@@ -65,6 +66,18 @@ class RoundData:
         the people of groups too small to show, where the round leaves them out."""
         inside = self.assessment.scores.in_figures if self.assessment is not None else ()
         return self.frame[list(inside)] if inside else self.frame
+
+    @property
+    def rows_note(self) -> str | None:
+        """Why this round has no row-level file of answers (None: it may have one):
+        `anonymity.rows_note`."""
+        return rows_note(self.room)
+
+    @property
+    def export_frame(self) -> pd.DataFrame:
+        """The rows a row-level file (responses CSV, the holdings zip's answers) may hold: those in
+        the figures, or none at all where the round gives no such file (`rows_note`)."""
+        return self.frame.iloc[0:0] if self.rows_note else self.figures_frame
 
     @property
     def figures_records(self) -> list[dict[str, Any]]:
@@ -163,11 +176,13 @@ def current_steps(store: Any, round_id: int, records: Sequence[Mapping[str, Any]
     return store.add_release(round_id, len(steps), step) if step is not None else steps
 
 
-def records_for_figures(store: Any, round_id: int,
-                        records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def records_for_figures(store: Any, round_id: int, records: Sequence[Mapping[str, Any]],
+                        room: bool | None = None) -> list[dict[str, Any]]:
     """A round's records as its figures take them: a facilitator-paced workshop's without their
-    organisation and level (`anonymity.room_only`: the whole room's figures only)."""
-    return room_only(records) if paced_round(store, round_id) else [dict(r) for r in records]
+    organisation and level (`anonymity.room_only`: the whole room's figures only). `room`: whether
+    the round is a paced workshop's, when the caller has already asked (`paced_round`)."""
+    paced = paced_round(store, round_id) if room is None else room
+    return room_only(records) if paced else [dict(r) for r in records]
 
 
 def round_results(store: Any, round_id: int, questionnaire: Questionnaire, pack: RulePack | None,
@@ -177,11 +192,13 @@ def round_results(store: Any, round_id: int, questionnaire: Questionnaire, pack:
     summary = round_summary(store, round_id)
     if summary is not None:
         return summary_results(summary, questionnaire, pack, partnership, key, paced_round(store, round_id))
-    records = records_for_figures(store, round_id, store.response_records(round_id))
+    room = paced_round(store, round_id)
+    records = records_for_figures(store, round_id, store.response_records(round_id), room)
     steps = current_steps(store, round_id, records, questionnaire, threshold)
     info = store.get_round(round_id)
     mode = info.small_groups if info is not None else DEFAULT_SMALL_GROUPS
-    return release_results(records, steps, questionnaire, pack, threshold, partnership, key, mode)
+    return replace(release_results(records, steps, questionnaire, pack, threshold, partnership, key, mode),
+                   room=room)
 
 
 def summary_results(summary: Mapping[str, Any], questionnaire: Questionnaire, pack: RulePack | None,
@@ -193,7 +210,7 @@ def summary_results(summary: Mapping[str, Any], questionnaire: Questionnaire, pa
     if assessment is not None and room:
         assessment = replace(assessment, scores=replace(assessment.scores, room_only=True))
     frame = frame_from_records([], questionnaire, partnership=partnership)
-    return RoundData([], frame, assessment, key, snap.received, snap.released)
+    return RoundData([], frame, assessment, key, snap.received, snap.released, room)
 
 
 def shared_results(store: Any, funder_id: int, round_id: int, questionnaire: Questionnaire,
@@ -208,8 +225,10 @@ def shared_results(store: Any, funder_id: int, round_id: int, questionnaire: Que
     summary = round_summary(store, round_id)
     if summary is not None:
         return summary_results(summary, questionnaire, pack, partnership, room=paced_round(store, round_id))
-    records = records_for_figures(store, round_id, records)
+    room = paced_round(store, round_id)
+    records = records_for_figures(store, round_id, records, room)
     steps = current_steps(store, round_id, records, questionnaire, threshold)
     info = store.get_round(round_id)
     mode = info.small_groups if info is not None else DEFAULT_SMALL_GROUPS
-    return release_results(records, steps, questionnaire, pack, threshold, partnership, small_groups=mode)
+    data = release_results(records, steps, questionnaire, pack, threshold, partnership, small_groups=mode)
+    return replace(data, room=room)

@@ -62,9 +62,10 @@ def workshop_assessment(store: Store, workshop: WorkshopInfo, questionnaire: Que
 
 def workshop_export_frame(store: Store, workshop: WorkshopInfo, questionnaire: Questionnaire,
                           pack: Any) -> pd.DataFrame:
-    """The rows a workshop's responses file may hold: those in its figures."""
+    """The rows a workshop's responses file may hold: those in its figures; none for a paced
+    workshop (`anonymity.rows_note`: the room saw who answered what, so it gives no file of rows)."""
     return round_results(store, workshop.round_id, questionnaire, pack, workshop.threshold,
-                         workshop.partnership_name).figures_frame
+                         workshop.partnership_name).export_frame
 
 
 # --------------------------------------------------------------------------------------------

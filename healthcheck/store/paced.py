@@ -54,6 +54,7 @@ __all__ = [
     "waiting_counts",
     "vote",
     "vote_counts",
+    "voters",
     "votes_of",
 ]
 
@@ -287,3 +288,12 @@ def vote_counts(store: Store, workshop_id: int) -> dict[str, int]:
                          .where(WorkshopVote.workshop_id == workshop_id)
                          .group_by(WorkshopVote.action_key)).all()
     return {k: int(n) for k, n in rows}
+
+
+def voters(store: Store, workshop_id: int) -> int:
+    """How many different people have a vote in (the console shows the counts per action only
+    from the threshold on: `anonymity.votes_shown`)."""
+    with store.reading() as s:
+        n = s.scalar(select(func.count(func.distinct(WorkshopVote.participant_key)))
+                     .where(WorkshopVote.workshop_id == workshop_id))
+    return int(n or 0)

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import text
 
+from healthcheck.core.anonymity import votes_note
 from healthcheck.core.errors import InputError
 from healthcheck.core.rules import load_rules
 from healthcheck.core.workshop import (
@@ -344,15 +345,28 @@ def test_phone_follows_answers_and_votes(db: Store, pulse) -> None:  # type: ign
     ok(phone)
     assert len(pc.votes_of(db, info.id, key)) == MAX_VOTES
     assert phone.checkbox(key=boxes[MAX_VOTES].key).disabled  # no fourth vote
-    # the console lists the actions with the live counts, and sends the chosen ones to the plan
+    # the console lists the actions; their counts show once the threshold (3) of people have
+    # voted (anonymity.votes_shown: counts moving one vote at a time show a colleague's choice)
     console = app(facilitate=token).run()
     ok(console)
     page = texts(console)
     assert "Risk flags" in page and "The room's votes" in page
+    assert votes_note(3) in page and not [d for d in console.dataframe if "Votes" in d.value.columns]
+    other = boxes[MAX_VOTES].key.removeprefix(p + "v:")
+    pc.vote(db, info.id, "seed0", other)  # two people have voted: still no counts
+    console.run()
+    ok(console)
+    assert votes_note(3) in texts(console)
+    assert not [d for d in console.dataframe if "Votes" in d.value.columns]
+    pc.vote(db, info.id, "seed1", other)  # three people: the counts show
+    console.run()
+    ok(console)
+    assert votes_note(3) not in texts(console)
     votes = next(d.value for d in console.dataframe if "Votes" in d.value.columns)
-    assert int(votes["Votes"].sum()) == MAX_VOTES
+    assert int(votes["Votes"].sum()) == MAX_VOTES + 2
     counts = pc.vote_counts(db, info.id)
-    chosen = sorted(counts)[:2]
+    assert counts[other] == 2
+    chosen = sorted(k for k in counts if k != other)[:2]
     console.multiselect(key="pc_chosen").set_value(chosen).run()
     console.button(key="pc_send").click().run()
     ok(console)

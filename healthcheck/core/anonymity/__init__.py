@@ -50,12 +50,21 @@ from healthcheck.core.anonymity.plans import (
     plan_view,
     pooled_label,
 )
-from healthcheck.core.anonymity.room import ROOM_GROUP, ROOM_ONLY_NOTE, room_only
+from healthcheck.core.anonymity.room import (
+    ROOM_GROUP,
+    ROOM_ONLY_NOTE,
+    ROWS_NOTE,
+    room_only,
+    rows_note,
+    votes_note,
+    votes_shown,
+)
 
 __all__ = [
-    "DEFAULT_SMALL_GROUPS", "LEVEL_NOT_SHOWN", "ROOM_GROUP", "ROOM_ONLY_NOTE", "SHARE_DECIMALS",
+    "DEFAULT_SMALL_GROUPS", "LEVEL_NOT_SHOWN", "ROOM_GROUP", "ROOM_ONLY_NOTE", "ROWS_NOTE", "SHARE_DECIMALS",
     "SMALL_GROUPS", "SUPPRESSED_ORG", "Atom", "GroupPlan", "ViewPlan", "comment_groups", "deidentify_rows",
     "hidden_groups", "hidden_note", "left_out_note", "linear_leak", "low_score_comments",
-    "plan_partnerships", "plan_view", "pooled_label", "room_only", "safe_breakdowns", "shown_score",
-    "shown_scores", "shown_share", "suppress_blocks", "visible_counts", "written_answers",
+    "plan_partnerships", "plan_view", "pooled_label", "room_only", "rows_note", "safe_breakdowns",
+    "shown_score", "shown_scores", "shown_share", "suppress_blocks", "visible_counts", "votes_note",
+    "votes_shown", "written_answers",
 ]

@@ -45,6 +45,8 @@ def render(ctx: AdminContext) -> None:
     st.subheader("Responses (CSV)")
     if data.purged:
         st.info(PURGED_NOTE)
+    elif data.rows_note:  # a paced workshop's round: no file of rows (anonymity.room)
+        st.info(data.rows_note)
     else:
         _responses_csv(data, q, threshold, name, pid, r)
 
@@ -61,7 +63,7 @@ def render(ctx: AdminContext) -> None:
 
 def _responses_csv(data: RoundData, q: Questionnaire, threshold: int, name: str, pid: int,
                    r: RoundInfo) -> None:
-    csv_text, hidden = anonymised_csv(data.figures_frame, q, threshold)
+    csv_text, hidden = anonymised_csv(data.export_frame, q, threshold)
     if data.left_out:
         st.caption(plain(left_out_note(data.left_out) or "") + " The file leaves their rows out too.")
     if hidden:

@@ -20,7 +20,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from healthcheck.core.anonymity import visible_counts
+from healthcheck.core.anonymity import rows_note, visible_counts
 from healthcheck.core.questionnaire import Questionnaire
 from healthcheck.core.text import slug
 from healthcheck.core.workshop import answer_distribution, items_for
@@ -252,10 +252,14 @@ def _exports(w: ws.WorkshopInfo) -> None:
                    f"{w.threshold} answers are not named. The results also stay on the partnership's "
                    "dashboard as a round.")
         left, right = st.columns(2)
-        left.download_button("Responses (CSV)", file_name=f"{name}-responses.csv",
-                             data=recorded(csv_bytes, w.partnership_id, "facilitator",
-                                           f"the anonymised responses of the workshop '{w.title}' (CSV)"),
-                             mime="text/csv", key="ws_export_csv", on_click="ignore")
+        note = rows_note(w.paced)  # a paced workshop gives no file of rows (anonymity.room)
+        if note:
+            left.info(note)
+        else:
+            left.download_button("Responses (CSV)", file_name=f"{name}-responses.csv",
+                                 data=recorded(csv_bytes, w.partnership_id, "facilitator",
+                                               f"the anonymised responses of the workshop '{w.title}' (CSV)"),
+                                 mime="text/csv", key="ws_export_csv", on_click="ignore")
         right.download_button("Assessment (JSON)", file_name=f"{name}-assessment.json",
                               data=recorded(json_bytes, w.partnership_id, "facilitator",
                                             f"the assessment of the workshop '{w.title}' (JSON)"),

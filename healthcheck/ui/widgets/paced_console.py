@@ -15,6 +15,7 @@ import functools
 import pandas as pd
 import streamlit as st
 
+from healthcheck.core.anonymity import votes_note, votes_shown
 from healthcheck.core.errors import InputError
 from healthcheck.core.questionnaire import Item, Questionnaire
 from healthcheck.core.rules import RulePack
@@ -119,10 +120,14 @@ def _vote_counts(w: ws.WorkshopInfo, q: Questionnaire) -> None:
     if not actions:
         return
     counts = pc.vote_counts(get_store(), w.id)
-    rows = [{"Action": a.text, "Finding": a.finding, "Votes": counts.get(a.key, 0)} for a in actions]
-    table = pd.DataFrame(rows).sort_values("Votes", ascending=False, kind="stable")
     st.markdown(f"**The room's votes** (each person has {MAX_VOTES})")
     st.caption(f"{sum(counts.values())} votes given so far")
+    if not votes_shown(pc.voters(get_store(), w.id), w.threshold):
+        # Counts moving one vote at a time would show what a colleague chose (anonymity.room).
+        st.caption(votes_note(w.threshold))
+        return
+    rows = [{"Action": a.text, "Finding": a.finding, "Votes": counts.get(a.key, 0)} for a in actions]
+    table = pd.DataFrame(rows).sort_values("Votes", ascending=False, kind="stable")
     st.dataframe(table, hide_index=True, key="pc_votes")
 
 
