@@ -74,11 +74,15 @@ def workshop_export_frame(store: Store, workshop: WorkshopInfo, questionnaire: Q
 
 def answer(store: Store, workshop: WorkshopInfo, questionnaire: Questionnaire, participant_key: str,
            item_id: str, raw: object) -> bool:
-    """Save one participant's answer to one asked question (checked first)."""
+    """Save one participant's answer to one asked question (checked first; a question not asked
+    of the participant's kind of organisation takes no answer, as on the self-paced form)."""
     items = {i.id: i for i in paced_items(workshop.dimensions, questionnaire)}
     item = items.get(item_id)
     if item is None:
         raise InputError([Problem(path="answer", message="That question is not part of this workshop.")])
+    if not item.is_asked_of(pc.participant_kind(store, workshop.id, participant_key)):
+        raise InputError([Problem(path="answer", message="That question is for another kind of "
+                                                         "organisation, so no answer is taken from you.")])
     return pc.save_answer(store, workshop.id, participant_key, item_id, answer_value(item, raw))
 
 

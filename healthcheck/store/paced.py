@@ -12,7 +12,9 @@ and a close, a step or a vote never races an answer.
 
 Figures move in steps (`take_step`): a closed question's answers join the figures only when at
 least the anonymity threshold of new ones are waiting (the decision is the caller's, see
-`healthcheck.services.workshop`); `released_step` records the step each answer joined.
+`healthcheck.services.workshop`); `released_step` records the step each answer joined. An answer
+to an item not asked of the participant's kind of organisation (`Item.is_asked_of`) is left out
+of every figure, as the close leaves it out of the round (`checks.only_asked`).
 
 Votes: each participant gives up to `MAX_VOTES` votes to the recommended actions, one per action.
 """
@@ -25,9 +27,10 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from healthcheck.core.errors import InputError
 from healthcheck.core.frameworks import LEVELS
 from healthcheck.core.workshop import MAX_VOTES
-from healthcheck.store.checks import fail
+from healthcheck.store.checks import fail, questionnaire
 from healthcheck.store.db import now
 from healthcheck.store.models import (
     MAX_PARTICIPANT_KEY,
@@ -48,6 +51,7 @@ __all__ = [
     "join",
     "pace_version",
     "participant",
+    "participant_kind",
     "save_answer",
     "set_position",
     "take_step",
@@ -143,6 +147,45 @@ def participant(store: Store, workshop_id: int, participant_key: str) -> tuple[i
         return row.organisation_id, row.level
 
 
+def participant_kind(store: Store, workshop_id: int, participant_key: str) -> str | None:
+    """The kind of a joined participant's organisation (what `Item.is_asked_of` goes by), else None."""
+    if not isinstance(participant_key, str) or not participant_key.strip():
+        return None
+    with store.reading() as s:
+        return s.scalar(select(Organisation.kind)
+                        .join(WorkshopParticipant, WorkshopParticipant.organisation_id == Organisation.id)
+                        .where(WorkshopParticipant.workshop_id == workshop_id,
+                               WorkshopParticipant.participant_key == participant_key.strip()))
+
+
+def _not_asked(s: Session, workshop_id: int) -> Callable[[str, str | None], bool]:
+    """Whether an answer to an item came from a kind of organisation the item is not asked of
+    (`Item.is_asked_of` decides, as the close does through `checks.only_asked`): such answers
+    are treated as never given, so they stay out of every figure before and after the close."""
+    qid = s.scalar(select(Workshop.questionnaire_id).where(Workshop.id == workshop_id))
+    try:
+        limited = {i.id: i for i in questionnaire(qid).limited_items} if qid else {}
+    except InputError:  # not a shipped questionnaire: nothing to go by (as `only_asked`)
+        limited = {}
+    return lambda item, kind: item in limited and not limited[item].is_asked_of(kind)
+
+
+def _answer_rows(s: Session, workshop_id: int, *where: Any) -> list[AnswerRow]:
+    """Answers with their participant's organisation and level, in the order first saved, without
+    those to items not asked of the participant's kind of organisation."""
+    rows = s.execute(
+        select(WorkshopAnswer.participant_key, Organisation.name, WorkshopParticipant.level,
+               WorkshopAnswer.item_id, WorkshopAnswer.value, Organisation.kind)
+        .join(WorkshopParticipant, (WorkshopParticipant.workshop_id == WorkshopAnswer.workshop_id)
+              & (WorkshopParticipant.participant_key == WorkshopAnswer.participant_key))
+        .join(Organisation, Organisation.id == WorkshopParticipant.organisation_id)
+        .where(WorkshopAnswer.workshop_id == workshop_id, *where)
+        .order_by(WorkshopAnswer.id)).all()
+    not_asked = _not_asked(s, workshop_id)
+    return [(k, org, str(level), item, value) for k, org, level, item, value, kind in rows
+            if not not_asked(item, kind)]
+
+
 def save_answer(store: Store, workshop_id: int, participant_key: str, item_id: str, value: int | str) -> bool:
     """Save one answer (checked by the caller). While the question is open a new answer replaces
     the old one; once it is closed, only a first answer is taken. True if something was stored."""
@@ -194,18 +237,11 @@ def waiting_counts(store: Store, workshop_id: int) -> dict[str, int]:
 
 def answer_rows(store: Store, workshop_id: int, released: bool = True) -> list[AnswerRow]:
     """Answers with their participant's organisation and level, in the order they were first
-    saved; `released`: only those already in the figures."""
+    saved, leaving out answers to items not asked of the participant's kind of organisation;
+    `released`: only those already in the figures."""
+    where = [WorkshopAnswer.released_step.is_not(None)] if released else []
     with store.reading() as s:
-        q = (select(WorkshopAnswer.participant_key, Organisation.name, WorkshopParticipant.level,
-                    WorkshopAnswer.item_id, WorkshopAnswer.value)
-             .join(WorkshopParticipant, (WorkshopParticipant.workshop_id == WorkshopAnswer.workshop_id)
-                   & (WorkshopParticipant.participant_key == WorkshopAnswer.participant_key))
-             .join(Organisation, Organisation.id == WorkshopParticipant.organisation_id)
-             .where(WorkshopAnswer.workshop_id == workshop_id))
-        if released:
-            q = q.where(WorkshopAnswer.released_step.is_not(None))
-        rows = s.execute(q.order_by(WorkshopAnswer.id)).all()
-    return [(k, org, str(level), item, value) for k, org, level, item, value in rows]
+        return _answer_rows(s, workshop_id, *where)
 
 
 def take_step(store: Store, workshop_id: int,
@@ -220,18 +256,10 @@ def take_step(store: Store, workshop_id: int,
         closed = tuple(w.closed_items or ())
         if not closed:
             return None
-        rows = s.execute(
-            select(WorkshopAnswer.participant_key, Organisation.name, WorkshopParticipant.level,
-                   WorkshopAnswer.item_id, WorkshopAnswer.value)
-            .join(WorkshopParticipant, (WorkshopParticipant.workshop_id == WorkshopAnswer.workshop_id)
-                  & (WorkshopParticipant.participant_key == WorkshopAnswer.participant_key))
-            .join(Organisation, Organisation.id == WorkshopParticipant.organisation_id)
-            .where(WorkshopAnswer.workshop_id == workshop_id, WorkshopAnswer.released_step.is_(None),
-                   WorkshopAnswer.item_id.in_(closed))
-            .order_by(WorkshopAnswer.id)).all()
         waiting: dict[str, list[AnswerRow]] = {}
-        for k, org, level, item, value in rows:
-            waiting.setdefault(item, []).append((k, org, str(level), item, value))
+        for row in _answer_rows(s, workshop_id, WorkshopAnswer.released_step.is_(None),
+                                WorkshopAnswer.item_id.in_(closed)):
+            waiting.setdefault(row[3], []).append(row)
         chosen = decide(waiting, closed)
         if not chosen:
             return None

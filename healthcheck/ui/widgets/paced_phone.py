@@ -18,6 +18,7 @@ import streamlit as st
 from healthcheck.core.errors import InputError
 from healthcheck.core.pagetext import PageText
 from healthcheck.core.questionnaire import Item, Questionnaire
+from healthcheck.core.vocabulary import ORGANISATION_KINDS
 from healthcheck.core.workshop import MAX_VOTES
 from healthcheck.services import workshop as sw
 from healthcheck.store import paced as pc
@@ -90,9 +91,12 @@ def _question(w: ws.WorkshopInfo, q: Questionnaire) -> None:
     if item is None:
         st.info("This workshop has no questions to ask.")
         return
-    mine = pc.answers_of(get_store(), w.id, participant_key(w))
     closed = item.id in w.closed_items
     st.caption(f"Question {position + 1} of {len(items)}")
+    if not item.is_asked_of(pc.participant_kind(get_store(), w.id, participant_key(w))):
+        _not_yours(w, q, item, closed)
+        return
+    mine = pc.answers_of(get_store(), w.id, participant_key(w))
     key = _p(w) + f"a:{item.id}"
     saved = mine.get(item.id)
     st.session_state[key] = saved  # what the store holds is what the phone shows
@@ -116,6 +120,17 @@ def _question(w: ws.WorkshopInfo, q: Questionnaire) -> None:
         spread(w, q, item, key="pw_spread", width=300)
     else:
         st.caption("The spread of answers appears when the facilitator closes the question.")
+
+
+def _not_yours(w: ws.WorkshopInfo, q: Questionnaire, item: Item, closed: bool) -> None:
+    """A question not asked of this participant's kind of organisation: no answer buttons (the
+    self-paced form leaves it out; `services.workshop.answer` refuses it too)."""
+    st.markdown(plain(item.text))
+    kinds = [ORGANISATION_KINDS.get(k, k) for k in item.asked_of]
+    who = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
+    st.info(f"This question is for {who} staff; the room will discuss it together.")
+    if closed:
+        spread(w, q, item, key="pw_spread", width=300)
 
 
 def _votes(w: ws.WorkshopInfo, q: Questionnaire) -> None:
