@@ -248,11 +248,12 @@ def _exports(w: ws.WorkshopInfo) -> None:
         return json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8")
 
     with st.expander("Export the results"):
-        st.caption("The responses file has no names, and organisations with fewer than "
-                   f"{w.threshold} answers are not named. The results also stay on the partnership's "
-                   "dashboard as a round.")
-        left, right = st.columns(2)
         note = rows_note(w.paced)  # a paced workshop gives no file of rows (anonymity.room)
+        if not note:
+            st.caption("The responses file has no names, and organisations with fewer than "
+                       f"{w.threshold} answers are not named.")
+        st.caption("The results also stay on the partnership's dashboard as a round.")
+        left, right = st.columns(2)
         if note:
             left.info(note)
         else:
