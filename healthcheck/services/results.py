@@ -189,11 +189,21 @@ def round_results(store: Any, round_id: int, questionnaire: Questionnaire, pack:
                   threshold: int, partnership: str = "", key: tuple[Any, ...] = ()) -> RoundData:
     """Read a round's answers fresh from the store, take the next step if it is due, assess.
     A purged round's results are the summary kept when its answers were deleted."""
+    return _stored_results(store, round_id, store.response_records(round_id), questionnaire, pack,
+                           threshold, partnership, key)
+
+
+def _stored_results(store: Any, round_id: int, records: Sequence[Mapping[str, Any]],
+                    questionnaire: Questionnaire, pack: RulePack | None, threshold: int,
+                    partnership: str, key: tuple[Any, ...] = ()) -> RoundData:
+    """A stored round's results from the records a reader may see (`round_results`,
+    `shared_results`): its summary once purged, else its last release; the whole room's only for
+    a facilitator-paced workshop's round."""
+    room = paced_round(store, round_id)
     summary = round_summary(store, round_id)
     if summary is not None:
-        return summary_results(summary, questionnaire, pack, partnership, key, paced_round(store, round_id))
-    room = paced_round(store, round_id)
-    records = records_for_figures(store, round_id, store.response_records(round_id), room)
+        return summary_results(summary, questionnaire, pack, partnership, key, room)
+    records = records_for_figures(store, round_id, records, room)
     steps = current_steps(store, round_id, records, questionnaire, threshold)
     info = store.get_round(round_id)
     mode = info.small_groups if info is not None else DEFAULT_SMALL_GROUPS
@@ -222,13 +232,4 @@ def shared_results(store: Any, funder_id: int, round_id: int, questionnaire: Que
     records = shared_round_records(store, funder_id, round_id)
     if records is None:
         return None
-    summary = round_summary(store, round_id)
-    if summary is not None:
-        return summary_results(summary, questionnaire, pack, partnership, room=paced_round(store, round_id))
-    room = paced_round(store, round_id)
-    records = records_for_figures(store, round_id, records, room)
-    steps = current_steps(store, round_id, records, questionnaire, threshold)
-    info = store.get_round(round_id)
-    mode = info.small_groups if info is not None else DEFAULT_SMALL_GROUPS
-    data = release_results(records, steps, questionnaire, pack, threshold, partnership, small_groups=mode)
-    return replace(data, room=room)
+    return _stored_results(store, round_id, records, questionnaire, pack, threshold, partnership)
